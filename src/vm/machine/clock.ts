@@ -1,0 +1,85 @@
+// The virtual clock and its single timer queue. Time is in nanoseconds (a double: exact
+// for 104 days). Devices arm timers with absolute deadlines; the run loop executes the
+// CPU until the next deadline and then calls runExpired().
+
+export interface Timer {
+  /** Arms (or re-arms) the timer for absolute virtual time `deadlineNs`. */
+  arm(deadlineNs: number): void;
+  cancel(): void;
+  readonly armed: boolean;
+  readonly deadline: number;
+}
+
+export interface Clock {
+  /** Current virtual time in ns. */
+  now(): number;
+  newTimer(callback: (nowNs: number) => void): Timer;
+}
+
+class QueuedTimer implements Timer {
+  deadline = Infinity;
+  armed = false;
+  constructor(private readonly queue: TimerQueue, readonly callback: (nowNs: number) => void) {}
+
+  arm(deadlineNs: number): void {
+    this.deadline = deadlineNs;
+    this.armed = true;
+    this.queue.changed();
+  }
+
+  cancel(): void {
+    this.armed = false;
+    this.deadline = Infinity;
+    this.queue.changed();
+  }
+}
+
+/**
+ * One queue for all device timers. Few timers exist (tens), so a linear scan on change
+ * beats a heap in simplicity and is cheap enough: it runs only when a timer is armed.
+ */
+export class TimerQueue implements Clock {
+  private readonly timers: QueuedTimer[] = [];
+  private nextDeadline = Infinity;
+  private nowNs = 0;
+
+  /** The source of time. The run loop advances it (real time, or instruction counts in deterministic mode). */
+  setTime(ns: number): void {
+    this.nowNs = ns;
+  }
+
+  now(): number {
+    return this.nowNs;
+  }
+
+  newTimer(callback: (nowNs: number) => void): Timer {
+    const t = new QueuedTimer(this, callback);
+    this.timers.push(t);
+    return t;
+  }
+
+  /** Earliest armed deadline, or Infinity. */
+  get next(): number {
+    return this.nextDeadline;
+  }
+
+  changed(): void {
+    let next = Infinity;
+    for (const t of this.timers) if (t.armed && t.deadline < next) next = t.deadline;
+    this.nextDeadline = next;
+  }
+
+  /** Fires every timer whose deadline has passed. A callback may re-arm its timer. */
+  runExpired(): void {
+    while (this.nextDeadline <= this.nowNs) {
+      for (const t of this.timers) {
+        if (t.armed && t.deadline <= this.nowNs) {
+          t.armed = false;
+          t.deadline = Infinity;
+          t.callback(this.nowNs);
+        }
+      }
+      this.changed();
+    }
+  }
+}
