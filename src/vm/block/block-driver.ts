@@ -14,6 +14,8 @@ export interface BlockStatus {
   hostOffset?: number;
   /** Depth in the backing chain that supplies the data (0 = this image). */
   depth: number;
+  /** Data is stored compressed (qcow2), so it has no plain host offset. */
+  compressed?: boolean;
 }
 
 export interface BlockDriver {

@@ -1,0 +1,92 @@
+// A host file opened for positioned synchronous I/O. Reads past the end return zeros,
+// as QEMU's file driver does, so format drivers never see short reads.
+import * as fs from 'node:fs';
+import { BlockError, errnoText } from './block-error.js';
+
+export class HostFile {
+  private fd: number;
+  private cachedSize: number;
+
+  private constructor(readonly path: string, fd: number, readonly readOnly: boolean) {
+    this.fd = fd;
+    this.cachedSize = fs.fstatSync(fd).size;
+  }
+
+  /** Opens an existing regular file; errors read as qemu's file driver words them. */
+  static open(path: string, readOnly: boolean): HostFile {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(path);
+    } catch (e) {
+      throw new BlockError(`Could not open '${path}': ${errnoText((e as NodeJS.ErrnoException).code)}`, (e as NodeJS.ErrnoException).code);
+    }
+    if (!st.isFile() && !st.isBlockDevice()) {
+      throw new BlockError(`'file' driver requires '${path}' to be a regular file`, 'EINVAL');
+    }
+    try {
+      return new HostFile(path, fs.openSync(path, readOnly ? 'r' : 'r+'), readOnly);
+    } catch (e) {
+      throw new BlockError(`Could not open '${path}': ${errnoText((e as NodeJS.ErrnoException).code)}`, (e as NodeJS.ErrnoException).code);
+    }
+  }
+
+  /** Creates (or truncates) a file for a new image. */
+  static create(path: string): HostFile {
+    try {
+      return new HostFile(path, fs.openSync(path, 'w+'), false);
+    } catch (e) {
+      throw new BlockError(`Could not create '${path}': ${errnoText((e as NodeJS.ErrnoException).code)}`, (e as NodeJS.ErrnoException).code);
+    }
+  }
+
+  get size(): number {
+    return this.cachedSize;
+  }
+
+  /** Bytes the file occupies on the host (st_blocks × 512). */
+  allocatedBytes(): number {
+    return fs.fstatSync(this.fd).blocks * 512;
+  }
+
+  readAt(offset: number, buf: Uint8Array): void {
+    let done = 0;
+    const want = buf.length;
+    while (done < want) {
+      const pos = offset + done;
+      if (pos >= this.cachedSize) break;
+      const n = fs.readSync(this.fd, buf, done, want - done, pos);
+      if (n === 0) break;
+      done += n;
+    }
+    if (done < want) buf.fill(0, done);
+  }
+
+  writeAt(offset: number, data: Uint8Array): void {
+    if (this.readOnly) throw new BlockError('Permission denied', 'EACCES');
+    let done = 0;
+    try {
+      while (done < data.length) done += fs.writeSync(this.fd, data, done, data.length - done, offset + done);
+    } catch (e) {
+      throw new BlockError(errnoText((e as NodeJS.ErrnoException).code), (e as NodeJS.ErrnoException).code);
+    }
+    if (offset + data.length > this.cachedSize) this.cachedSize = offset + data.length;
+  }
+
+  truncate(length: number): void {
+    try {
+      fs.ftruncateSync(this.fd, length);
+    } catch (e) {
+      throw new BlockError(errnoText((e as NodeJS.ErrnoException).code), (e as NodeJS.ErrnoException).code);
+    }
+    this.cachedSize = length;
+  }
+
+  sync(): void {
+    if (!this.readOnly) fs.fdatasyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}
