@@ -1,0 +1,119 @@
+// The PIIX3/PIIX4 IDE function's bus glue (QEMU's hw/ide/piix.c): the two legacy
+// channels at 0x1f0/0x3f6 (IRQ 14) and 0x170/0x376 (IRQ 15), the bus-master DMA block
+// behind BAR 4, and the monitor's `eject`/`change` for CD-ROMs. The PCI configuration
+// space (8086:7010, class 0101, prog-if 0x80) is attached by the board's PCI code.
+
+import type { BlockDriver } from '../../block/block-driver.js';
+import type { IoBus, IoSize, PortHandler } from '../../machine/io-bus.js';
+import type { IrqLine } from '../../machine/irq.js';
+import type { PhysicalMemory } from '../../machine/physical-memory.js';
+import { BusMasterDma } from './bus-master-dma.js';
+import { IdeChannel } from './ide-channel.js';
+import { IdeDrive } from './ide-drive.js';
+
+export const PIIX3_IDE_VENDOR_ID = 0x8086;
+export const PIIX3_IDE_DEVICE_ID = 0x7010;
+export const PIIX4_IDE_DEVICE_ID = 0x7111;
+/** Mass storage / IDE, programming interface 0x80: legacy mode, bus-master capable. */
+export const PIIX_IDE_CLASS = 0x010180;
+export const BUS_MASTER_BAR_SIZE = 16;
+
+/** Where a drive sits: channel 0/1, unit 0 (master) / 1 (slave). QEMU's -drive index = 2*bus+unit. */
+export interface IdeSlot {
+  bus: 0 | 1;
+  unit: 0 | 1;
+}
+
+export interface IdeDriveConfig extends IdeSlot {
+  kind: 'disk' | 'cdrom';
+  /** The image; undefined for an empty CD-ROM drive. */
+  medium: BlockDriver | undefined;
+}
+
+export class PiixIde {
+  readonly channels: [IdeChannel, IdeChannel];
+  readonly busMasters: [BusMasterDma, BusMasterDma];
+  private readonly drives = new Map<string, IdeDrive>();
+
+  private busMasterBase = 0;
+  /** BAR 4: bus-master registers, channel 0 at +0 and channel 1 at +8. */
+  readonly busMasterPorts: PortHandler = {
+    readPort: (port: number, size: IoSize) => {
+      const off = (port - this.busMasterBase) & 0xf;
+      return this.busMasters[off >>> 3].readRegister(off & 7, size);
+    },
+    writePort: (port: number, size: IoSize, value: number) => {
+      const off = (port - this.busMasterBase) & 0xf;
+      this.busMasters[off >>> 3].writeRegister(off & 7, size, value);
+    },
+  };
+
+  constructor(memory: PhysicalMemory, irq14: IrqLine, irq15: IrqLine, configs: readonly IdeDriveConfig[]) {
+    const at = (bus: number, unit: number) => {
+      const c = configs.find((d) => d.bus === bus && d.unit === unit);
+      if (!c) return undefined;
+      const drive = new IdeDrive(c.kind, c.medium, bus * 2 + unit + 1);
+      this.drives.set(`${bus}.${unit}`, drive);
+      return drive;
+    };
+    this.channels = [new IdeChannel(0x1f0, 0x3f6, irq14, at(0, 0), at(0, 1)), new IdeChannel(0x170, 0x376, irq15, at(1, 0), at(1, 1))];
+    this.busMasters = [new BusMasterDma(memory, () => this.channels[0].runDma()), new BusMasterDma(memory, () => this.channels[1].runDma())];
+    this.channels[0].attachBusMaster(this.busMasters[0]);
+    this.channels[1].attachBusMaster(this.busMasters[1]);
+  }
+
+  /** Moves BAR 4 (the PCI code calls this when the guest programs the BAR); 0 unmaps it. */
+  setBusMasterBase(io: IoBus, base: number): void {
+    if (this.busMasterBase) io.unregister(this.busMasterBase, BUS_MASTER_BAR_SIZE);
+    this.busMasterBase = base;
+    if (base) io.register(base, BUS_MASTER_BAR_SIZE, this.busMasterPorts);
+  }
+
+  /** Claims the legacy task-file and control ports. */
+  registerLegacyPorts(io: IoBus): void {
+    for (const ch of this.channels) {
+      io.register(ch.commandBase, 8, ch);
+      io.register(ch.controlPort, 1, ch);
+    }
+  }
+
+  drive(slot: IdeSlot): IdeDrive | undefined {
+    return this.drives.get(`${slot.bus}.${slot.unit}`);
+  }
+
+  /**
+   * The monitor's `eject`: opens the tray unless the guest locked it (then, like QEMU,
+   * asks the guest to eject and reports the error unless `force`).
+   */
+  eject(slot: IdeSlot, deviceName: string, force = false): void {
+    const drive = this.cdrom(slot, deviceName);
+    if (drive.trayLocked && !force) {
+      drive.ejectRequestEvent = true;
+      throw new Error(`Device '${deviceName}' is locked and force was not specified, wait for tray to open and try again`);
+    }
+    drive.medium?.close();
+    drive.medium = undefined;
+    drive.trayOpen = true;
+    this.channels[slot.bus].mediaChanged(drive);
+  }
+
+  /** The monitor's `change`: loads new media and closes the tray. */
+  change(slot: IdeSlot, deviceName: string, medium: BlockDriver): void {
+    const drive = this.cdrom(slot, deviceName);
+    if (drive.trayLocked && drive.medium) {
+      drive.ejectRequestEvent = true;
+      throw new Error(`Device '${deviceName}' is locked and force was not specified, wait for tray to open and try again`);
+    }
+    drive.medium?.close();
+    drive.medium = medium;
+    drive.trayOpen = false;
+    this.channels[slot.bus].mediaChanged(drive);
+  }
+
+  private cdrom(slot: IdeSlot, deviceName: string): IdeDrive {
+    const drive = this.drive(slot);
+    if (!drive) throw new Error(`Device '${deviceName}' not found`);
+    if (drive.kind !== 'cdrom') throw new Error(`Device '${deviceName}' is not removable`);
+    return drive;
+  }
+}
