@@ -288,6 +288,13 @@ export class X87 {
     this.push(MEM);
   }
 
+  /** The exact value has bits a double cannot hold (extra significand bits, or below the double range). */
+  private beyondDouble(p: number): boolean {
+    if (!this.exact[p] || (this.hi[p] | this.lo[p]) === 0) return false;
+    const e = this.se[p] & 0x7fff;
+    return e !== 0x7fff && ((this.lo[p] & 0x7ff) !== 0 || e < 16383 - 1022);
+  }
+
   private isDenormal(p: number): boolean {
     return this.exact[p] === 1 && (this.se[p] & 0x7fff) === 0 && (this.hi[p] | this.lo[p]) !== 0;
   }
@@ -374,6 +381,8 @@ export class X87 {
         this.flush();
         return;
       }
+      // An operand with more precision than its double (FLDPI, m80 loads) makes any finite result inexact.
+      if (r - r === 0 && (this.beyondDouble(d) || this.beyondDouble(s))) this.exc |= SW_PE;
       this.setDouble(d, r);
     }
     if (pop) this.pop();
@@ -636,6 +645,7 @@ export class X87 {
     if (size === 10) {
       mem.probeWrite(linear, 10);
       this.ensureRaw(MEM);
+      this.sw &= ~SW_C1;
       mem.write32(linear, this.lo[MEM]);
       mem.write32(linear + 4, this.hi[MEM]);
       mem.write16(linear + 8, this.se[MEM]);
@@ -659,10 +669,17 @@ export class X87 {
         }
       } else {
         let r = v;
-        if (this.isDenormal(MEM)) this.exc |= SW_DE;
+        this.sw &= ~SW_C1;
+        if (this.exact[MEM] && (this.hi[MEM] | this.lo[MEM]) !== 0 && (this.se[MEM] & 0x7fff) < 16383 - 1022) {
+          // Below the double range: the stored value is tiny (and here always inexact).
+          doubleToF80(v, t);
+          if (v === 0 || t[0] !== this.se[MEM] || t[1] !== this.hi[MEM] || t[2] !== this.lo[MEM]) this.exc |= SW_UE | SW_PE;
+        }
         if (this.exact[MEM] && (this.lo[MEM] & 0x7ff) !== 0 && (this.se[MEM] & 0x7fff) !== 0) {
-          // The extended value had bits below double precision.
+          // The extended value had bits below double precision; C1 tells whether it rounded up.
           this.exc |= SW_PE;
+          doubleToF80(v, t);
+          this.setC1(t[1] > this.hi[MEM] || (t[1] === this.hi[MEM] && t[2] > this.lo[MEM]) || t[0] !== this.se[MEM]);
         }
         if (size === 4) {
           r = this.toSingle(v);
@@ -890,7 +907,7 @@ export class X87 {
           return;
         }
         this.sw &= ~SW_C2;
-        r = this.transcendental(kind === 0xfe ? Math.sin(x) : Math.cos(x), kind === 0xfe && x === 0);
+        r = this.transcendental(kind === 0xfe ? x87Sin(x) : x87Cos(x), kind === 0xfe && x === 0);
       }
     }
     if (this.aborts(SW_IE)) {
@@ -1023,7 +1040,8 @@ export class X87 {
     const d = exponentOf(x) - exponentOf(y);
     this.sw &= ~(SW_C0 | SW_C1 | SW_C2 | SW_C3);
     if (d >= 64) {
-      const r = x % scale2(y, d - 32);
+      // Partial remainder: the hardware reduces by ST(1)·2^(d−N) with N = 32 + d mod 32.
+      const r = x % scale2(y, d - 32 - (d % 32));
       this.sw |= SW_C2;
       return this.exactResult(r);
     }
@@ -1090,7 +1108,7 @@ export class X87 {
     if (this.isDenormal(p)) this.exc |= SW_DE;
     if (this.aborts(SW_DE)) { this.flush(); return; }
     this.sw &= ~SW_C2;
-    this.setDouble(p, this.transcendental(Math.tan(x), x === 0));
+    this.setDouble(p, this.transcendental(x87Tan(x), x === 0));
     this.pushDouble(1);
     this.flush();
   }
@@ -1124,8 +1142,8 @@ export class X87 {
     if (this.isDenormal(p)) this.exc |= SW_DE;
     if (this.aborts(SW_DE)) { this.flush(); return; }
     this.sw &= ~SW_C2;
-    const s = this.transcendental(Math.sin(x), x === 0);
-    const c = this.transcendental(Math.cos(x), false);
+    const s = this.transcendental(x87Sin(x), x === 0);
+    const c = this.transcendental(x87Cos(x), false);
     this.setDouble(p, s);
     this.pushDouble(c);
     this.flush();
@@ -1497,4 +1515,55 @@ function f32Neighbour(f: number, dir: number): number {
   f32Scratch[0] = f;
   u32Scratch[0] += (f > 0) === (dir > 0) ? 1 : -1;
   return f32Scratch[0];
+}
+
+// The x87 reduces trigonometric arguments by a 66-bit approximation of π (SDM vol. 1,
+// 8.3.10), so results near multiples of π/2 differ from the exact ones (fsin(M_PI) is
+// 1.2246063538223773e-16, not 1.2246467991473532e-16). These reduce the same way.
+const PI66 = 0xc90fdaa22168c234n * 4n + 3n; // π·2^64 rounded to 66 bits
+const FIX = 128n; // fixed-point fraction bits of the reduction
+const PIO2_FIX = PI66 << (FIX - 65n);
+const reducedScratch = new Uint32Array(3);
+let quadrant = 0;
+
+/** x − n·π66/2 with n nearest; sets `quadrant` = n mod 4. */
+function reduce(x: number): number {
+  if (Math.abs(x) <= Math.PI / 4) {
+    quadrant = 0;
+    return x;
+  }
+  doubleToF80(Math.abs(x), reducedScratch);
+  const e = BigInt((reducedScratch[0] & 0x7fff) - 16383 - 63);
+  const m = (BigInt(reducedScratch[1]) << 32n) | BigInt(reducedScratch[2]);
+  const X = e + FIX >= 0n ? m << (e + FIX) : m >> -(e + FIX);
+  const n = (X + PIO2_FIX / 2n) / PIO2_FIX;
+  const r = Number(X - n * PIO2_FIX) * 2 ** -Number(FIX);
+  const q = Number(n & 3n);
+  quadrant = x < 0 ? (4 - q) & 3 : q;
+  return x < 0 ? -r : r;
+}
+
+function x87Sin(x: number): number {
+  const r = reduce(x);
+  switch (quadrant) {
+    case 0: return Math.sin(r);
+    case 1: return Math.cos(r);
+    case 2: return -Math.sin(r);
+    default: return -Math.cos(r);
+  }
+}
+
+function x87Cos(x: number): number {
+  const r = reduce(x);
+  switch (quadrant) {
+    case 0: return Math.cos(r);
+    case 1: return -Math.sin(r);
+    case 2: return -Math.cos(r);
+    default: return Math.sin(r);
+  }
+}
+
+function x87Tan(x: number): number {
+  const r = reduce(x);
+  return quadrant & 1 ? -1 / Math.tan(r) : Math.tan(r);
 }
