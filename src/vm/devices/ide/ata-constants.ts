@@ -79,6 +79,7 @@ export const SCSI_GET_EVENT_STATUS = 0x4a;
 export const SCSI_READ_DISC_INFORMATION = 0x51;
 export const SCSI_MODE_SENSE_10 = 0x5a;
 export const SCSI_READ_12 = 0xa8;
+export const SCSI_SET_CD_SPEED = 0xbb;
 export const SCSI_MECHANISM_STATUS = 0xbd;
 export const SCSI_READ_CD = 0xbe;
 

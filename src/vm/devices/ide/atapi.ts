@@ -35,7 +35,7 @@ COMMAND_FLAGS[A.SCSI_READ_TOC] = CHECK_READY;
 COMMAND_FLAGS[A.SCSI_READ_DISC_INFORMATION] = CHECK_READY;
 COMMAND_FLAGS[A.SCSI_GET_CONFIGURATION] = ALLOW_UA;
 COMMAND_FLAGS[A.SCSI_GET_EVENT_STATUS] = ALLOW_UA;
-COMMAND_FLAGS[A.SCSI_MECHANISM_STATUS] = 0;
+COMMAND_FLAGS[A.SCSI_SET_CD_SPEED] = NONDATA;
 
 /** Media larger than a CD (in 2048-byte blocks) are reported as DVDs. */
 const CD_MAX_BLOCKS = (80 * 60 * 75 * 2048) / CD_SECTOR_SIZE;
@@ -86,6 +86,7 @@ export function executeAtapi(drive: IdeDrive, cdb: Uint8Array): AtapiResult {
   switch (op) {
     case A.SCSI_TEST_UNIT_READY:
     case A.SCSI_SEEK_10:
+    case A.SCSI_SET_CD_SPEED:
       return ok(drive);
     case A.SCSI_REQUEST_SENSE: {
       const b = new Uint8Array(18);
