@@ -1,0 +1,363 @@
+// Integer instruction semantics, written once. Each function takes operands and the lazy
+// flags, returns the result and records flags; operand width is given as `top` (7, 15 or
+// 31, the sign bit's position). The interpreter calls these; the JIT will call the same
+// functions from generated code (V8 inlines small monomorphic functions), so there is one
+// definition of ADD, SHL, DIV … for both.
+
+import { LAZY_ADD, LAZY_SUB, CF, OF, AF, LazyFlags } from './flags.js';
+
+export function widthMask(top: number): number {
+  return top === 31 ? -1 : (2 << top) - 1;
+}
+
+/** Group-1 ALU op (0 ADD, 1 OR, 2 ADC, 3 SBB, 4 AND, 5 SUB, 6 XOR, 7 CMP). */
+export function arith(lf: LazyFlags, op: number, a: number, b: number, top: number): number {
+  const mask = widthMask(top);
+  let r: number;
+  switch (op) {
+    case 0:
+      r = (a + b) & mask;
+      lf.setArith(LAZY_ADD, a, b, r, top);
+      return r;
+    case 1:
+      r = a | b;
+      lf.setLogic(r, top);
+      return r;
+    case 2:
+      r = (a + b + lf.cf()) & mask;
+      lf.setArith(LAZY_ADD, a, b, r, top);
+      return r;
+    case 3:
+      r = (a - b - lf.cf()) & mask;
+      lf.setArith(LAZY_SUB, a, b, r, top);
+      return r;
+    case 4:
+      r = a & b;
+      lf.setLogic(r, top);
+      return r;
+    case 6:
+      r = a ^ b;
+      lf.setLogic(r, top);
+      return r;
+    default: // SUB, CMP
+      r = (a - b) & mask;
+      lf.setArith(LAZY_SUB, a, b, r, top);
+      return r;
+  }
+}
+
+export function inc(lf: LazyFlags, a: number, top: number): number {
+  const r = (a + 1) & widthMask(top);
+  lf.setIncDec(LAZY_ADD, a, r, top);
+  return r;
+}
+
+export function dec(lf: LazyFlags, a: number, top: number): number {
+  const r = (a - 1) & widthMask(top);
+  lf.setIncDec(LAZY_SUB, a, r, top);
+  return r;
+}
+
+export function neg(lf: LazyFlags, a: number, top: number): number {
+  const r = (0 - a) & widthMask(top);
+  lf.setArith(LAZY_SUB, 0, a, r, top);
+  return r;
+}
+
+/** Sign-extends a value of width top+1 to 32 bits. */
+export function signExtend(v: number, top: number): number {
+  const s = 31 - top;
+  return (v << s) >> s;
+}
+
+/**
+ * Shift/rotate group (0 ROL, 1 ROR, 2 RCL, 3 RCR, 4 SHL, 5 SHR, 6 SAL, 7 SAR).
+ * `count` is already masked to 5 bits; a zero count changes nothing, flags included.
+ * OF is computed for every count (Intel defines it only for 1).
+ */
+export function shift(lf: LazyFlags, op: number, v: number, count: number, top: number): number {
+  if (count === 0) return v;
+  const mask = widthMask(top);
+  const width = top + 1;
+  v &= mask;
+  let r: number, cf: number, of: number;
+  switch (op) {
+    case 0: {
+      const n = count % width;
+      r = n === 0 ? v : ((v << n) | (v >>> (width - n))) & mask;
+      cf = r & 1;
+      of = ((r >>> top) & 1) ^ cf;
+      lf.setBits(CF | OF, cf | (of << 11));
+      return r;
+    }
+    case 1: {
+      const n = count % width;
+      r = n === 0 ? v : ((v >>> n) | (v << (width - n))) & mask;
+      cf = (r >>> top) & 1;
+      of = cf ^ ((r >>> (top - 1)) & 1);
+      lf.setBits(CF | OF, cf | (of << 11));
+      return r;
+    }
+    case 2: {
+      const n = width === 32 ? count : count % (width + 1);
+      cf = lf.cf();
+      r = v;
+      for (let i = 0; i < n; i++) {
+        const out = (r >>> top) & 1;
+        r = ((r << 1) | cf) & mask;
+        cf = out;
+      }
+      of = ((r >>> top) & 1) ^ cf;
+      lf.setBits(CF | OF, cf | (of << 11));
+      return r;
+    }
+    case 3: {
+      const n = width === 32 ? count : count % (width + 1);
+      cf = lf.cf();
+      r = v;
+      of = ((r >>> top) & 1) ^ cf;
+      for (let i = 0; i < n; i++) {
+        const out = r & 1;
+        r = ((r >>> 1) | (cf << top)) & mask;
+        cf = out;
+      }
+      if (n !== 1) of = ((r >>> top) ^ (r >>> (top - 1))) & 1;
+      lf.setBits(CF | OF, cf | (of << 11));
+      return r;
+    }
+    case 5:
+      cf = count <= 32 ? (v >>> (count - 1)) & 1 : 0;
+      r = count >= 32 ? 0 : v >>> count;
+      of = (v >>> top) & 1;
+      lf.setResultWith(r, top, cf | (of << 11));
+      return r;
+    case 7: {
+      const sv = signExtend(v, top);
+      cf = (sv >> Math.min(count - 1, 31)) & 1;
+      r = (sv >> Math.min(count, 31)) & mask;
+      lf.setResultWith(r, top, cf);
+      return r;
+    }
+    default: // SHL, SAL
+      cf = count <= width ? (v >>> (width - count)) & 1 : 0;
+      r = count >= 32 ? 0 : (v << count) & mask;
+      of = ((r >>> top) & 1) ^ cf;
+      lf.setResultWith(r, top, cf | (of << 11));
+      return r;
+  }
+}
+
+/** SHLD (left) / SHRD: shifts `dst`, filling from `src`; count masked to 5 bits. */
+export function doubleShift(lf: LazyFlags, left: boolean, dst: number, src: number, count: number, top: number): number {
+  if (count === 0) return dst;
+  const mask = widthMask(top);
+  let r: number, cf: number;
+  if (top === 31) {
+    if (left) {
+      r = (dst << count) | (src >>> (32 - count));
+      cf = (dst >>> (32 - count)) & 1;
+    } else {
+      r = (dst >>> count) | (src << (32 - count));
+      cf = (dst >>> (count - 1)) & 1;
+    }
+  } else {
+    // 16-bit: shift the 32-bit pair dst:src (or src:dst); counts above 16 are undefined.
+    if (left) {
+      const pair = ((dst & 0xffff) << 16) | (src & 0xffff);
+      const wide = count <= 16 ? pair << count : (src & 0xffff) << (count - 16);
+      r = (wide >>> 16) & 0xffff;
+      cf = count <= 16 ? (dst >>> (16 - count)) & 1 : (src >>> (32 - count)) & 1;
+    } else {
+      const pair = ((src & 0xffff) << 16) | (dst & 0xffff);
+      r = (count <= 16 ? pair >>> count : (src & 0xffff) >>> (count - 16)) & 0xffff;
+      cf = count <= 16 ? (dst >>> (count - 1)) & 1 : (src >>> (count - 17)) & 1;
+    }
+  }
+  r &= mask;
+  const of = ((r ^ dst) >>> top) & 1;
+  lf.setResultWith(r, top, cf | (of << 11));
+  return r;
+}
+
+/** Scratch for 64-bit results of 32-bit multiplies: [low, high] as int32. */
+export const wide = new Int32Array(2);
+
+/** Unsigned 32×32 → 64 into `wide`. */
+export function mulU32(a: number, b: number): void {
+  a >>>= 0;
+  b >>>= 0;
+  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+  const p0 = al * bl, p1 = ah * bl, p2 = al * bh, p3 = ah * bh;
+  const mid = Math.floor(p0 / 65536) + (p1 % 65536) + (p2 % 65536);
+  wide[0] = Math.imul(a, b);
+  wide[1] = p3 + Math.floor(p1 / 65536) + Math.floor(p2 / 65536) + Math.floor(mid / 65536);
+}
+
+/** Signed 32×32 → 64 into `wide`. */
+export function mulS32(a: number, b: number): void {
+  mulU32(a, b);
+  let hi = wide[1];
+  if (a < 0) hi -= b;
+  if (b < 0) hi -= a;
+  wide[1] = hi;
+}
+
+/** MUL/IMUL flags: CF = OF = the high half is significant; SF/ZF/PF from the low half. */
+export function setMulFlags(lf: LazyFlags, low: number, overflow: boolean, top: number): void {
+  lf.setResultWith(low, top, overflow ? CF | OF : 0);
+}
+
+/** IMUL r, r/m(, imm): truncating signed multiply with CF/OF on overflow. */
+export function imulTrunc(lf: LazyFlags, a: number, b: number, top: number): number {
+  if (top === 31) {
+    mulS32(a, b);
+    const low = wide[0];
+    setMulFlags(lf, low, wide[1] !== low >> 31, 31);
+    return low;
+  }
+  const p = signExtend(a, top) * signExtend(b, top);
+  const low = p & 0xffff;
+  setMulFlags(lf, low, p !== signExtend(low, 15), 15);
+  return low;
+}
+
+/** DIV/IDIV results: quotient and remainder, or a divide error (returns false). */
+export const divResult = { q: 0, r: 0 };
+
+/** Unsigned divide of hi:lo (each `top+1` bits wide) by d. False means #DE. */
+export function divU(hi: number, lo: number, d: number, top: number): boolean {
+  d = top === 31 ? d >>> 0 : d;
+  if (d === 0) return false;
+  if (top !== 31) {
+    const n = hi * (2 << top) + lo;
+    const q = Math.floor(n / d);
+    if (q > widthMask(top)) return false;
+    divResult.q = q;
+    divResult.r = n - q * d;
+    return true;
+  }
+  hi >>>= 0;
+  lo >>>= 0;
+  if (hi >= d) return false;
+  if (hi < 0x200000) {
+    const n = hi * 4294967296 + lo;
+    let q = Math.floor(n / d);
+    let r = n - q * d;
+    if (r < 0) { q--; r += d; }
+    else if (r >= d) { q++; r -= d; }
+    divResult.q = q | 0;
+    divResult.r = r | 0;
+    return true;
+  }
+  const n = (BigInt(hi) << 32n) | BigInt(lo);
+  const bd = BigInt(d);
+  divResult.q = Number(n / bd) | 0;
+  divResult.r = Number(n % bd) | 0;
+  return true;
+}
+
+/** Signed divide of hi:lo by d. False means #DE. */
+export function divS(hi: number, lo: number, d: number, top: number): boolean {
+  d = signExtend(d, top);
+  if (d === 0) return false;
+  if (top !== 31) {
+    const n = signExtend(hi, top) * (2 << top) + (lo & widthMask(top));
+    const q = Math.trunc(n / d);
+    const limit = 1 << top;
+    if (q >= limit || q < -limit) return false;
+    divResult.q = q & widthMask(top);
+    divResult.r = (n - q * d) & widthMask(top);
+    return true;
+  }
+  if (hi === lo >> 31) {
+    const q = Math.trunc(lo / d);
+    if (q > 0x7fffffff) return false; // only -2^31 / -1
+    divResult.q = q | 0;
+    divResult.r = (lo - q * d) | 0;
+    return true;
+  }
+  const n = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+  const bd = BigInt(d);
+  const q = n / bd;
+  if (q > 0x7fffffffn || q < -0x80000000n) return false;
+  divResult.q = Number(q) | 0;
+  divResult.r = Number(n % bd) | 0;
+  return true;
+}
+
+// ---- BCD adjust (AL/AX in, AX out). Algorithms as the SDM gives them. ----------------
+
+export function daa(lf: LazyFlags, al: number): number {
+  const oldAl = al, oldCf = lf.cf();
+  let cf = 0, af = 0;
+  if ((al & 0xf) > 9 || lf.af()) {
+    cf = oldCf | (al + 6 > 0xff ? 1 : 0);
+    al = (al + 6) & 0xff;
+    af = 1;
+  }
+  if (oldAl > 0x99 || oldCf) {
+    al = (al + 0x60) & 0xff;
+    cf = 1;
+  } else cf = 0;
+  lf.setResultWith(al, 7, cf | (af ? AF : 0));
+  return al;
+}
+
+export function das(lf: LazyFlags, al: number): number {
+  const oldAl = al, oldCf = lf.cf();
+  let cf = 0, af = 0;
+  if ((al & 0xf) > 9 || lf.af()) {
+    cf = oldCf | (al < 6 ? 1 : 0);
+    al = (al - 6) & 0xff;
+    af = 1;
+  }
+  if (oldAl > 0x99 || oldCf) {
+    al = (al - 0x60) & 0xff;
+    cf = 1;
+  }
+  lf.setResultWith(al, 7, cf | (af ? AF : 0));
+  return al;
+}
+
+export function aaa(lf: LazyFlags, ax: number): number {
+  if ((ax & 0xf) > 9 || lf.af()) {
+    ax = (ax + 0x106) & 0xffff;
+    lf.setResultWith(ax & 0xff, 7, CF | AF);
+  } else lf.setResultWith(ax & 0xff, 7, 0);
+  return ax & 0xff0f;
+}
+
+export function aas(lf: LazyFlags, ax: number): number {
+  if ((ax & 0xf) > 9 || lf.af()) {
+    const al = (ax - 6) & 0xff;
+    const ah = ((ax >> 8) - 1 - ((ax & 0xff) < 6 ? 1 : 0)) & 0xff;
+    ax = (ah << 8) | al;
+    lf.setResultWith(al, 7, CF | AF);
+  } else lf.setResultWith(ax & 0xff, 7, 0);
+  return ax & 0xff0f;
+}
+
+/** AAD: AL = AL + AH*imm, AH = 0; flags as an 8-bit ADD of AL and AH*imm. */
+export function aad(lf: LazyFlags, ax: number, imm: number): number {
+  const a = ax & 0xff, b = ((ax >> 8) * imm) & 0xff;
+  const r = (a + b) & 0xff;
+  lf.setArith(LAZY_ADD, a, b, r, 7);
+  return r;
+}
+
+/** AAM (imm ≠ 0): AH = AL / imm, AL = AL mod imm. */
+export function aam(lf: LazyFlags, al: number, imm: number): number {
+  const r = al % imm;
+  lf.setLogic(r, 7);
+  return (Math.floor(al / imm) << 8) | r;
+}
+
+// ---- bit scans --------------------------------------------------------------------------
+
+export function bsf(v: number): number {
+  return 31 - Math.clz32(v & -v);
+}
+
+export function bsr(v: number): number {
+  return 31 - Math.clz32(v);
+}

@@ -1,0 +1,312 @@
+// Linear → physical translation: the two-level i386 page walk (4 KiB pages and 4 MiB PSE
+// pages), accessed/dirty bits, #PF error codes, and the software TLB that makes the
+// common access one array load and one compare.
+//
+// The TLB has one entry per virtual page in each of two tables, for reads and for writes.
+// An entry is the physical page address with permission bits below it:
+//   TLB_SUPER: a CPL 0-2 access may use the entry; TLB_USER: a CPL 3 access may;
+//   TLB_SLOW: the page is not plain RAM (ROM, MMIO, unassigned), so even a permitted access
+//   goes through PhysicalMemory. A zero entry is empty. The fast path accepts an entry only
+//   when `(entry & checkMask) === needBits`, one compare that also rejects SLOW pages.
+// A write entry is filled only once the page's dirty bit is set, so the first write walks.
+
+import { PAGE_RAM, type PhysicalMemory } from '../machine/physical-memory.js';
+
+export const TLB_SUPER = 1;
+export const TLB_USER = 2;
+export const TLB_GLOBAL = 4;
+export const TLB_SLOW = 8;
+
+const PG_P = 1, PG_W = 2, PG_U = 4, PG_A = 0x20, PG_D = 0x40, PG_PS = 0x80, PG_G = 0x100;
+
+/** #PF error-code bits. */
+export const PF_PRESENT = 1, PF_WRITE = 2, PF_USER = 4;
+
+const MAX_TRACKED = 4096;
+
+export class Mmu {
+  readonly tlbRead = new Int32Array(1 << 20);
+  readonly tlbWrite = new Int32Array(1 << 20);
+  /** Set for CPL 3 to (TLB_USER|TLB_SLOW, TLB_USER), else (TLB_SUPER|TLB_SLOW, TLB_SUPER). */
+  checkMask = TLB_SUPER | TLB_SLOW;
+  needBits = TLB_SUPER;
+  user = false;
+
+  paging = false;
+  writeProtect = false;
+  pse = false;
+  pge = false;
+  cr3 = 0;
+  a20Mask = -1;
+
+  /** Pages with a non-zero entry, so a flush clears only those (Linux reloads CR3 often). */
+  private readonly tracked = new Int32Array(MAX_TRACKED);
+  private trackedCount = 0;
+  private trackOverflow = false;
+  private readonly ram: Uint8Array;
+
+  /** Raises #PF; never returns (the CPU throws its fault). */
+  onPageFault: (linear: number, error: number) => never = () => {
+    throw new Error('page fault with no handler');
+  };
+  /** Called whenever entries are dropped, so the CPU can forget its cached fetch page. */
+  onFlush: () => void = () => {};
+
+  constructor(readonly memory: PhysicalMemory) {
+    this.ram = memory.ram;
+  }
+
+  setUser(user: boolean): void {
+    this.user = user;
+    this.checkMask = user ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW;
+    this.needBits = user ? TLB_USER : TLB_SUPER;
+  }
+
+  // ---- translation -------------------------------------------------------------------
+
+  /** Physical address of `linear` for an access of the given kind, walking and faulting as needed. */
+  translate(linear: number, write: boolean, user: boolean): number {
+    const page = linear >>> 12;
+    const e = write ? this.tlbWrite[page] : this.tlbRead[page];
+    if (e & (user ? TLB_USER : TLB_SUPER)) return ((e & ~0xfff) | (linear & 0xfff)) >>> 0;
+    return this.walk(linear, write, user);
+  }
+
+  private walk(linear: number, write: boolean, user: boolean): number {
+    const page = linear >>> 12;
+    const mem = this.memory;
+    if (!this.paging) {
+      const phys = (linear & this.a20Mask & ~0xfff) >>> 0;
+      const slow = mem.pageKind[phys >>> 12] === PAGE_RAM ? 0 : TLB_SLOW;
+      const entry = phys | TLB_SUPER | TLB_USER | slow;
+      this.fill(page, entry, entry);
+      return (phys | (linear & 0xfff)) >>> 0;
+    }
+    const errBase = (write ? PF_WRITE : 0) | (user ? PF_USER : 0);
+    const pdeAddr = ((this.cr3 & ~0xfff) | ((linear >>> 22) << 2)) >>> 0;
+    let pde = mem.read32(pdeAddr);
+    if (!(pde & PG_P)) this.onPageFault(linear, errBase);
+    let frame: number, userOk: boolean, writable: boolean, dirty: boolean, global: boolean;
+    if (pde & PG_PS && this.pse) {
+      userOk = (pde & PG_U) !== 0;
+      writable = (pde & PG_W) !== 0;
+      this.check(linear, write, user, userOk, writable, errBase);
+      const updated = pde | PG_A | (write ? PG_D : 0);
+      if (updated !== pde) mem.write32(pdeAddr, updated);
+      pde = updated;
+      frame = ((pde & 0xffc00000) | (linear & 0x3ff000)) >>> 0;
+      dirty = (pde & PG_D) !== 0;
+      global = (pde & PG_G) !== 0 && this.pge;
+    } else {
+      const pteAddr = ((pde & ~0xfff) | (((linear >>> 12) & 0x3ff) << 2)) >>> 0;
+      let pte = mem.read32(pteAddr);
+      if (!(pte & PG_P)) this.onPageFault(linear, errBase);
+      userOk = (pde & pte & PG_U) !== 0;
+      writable = (pde & pte & PG_W) !== 0;
+      this.check(linear, write, user, userOk, writable, errBase);
+      if (!(pde & PG_A)) mem.write32(pdeAddr, pde | PG_A);
+      const updated = pte | PG_A | (write ? PG_D : 0);
+      if (updated !== pte) mem.write32(pteAddr, updated);
+      pte = updated;
+      frame = (pte & ~0xfff) >>> 0;
+      dirty = (pte & PG_D) !== 0;
+      global = (pte & PG_G) !== 0 && this.pge;
+    }
+    frame = (frame & this.a20Mask) >>> 0;
+    const slow = mem.pageKind[frame >>> 12] === PAGE_RAM ? 0 : TLB_SLOW;
+    const g = global ? TLB_GLOBAL : 0;
+    const readEntry = frame | TLB_SUPER | (userOk ? TLB_USER : 0) | slow | g;
+    let writeEntry = 0;
+    if (dirty) {
+      const superWrite = writable || !this.writeProtect;
+      const userWrite = userOk && writable;
+      if (superWrite || userWrite) writeEntry = frame | (superWrite ? TLB_SUPER : 0) | (userWrite ? TLB_USER : 0) | slow | g;
+    }
+    this.fill(page, readEntry, writeEntry);
+    return (frame | (linear & 0xfff)) >>> 0;
+  }
+
+  private check(linear: number, write: boolean, user: boolean, userOk: boolean, writable: boolean, errBase: number): void {
+    if (user && !userOk) this.onPageFault(linear, errBase | PF_PRESENT);
+    if (write && !writable && (user || this.writeProtect)) this.onPageFault(linear, errBase | PF_PRESENT);
+  }
+
+  private fill(page: number, readEntry: number, writeEntry: number): void {
+    if (this.tlbRead[page] === 0 && this.tlbWrite[page] === 0) {
+      if (this.trackedCount < MAX_TRACKED) this.tracked[this.trackedCount++] = page;
+      else this.trackOverflow = true;
+    }
+    this.tlbRead[page] = readEntry;
+    this.tlbWrite[page] = writeEntry;
+  }
+
+  /** Drops every entry (CR0/CR4 changes, A20), or every non-global one (CR3 loads). */
+  flush(keepGlobal: boolean): void {
+    if (this.trackOverflow) {
+      if (keepGlobal) {
+        for (let p = 0; p < 1 << 20; p++) {
+          if (!(this.tlbRead[p] & TLB_GLOBAL)) this.tlbRead[p] = 0;
+          if (!(this.tlbWrite[p] & TLB_GLOBAL)) this.tlbWrite[p] = 0;
+        }
+      } else {
+        this.tlbRead.fill(0);
+        this.tlbWrite.fill(0);
+      }
+      this.trackedCount = 0;
+      this.trackOverflow = false;
+      // Re-track surviving global entries lazily: they stay valid and are cleared by a full flush.
+      if (keepGlobal) for (let p = 0; p < 1 << 20; p++) if (this.tlbRead[p] | this.tlbWrite[p]) this.track(p);
+    } else {
+      let kept = 0;
+      for (let i = 0; i < this.trackedCount; i++) {
+        const p = this.tracked[i];
+        if (keepGlobal && (this.tlbRead[p] | this.tlbWrite[p]) & TLB_GLOBAL) {
+          this.tracked[kept++] = p;
+          continue;
+        }
+        this.tlbRead[p] = 0;
+        this.tlbWrite[p] = 0;
+      }
+      this.trackedCount = kept;
+    }
+    this.onFlush();
+  }
+
+  private track(page: number): void {
+    if (this.trackedCount < MAX_TRACKED) this.tracked[this.trackedCount++] = page;
+    else this.trackOverflow = true;
+  }
+
+  /** INVLPG: drops one page (global or not). */
+  invalidatePage(linear: number): void {
+    const p = linear >>> 12;
+    this.tlbRead[p] = 0;
+    this.tlbWrite[p] = 0;
+    this.onFlush();
+  }
+
+  // ---- accesses with the current privilege -------------------------------------------
+
+  read8(linear: number): number {
+    const e = this.tlbRead[linear >>> 12];
+    if ((e & this.checkMask) === this.needBits) return this.ram[(e & ~0xfff) | (linear & 0xfff)];
+    return this.memory.read8(this.translate(linear, false, this.user));
+  }
+
+  read16(linear: number): number {
+    const e = this.tlbRead[linear >>> 12];
+    if ((e & this.checkMask) === this.needBits && (linear & 0xfff) !== 0xfff) {
+      const p = (e & ~0xfff) | (linear & 0xfff);
+      return this.ram[p] | (this.ram[p + 1] << 8);
+    }
+    return this.readSlow(linear, 2, this.user);
+  }
+
+  read32(linear: number): number {
+    const e = this.tlbRead[linear >>> 12];
+    if ((e & this.checkMask) === this.needBits && (linear & 0xfff) <= 0xffc) {
+      const p = (e & ~0xfff) | (linear & 0xfff);
+      const m = this.ram;
+      return m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24);
+    }
+    return this.readSlow(linear, 4, this.user);
+  }
+
+  write8(linear: number, v: number): void {
+    const e = this.tlbWrite[linear >>> 12];
+    if ((e & this.checkMask) === this.needBits) {
+      this.ram[(e & ~0xfff) | (linear & 0xfff)] = v;
+      return;
+    }
+    this.memory.write8(this.translate(linear, true, this.user), v);
+  }
+
+  write16(linear: number, v: number): void {
+    const e = this.tlbWrite[linear >>> 12];
+    if ((e & this.checkMask) === this.needBits && (linear & 0xfff) !== 0xfff) {
+      const p = (e & ~0xfff) | (linear & 0xfff);
+      this.ram[p] = v;
+      this.ram[p + 1] = v >> 8;
+      return;
+    }
+    this.writeSlow(linear, 2, v, this.user);
+  }
+
+  write32(linear: number, v: number): void {
+    const e = this.tlbWrite[linear >>> 12];
+    if ((e & this.checkMask) === this.needBits && (linear & 0xfff) <= 0xffc) {
+      const p = (e & ~0xfff) | (linear & 0xfff);
+      const m = this.ram;
+      m[p] = v;
+      m[p + 1] = v >> 8;
+      m[p + 2] = v >> 16;
+      m[p + 3] = v >> 24;
+      return;
+    }
+    this.writeSlow(linear, 4, v, this.user);
+  }
+
+  // ---- supervisor (implicit) accesses: descriptor tables, TSS, IDT -------------------
+
+  sysRead8(linear: number): number {
+    return this.memory.read8(this.translate(linear, false, false));
+  }
+  sysRead16(linear: number): number {
+    return this.readSlow(linear, 2, false);
+  }
+  sysRead32(linear: number): number {
+    return this.readSlow(linear, 4, false);
+  }
+  sysWrite8(linear: number, v: number): void {
+    this.memory.write8(this.translate(linear, true, false), v);
+  }
+  sysWrite16(linear: number, v: number): void {
+    this.writeSlow(linear, 2, v, false);
+  }
+  sysWrite32(linear: number, v: number): void {
+    this.writeSlow(linear, 4, v, false);
+  }
+
+  /** Faults exactly as an access of `length` bytes would, touching nothing but A/D bits. */
+  probe(linear: number, length: number, write: boolean, user = this.user): void {
+    this.translate(linear, write, user);
+    const last = (linear + length - 1) | 0;
+    if ((last ^ linear) >>> 12) this.translate(last, write, user);
+  }
+
+  private readSlow(linear: number, size: number, user: boolean): number {
+    const mem = this.memory;
+    if (((linear & 0xfff) + size) <= 0x1000) {
+      const p = this.translate(linear, false, user);
+      return size === 2 ? mem.read16(p) : mem.read32(p) | 0;
+    }
+    // Crosses a page: translate both pages before reading either (precise #PF).
+    const p0 = this.translate(linear, false, user);
+    const p1 = this.translate((linear + size - 1) | 0, false, user) & ~0xfff;
+    let v = 0;
+    for (let i = 0; i < size; i++) {
+      const a = (linear + i) & 0xfff;
+      const byte = a >= (linear & 0xfff) ? mem.read8(p0 + i) : mem.read8(p1 + a);
+      v |= byte << (8 * i);
+    }
+    return v;
+  }
+
+  private writeSlow(linear: number, size: number, v: number, user: boolean): void {
+    const mem = this.memory;
+    if (((linear & 0xfff) + size) <= 0x1000) {
+      const p = this.translate(linear, true, user);
+      if (size === 2) mem.write16(p, v & 0xffff);
+      else mem.write32(p, v);
+      return;
+    }
+    const p0 = this.translate(linear, true, user);
+    const p1 = this.translate((linear + size - 1) | 0, true, user) & ~0xfff;
+    for (let i = 0; i < size; i++) {
+      const a = (linear + i) & 0xfff;
+      const byte = (v >>> (8 * i)) & 0xff;
+      if (a >= (linear & 0xfff)) mem.write8(p0 + i, byte);
+      else mem.write8(p1 + a, byte);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+// String instructions (MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS) with REP prefixes, and
+// port I/O with the protected-mode IOPL / TSS I/O-bitmap check.
+
+import type { Cpu } from './cpu.js';
+import {
+  ES, DS, ECX, ESI, EDI, EDX, TR
+} from './constants.js';
+import { DF, IOPL } from './flags.js';
+import { arith } from './alu.js';
+import { getReg, setReg } from './operands.js';
+import type { IoSize } from '../machine/io-bus.js';
+
+export const MOVS = 0, CMPS = 1, STOS = 2, LODS = 3, SCAS = 4, INS = 5, OUTS = 6;
+
+/** Iterations of a REP string instruction before it yields (EIP stays on it, so it resumes). */
+const REP_SLICE = 0x4000;
+
+/** Raises #GP(0) unless the current privilege may access ports [port, port+size). */
+export function checkIoPermission(c: Cpu, port: number, size: number): void {
+  if (!c.protectedMode) return;
+  if (!c.v86 && c.cpl <= (c.lf.flags & IOPL) >> 12) return;
+  // The TSS I/O bitmap: a 32-bit TSS, its offset at 0x66, one bit per port.
+  if ((c.segFlags[TR] & 0xf00) !== 0xb00 && (c.segFlags[TR] & 0xf00) !== 0x900) c.gp(0);
+  const limit = c.segLimit[TR];
+  if (limit < 0x67) c.gp(0);
+  const base = c.segBase[TR];
+  const mapOff = c.mmu.sysRead16((base + 0x66) | 0);
+  const byteOff = mapOff + (port >> 3);
+  if (byteOff + 1 > limit) c.gp(0);
+  const bits = c.mmu.sysRead16((base + byteOff) | 0);
+  if ((bits >> (port & 7)) & ((1 << size) - 1)) c.gp(0);
+}
+
+export function portIn(c: Cpu, port: number, size: number): number {
+  checkIoPermission(c, port, size);
+  return c.host.io.read(port, size as IoSize);
+}
+
+export function portOut(c: Cpu, port: number, size: number, v: number): void {
+  checkIoPermission(c, port, size);
+  c.host.io.write(port, size as IoSize, size === 4 ? v >>> 0 : v & ((1 << (size * 8)) - 1));
+}
+
+function readSized(c: Cpu, seg: number, off: number, top: number): number {
+  return top === 7 ? c.read8(seg, off) : top === 15 ? c.read16(seg, off) : c.read32(seg, off);
+}
+
+function writeSized(c: Cpu, seg: number, off: number, top: number, v: number): void {
+  if (top === 7) c.write8(seg, off, v);
+  else if (top === 15) c.write16(seg, off, v);
+  else c.write32(seg, off, v);
+}
+
+/** One string instruction, `kind` as above, operand width `top`; honours c.rep. */
+export function stringOp(c: Cpu, kind: number, top: number): void {
+  const size = (top + 1) >> 3;
+  const a32 = c.a32;
+  const r = c.reg32, r16 = c.reg16;
+  const delta = c.lf.flags & DF ? -size : size;
+  const srcSeg = c.segOverride >= 0 ? c.segOverride : DS;
+  const rep = c.rep;
+  let count = 0;
+  if (rep) {
+    count = a32 ? r[ECX] >>> 0 : r16[ECX * 2];
+    if (count === 0) return;
+  }
+  const checkZf = kind === CMPS || kind === SCAS;
+  if (kind === INS || kind === OUTS) checkIoPermission(c, r16[EDX * 2], size);
+  let slice = REP_SLICE;
+  for (;;) {
+    const si = a32 ? r[ESI] >>> 0 : r16[ESI * 2];
+    const di = a32 ? r[EDI] >>> 0 : r16[EDI * 2];
+    switch (kind) {
+      case MOVS:
+        writeSized(c, ES, di, top, readSized(c, srcSeg, si, top));
+        advance(c, ESI, si + delta);
+        advance(c, EDI, di + delta);
+        break;
+      case CMPS:
+        arith(c.lf, 7, readSized(c, srcSeg, si, top), readSized(c, ES, di, top), top);
+        advance(c, ESI, si + delta);
+        advance(c, EDI, di + delta);
+        break;
+      case STOS:
+        writeSized(c, ES, di, top, getReg(c, 0, top));
+        advance(c, EDI, di + delta);
+        break;
+      case LODS:
+        setReg(c, 0, top, readSized(c, srcSeg, si, top));
+        advance(c, ESI, si + delta);
+        break;
+      case SCAS:
+        arith(c.lf, 7, getReg(c, 0, top), readSized(c, ES, di, top), top);
+        advance(c, EDI, di + delta);
+        break;
+      case INS:
+        c.probeWrite(ES, di, size);
+        writeSized(c, ES, di, top, c.host.io.read(r16[EDX * 2], size as IoSize));
+        advance(c, EDI, di + delta);
+        break;
+      default:
+        portOutUnchecked(c, r16[EDX * 2], size, readSized(c, srcSeg, si, top));
+        advance(c, ESI, si + delta);
+        break;
+    }
+    if (!rep) return;
+    count--;
+    if (a32) r[ECX] = count;
+    else r16[ECX * 2] = count;
+    if (count === 0) return;
+    if (checkZf && c.lf.zf() !== (rep === 1 ? 1 : 0)) return;
+    if (--slice === 0) {
+      c.eip = c.startEip;
+      return;
+    }
+  }
+}
+
+function portOutUnchecked(c: Cpu, port: number, size: number, v: number): void {
+  c.host.io.write(port, size as IoSize, size === 4 ? v >>> 0 : v);
+}
+
+function advance(c: Cpu, reg: number, v: number): void {
+  if (c.a32) c.reg32[reg] = v;
+  else c.reg16[reg * 2] = v;
+}
