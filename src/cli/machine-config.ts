@@ -1,0 +1,45 @@
+// The one typed description of a machine that the command line produces. Everything
+// after parsing (chardevs, monitor, board, loaders) reads this, never argv.
+
+import type { ChardevSpec } from '../vm/chardev/chardev-spec.js';
+
+export interface IsaDebugExitConfig {
+  iobase: number;
+  iosize: number;
+}
+
+export interface MonitorConfig {
+  chardevId: string;
+  mode: 'readline' | 'control';
+}
+
+/** How virtual time advances: host real time, or 2^shift ns per instruction (QEMU's -icount). */
+export type ClockConfig = { mode: 'realtime' } | { mode: 'icount'; shift: number };
+
+export interface MachineConfig {
+  ramBytes: number;
+  kernel?: string;
+  initrd?: string;
+  append: string;
+  nographic: boolean;
+  display: 'default' | 'none' | 'curses';
+  /** Every chardev, in creation order, including those made from -serial/-monitor short forms. */
+  chardevs: ChardevSpec[];
+  /** Chardev id of COM1..COM4 (in order); absent ports are not created. */
+  serials: string[];
+  monitors: MonitorConfig[];
+  debugcon?: string;
+  isaDebugExit?: IsaDebugExitConfig;
+  noReboot: boolean;
+  noShutdown: boolean;
+  name?: string;
+  pidfile?: string;
+  daemonize: boolean;
+  /** RTC start: host UTC, host local time, or a fixed date. */
+  rtcBase: 'utc' | 'localtime' | Date;
+  /** -S: do not start the CPU until `cont`. */
+  startPaused: boolean;
+  clock: ClockConfig;
+  /** Warnings to print once the command line is accepted (e.g. KVM unavailable). */
+  warnings: string[];
+}

@@ -1,0 +1,245 @@
+// argv → MachineConfig. The option table is data: each entry names an option, says
+// whether it takes an argument, and records it into the parse state. resolve() then
+// applies QEMU's defaults and cross-option rules (system/vl.c) and builds the config.
+
+import { ChardevSpecError, parseChardevOption, parseChardevShortForm, type ChardevSpec } from '../vm/chardev/chardev-spec.js';
+import { CliError } from './cli-error.js';
+import { parseCInteger, parseKeyValues } from './keyval.js';
+import type { MachineConfig, MonitorConfig } from './machine-config.js';
+import { parseSize, SIZE_ERROR } from './parse-size.js';
+
+const DEFAULT_RAM = 128 * 1024 * 1024;
+/** RAM must fit below the PCI hole: termu's physical space is 32-bit and has no RAM above 4 GiB. */
+export const MAX_RAM = 0xe0000000;
+
+interface ParseState {
+  config: MachineConfig;
+  /** -serial / -monitor arguments with the option text, resolved after all options are seen. */
+  serialArgs: { text: string; opt: string }[];
+  monitorArgs: { text: string; opt: string }[];
+  monArgs: { text: string; opt: string }[];
+  debugconArg?: { text: string; opt: string };
+  appendGiven: boolean;
+}
+
+interface OptionDef {
+  name: string;
+  takesArg: boolean;
+  /** `opt` is the option as QEMU quotes it in errors: `-m abc` or `-nographic`. */
+  apply(state: ParseState, arg: string, opt: string): void;
+}
+
+const flag = (name: string, apply: (s: ParseState) => void): OptionDef => ({ name, takesArg: false, apply: (s) => apply(s) });
+const withArg = (name: string, apply: (s: ParseState, arg: string, opt: string) => void): OptionDef => ({ name, takesArg: true, apply });
+
+const KVM_WARNING = 'warning: KVM is not available in termu; the guest runs on its own CPU emulator';
+const DISPLAYS_UNAVAILABLE = new Set(['gtk', 'sdl', 'vnc', 'egl-headless', 'dbus', 'spice-app', 'cocoa']);
+
+const OPTIONS: OptionDef[] = [
+  withArg('m', (s, arg, opt) => {
+    const kv = parseKeyValues(arg, 'size');
+    if (kv.has('slots') && !kv.has('maxmem')) throw new CliError(['slots specified but no max-size']);
+    const sizeText = kv.get('size') ?? '';
+    if (sizeText === '') return;
+    const size = parseSize(sizeText, 'M');
+    if (!size) throw CliError.forOption(opt, SIZE_ERROR);
+    if (size.deprecatedHexSuffix) {
+      const explicitSuffix = !/^0x[0-9a-f]+$/i.test(sizeText);
+      s.config.warnings.push(`warning: Using a multiplier suffix on hex numbers is deprecated: ${sizeText}${explicitSuffix ? '' : 'M'}`);
+    }
+    s.config.ramBytes = size.bytes === 0 ? DEFAULT_RAM : Math.ceil(size.bytes / 8192) * 8192;
+  }),
+  withArg('kernel', (s, arg) => void (s.config.kernel = arg)),
+  withArg('initrd', (s, arg) => void (s.config.initrd = arg)),
+  withArg('append', (s, arg) => {
+    s.config.append = arg;
+    s.appendGiven = true;
+  }),
+  flag('nographic', (s) => void (s.config.nographic = true)),
+  withArg('display', (s, arg, opt) => {
+    const type = parseKeyValues(arg, 'type').get('type') ?? '';
+    if (type === 'none' || type === 'curses' || type === 'default') s.config.display = type;
+    else if (DISPLAYS_UNAVAILABLE.has(type)) throw new CliError([`Display '${type}' is not available.`]);
+    else throw CliError.forOption(opt, `Parameter 'type' does not accept value '${type}'`);
+  }),
+  withArg('serial', (s, text, opt) => void s.serialArgs.push({ text, opt })),
+  withArg('monitor', (s, text, opt) => void s.monitorArgs.push({ text, opt })),
+  withArg('mon', (s, text, opt) => void s.monArgs.push({ text, opt })),
+  withArg('chardev', (s, text, opt) => {
+    let spec: ChardevSpec;
+    try {
+      spec = parseChardevOption(text);
+    } catch (e) {
+      if (e instanceof ChardevSpecError) throw CliError.forOption(opt, e.message);
+      throw e;
+    }
+    if (s.config.chardevs.some((c) => c.id === spec.id)) throw CliError.forOption(opt, `Duplicate ID '${spec.id}' for chardev`);
+    s.config.chardevs.push(spec);
+  }),
+  withArg('debugcon', (s, text, opt) => void (s.debugconArg = { text, opt })),
+  withArg('device', (s, arg, opt) => {
+    const kv = parseKeyValues(arg, 'driver');
+    const driver = kv.get('driver') ?? '';
+    if (driver !== 'isa-debug-exit') throw CliError.forOption(opt, `'${driver}' is not a valid device model name`);
+    const dev = { iobase: 0x501, iosize: 2 };
+    for (const [key, value] of kv) {
+      if (key === 'driver' || key === 'id') continue;
+      if (key !== 'iobase' && key !== 'iosize') throw CliError.forOption(opt, `Property 'isa-debug-exit.${key}' not found`);
+      const n = parseCInteger(value);
+      if (n === undefined) throw CliError.forOption(opt, `Parameter '${key}' expects integer`);
+      if (n > 0xffffffff) throw CliError.forOption(opt, `Property isa-debug-exit.${key} doesn't take value ${n} (minimum: 0, maximum: 4294967295)`);
+      dev[key] = n;
+    }
+    s.config.isaDebugExit = dev;
+  }),
+  flag('no-reboot', (s) => void (s.config.noReboot = true)),
+  flag('no-shutdown', (s) => void (s.config.noShutdown = true)),
+  withArg('name', (s, arg) => {
+    const kv = parseKeyValues(arg, 'guest');
+    s.config.name = kv.get('guest');
+  }),
+  withArg('pidfile', (s, arg) => void (s.config.pidfile = arg)),
+  flag('daemonize', (s) => void (s.config.daemonize = true)),
+  withArg('rtc', (s, arg) => {
+    const base = parseKeyValues(arg).get('base');
+    if (base === undefined || base === 'utc' || base === 'localtime') {
+      if (base) s.config.rtcBase = base;
+      return;
+    }
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2}))?$/.exec(base);
+    if (!m) throw new CliError([`invalid datetime format\nvalid formats: '2006-06-17T16:01:21' or '2006-06-17'`]);
+    const [, y, mo, d, h = '0', mi = '0', sec = '0'] = m;
+    s.config.rtcBase = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +sec));
+  }),
+  flag('enable-kvm', (s) => void s.config.warnings.push(`-enable-kvm: ${KVM_WARNING}`)),
+  withArg('accel', (s, arg, opt) => {
+    const accel = parseKeyValues(arg, 'accel').get('accel') ?? '';
+    for (const name of accel.split(':')) {
+      if (name === 'kvm') s.config.warnings.push(`${opt}: ${KVM_WARNING}`);
+      else if (name !== 'tcg') throw CliError.forOption(opt, `invalid accelerator ${name}`);
+    }
+  }),
+  flag('S', (s) => void (s.config.startPaused = true)),
+  withArg('icount', (s, arg, opt) => {
+    const shift = parseKeyValues(arg, 'shift').get('shift') ?? '';
+    const n = /^[0-9]+$/.test(shift) ? Number(shift) : NaN;
+    if (!(n >= 0 && n <= 10)) throw CliError.forOption(opt, 'icount: Invalid shift value');
+    s.config.clock = { mode: 'icount', shift: n };
+  }),
+];
+
+const OPTION_BY_NAME = new Map(OPTIONS.map((o) => [o.name, o]));
+
+/** Parses QEMU-style argv (without the node and script paths). Throws CliError. */
+export function parseArgs(argv: string[]): MachineConfig {
+  const state: ParseState = {
+    config: {
+      ramBytes: DEFAULT_RAM,
+      append: '',
+      nographic: false,
+      display: 'default',
+      chardevs: [],
+      serials: [],
+      monitors: [],
+      noReboot: false,
+      noShutdown: false,
+      daemonize: false,
+      rtcBase: 'utc',
+      startPaused: false,
+      clock: { mode: 'realtime' },
+      warnings: [],
+    },
+    serialArgs: [],
+    monitorArgs: [],
+    monArgs: [],
+    appendGiven: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (!word.startsWith('-') || word === '-') throw new CliError([`${word}: disk images are not supported by termu yet`]);
+    const name = word.replace(/^--?/, '');
+    const def = OPTION_BY_NAME.get(name);
+    if (!def) throw new CliError([`${word}: invalid option`]);
+    let arg = '';
+    if (def.takesArg) {
+      if (i + 1 >= argv.length) throw new CliError([`${word}: requires an argument`]);
+      arg = argv[++i];
+    }
+    def.apply(state, arg, def.takesArg ? `${word} ${arg}` : word);
+  }
+  return resolve(state);
+}
+
+function resolve(state: ParseState): MachineConfig {
+  const config = state.config;
+  if (config.nographic && config.daemonize) throw new CliError(['-nographic cannot be used with -daemonize']);
+  if (!config.kernel && state.appendGiven) throw new CliError(['-append only allowed with -kernel option']);
+  if (!config.kernel && config.initrd !== undefined) throw new CliError(['-initrd only allowed with -kernel option']);
+  if (config.ramBytes > MAX_RAM) throw new CliError(["cannot set up guest memory 'pc.ram': Cannot allocate memory"]);
+
+  const defaultSerial = state.serialArgs.length === 0;
+  const defaultMonitor = state.monitorArgs.length === 0 && state.monArgs.length === 0;
+  const implied = { text: '', opt: '' };
+  if (config.nographic) {
+    if (defaultSerial && defaultMonitor) state.serialArgs.push({ ...implied, text: 'mon:stdio' });
+    else {
+      if (defaultSerial) state.serialArgs.push({ ...implied, text: 'stdio' });
+      if (defaultMonitor) state.monitorArgs.push({ ...implied, text: 'stdio' });
+    }
+  }
+
+  state.serialArgs.forEach((a, index) => {
+    const id = attachShortForm(config, a, `serial${index}`, 'serial device');
+    if (id) config.serials.push(id);
+  });
+  state.monitorArgs.forEach((a, index) => {
+    const id = attachShortForm(config, a, index === 0 ? 'compat_monitor0' : `compat_monitor${index}`, 'monitor');
+    if (id && !config.monitors.some((m) => m.chardevId === id)) config.monitors.push({ chardevId: id, mode: 'readline' });
+  });
+  for (const a of state.monArgs) config.monitors.push(parseMon(config, a.text, a.opt));
+  if (state.debugconArg) config.debugcon = attachShortForm(config, state.debugconArg, 'debugcon', 'debugcon device');
+
+  checkSingleStdio(config, state);
+  return config;
+}
+
+/** Creates the chardev for a short form (or finds `chardev:ID`); returns its id, or undefined for `none`. */
+function attachShortForm(config: MachineConfig, a: { text: string; opt: string }, id: string, what: string): string | undefined {
+  const prefix = a.opt ? `${a.opt}: ` : '';
+  // QEMU words the second line differently for monitors (monitor_parse) and other devices.
+  const connectError = what === 'monitor' ? `${prefix}parse error: ${a.text}` : `${prefix}could not connect ${what} to character backend '${a.text}'`;
+  if (a.text === 'none') return undefined;
+  if (a.text.startsWith('chardev:')) {
+    const target = a.text.slice('chardev:'.length);
+    if (!config.chardevs.some((c) => c.id === target)) throw new CliError([connectError]);
+    return target;
+  }
+  let spec: ChardevSpec;
+  try {
+    spec = parseChardevShortForm(id, a.text);
+  } catch (e) {
+    if (!(e instanceof ChardevSpecError)) throw e;
+    throw new CliError(e.message ? [`${prefix}${e.message}`, connectError] : [connectError]);
+  }
+  config.chardevs.push(spec);
+  if (spec.mux) config.monitors.push({ chardevId: id, mode: 'readline' });
+  return id;
+}
+
+function parseMon(config: MachineConfig, text: string, opt: string): MonitorConfig {
+  const kv = parseKeyValues(text, 'chardev');
+  const chardevId = kv.get('chardev') ?? '';
+  if (!config.chardevs.some((c) => c.id === chardevId)) throw CliError.forOption(opt, `chardev "${chardevId}" not found`);
+  const mode = kv.get('mode') ?? 'readline';
+  if (mode !== 'readline' && mode !== 'control') throw CliError.forOption(opt, `Parameter 'mode' does not accept value '${mode}'`);
+  return { chardevId, mode };
+}
+
+/** Two non-mux stdio chardevs cannot share the terminal (QEMU: "cannot use stdio by multiple character devices"). */
+function checkSingleStdio(config: MachineConfig, state: ParseState): void {
+  const stdio = config.chardevs.filter((c) => c.backend.kind === 'stdio');
+  if (stdio.length <= 1) return;
+  const source = [...state.serialArgs, ...state.monitorArgs].find((a) => a.text.endsWith('stdio'));
+  const prefix = source?.opt ? `${source.opt}: ` : '';
+  throw new CliError([`${prefix}cannot use stdio by multiple character devices`, `${prefix}could not connect serial device to character backend 'stdio'`]);
+}
