@@ -6,7 +6,8 @@ import { BlockError } from './block-error.js';
 import { HostFile } from './host-file.js';
 import { RawDriver } from './raw-driver.js';
 import { Qcow2Driver } from './qcow2/qcow2-driver.js';
-import { QCOW2_MAGIC } from './qcow2/qcow2-header.js';
+import { INCOMPAT_DIRTY, QCOW2_MAGIC } from './qcow2/qcow2-header.js';
+import { checkQcow2 } from './qcow2/qcow2-check.js';
 
 export interface OpenImageOptions {
   /** Explicit format; probed when absent. */
@@ -65,6 +66,10 @@ function openLevel(path: string, opts: OpenImageOptions, seen: Set<string>): Blo
         : `Unknown driver '${format}'`);
     }
     const drv = Qcow2Driver.open(file, { readOnly: opts.readOnly, repair: opts.repair, l2CacheBytes: opts.l2CacheBytes });
+    if (!opts.readOnly && !opts.repair && (drv.header.incompatible & INCOMPAT_DIRTY)) {
+      // Refcounts may be stale after a crash with lazy refcounts: repair before writing (as qemu).
+      checkQcow2(drv, { leaks: true, errors: true }, () => {});
+    }
     const name = drv.header.backingFile;
     if (name !== null && name !== '' && !opts.noBacking) {
       seen.add(identity(path));

@@ -114,9 +114,10 @@ export class Qcow2Driver implements BlockDriver {
     return t;
   }
 
-  /** Forgets a cached L2 table (it was freed or rewritten outside the cache). */
-  dropL2(offset: number): void {
-    this.l2Cache.drop(offset);
+  /** Forgets cached L2 tables after operations that free or rewrite them wholesale. */
+  forgetCachedTables(): void {
+    this.l2Cache.clear();
+    this.decompressedKeyHi = -1;
   }
 
   static kind(hi: number, lo: number): ClusterKind {
@@ -452,6 +453,46 @@ export class Qcow2Driver implements BlockDriver {
     this.file.sync();
   }
 
+  /** Unallocates every cluster of the active image (after `commit`). */
+  makeEmpty(): void {
+    this.beginWrite();
+    for (let i = 0; i < this.header.l1Size; i++) {
+      if (this.l1Offset(i) === 0) continue;
+      const t = this.l2ForWrite(i);
+      const old = this.replaceEntries(t, 0, this.l2Entries, (_j, view, at) => { view.setUint32(at, 0); view.setUint32(at + 4, 0); });
+      this.releaseEntries(old);
+    }
+  }
+
+  /**
+   * Turns zero clusters into plain ones so the image can become version 2: zeros read
+   * through unallocated clusters without a backing file, else through written zeros.
+   */
+  expandZeroClusters(): void {
+    const cs = this.clusterSize;
+    for (let i = 0; i < this.header.l1Size; i++) {
+      if (this.l1Offset(i) === 0) continue;
+      const t = this.l2Table(i)!;
+      for (let j = 0; j < this.l2Entries; j++) {
+        const hi = t.view.getUint32(j * 8);
+        const lo = t.view.getUint32(j * 8 + 4);
+        const kind = Qcow2Driver.kind(hi, lo);
+        if (kind !== ClusterKind.ZeroPlain && kind !== ClusterKind.ZeroAlloc) continue;
+        const guest = (i * this.l2Entries + j) * cs;
+        const w = this.l2ForWrite(i);
+        if (kind === ClusterKind.ZeroAlloc && (hi & COPIED_HI)) {
+          this.file.writeAt(Qcow2Driver.hostOffset(hi, lo), this.zeroCluster);
+          this.replaceEntries(w, j, 1, (_k, view, at) => view.setUint32(at + 4, (lo & ~1) >>> 0));
+        } else if (this.backing === null) {
+          this.releaseEntries(this.replaceEntries(w, j, 1, (_k, view, at) => { view.setUint32(at, 0); view.setUint32(at + 4, 0); }));
+        } else if (guest < this.header.size) {
+          this.releaseEntries(this.replaceEntries(w, j, 1, (_k, view, at) => { view.setUint32(at, 0); view.setUint32(at + 4, 0); }));
+          this.write(guest, this.zeroCluster.subarray(0, Math.min(cs, this.header.size - guest)));
+        }
+      }
+    }
+  }
+
   writeZeroes(offset: number, length: number, unmap: boolean): void {
     this.changeRange(offset, length, unmap ? 'zero-unmap' : 'zero-keep');
   }
@@ -564,7 +605,7 @@ export class Qcow2Driver implements BlockDriver {
       default: {
         const b = this.backing;
         if (b === null) return { length: len, allocated: false, zero: true, depth: 0 };
-        if (offset >= b.length) return { length: len, allocated: false, zero: true, depth: 1 };
+        if (offset >= b.length) return { length: len, allocated: false, zero: true, depth: 0 };
         const s = b.blockStatus(offset, Math.min(len, b.length - offset));
         return { ...s, depth: s.depth + 1 };
       }

@@ -1,0 +1,44 @@
+// termu-img: qemu-img's command line over termu's block layer.
+import { BlockError } from '../../vm/block/block-error.js';
+import { report, ImgError, UsageError, out, PROG } from './output.js';
+import { runAmend } from './commands/amend.js';
+import { runCheck } from './commands/check.js';
+import { runCommit } from './commands/commit.js';
+import { runCompare } from './commands/compare.js';
+import { runConvert } from './commands/convert.js';
+import { runCreate } from './commands/create.js';
+import { runInfo } from './commands/info.js';
+import { runMap } from './commands/map.js';
+import { runMeasure } from './commands/measure.js';
+import { runRebase } from './commands/rebase.js';
+import { runResize } from './commands/resize.js';
+import { runSnapshot } from './commands/snapshot.js';
+
+const COMMANDS: Record<string, (argv: string[]) => number> = {
+  amend: runAmend, check: runCheck, commit: runCommit, compare: runCompare, convert: runConvert, create: runCreate,
+  info: runInfo, map: runMap, measure: runMeasure, rebase: runRebase, resize: runResize, snapshot: runSnapshot,
+};
+
+export function main(argv: string[]): number {
+  const [cmd, ...args] = argv;
+  try {
+    if (cmd === undefined) throw new UsageError('Not enough arguments');
+    if (cmd === '--help' || cmd === '-h') {
+      out(`${PROG} version 7.2.0 (termu)\nusage: ${PROG} [standard options] command [command options]\n\nCommands: ${Object.keys(COMMANDS).join(', ')}\n`);
+      return 0;
+    }
+    if (cmd === '--version' || cmd === '-V') {
+      out(`${PROG} version 7.2.0 (termu)\n`);
+      return 0;
+    }
+    const run = COMMANDS[cmd];
+    if (!run) throw new UsageError(`Command not found: ${cmd}`);
+    return run(args);
+  } catch (e) {
+    if (e instanceof ImgError) return report(e);
+    if (e instanceof BlockError) return report(new ImgError(e.message));
+    throw e;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
