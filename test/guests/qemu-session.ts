@@ -91,7 +91,21 @@ export class QemuSession {
   }
 
   /** Sends one HMP command over the monitor socket and returns the monitor's reply. */
-  monitor(command: string, timeoutMs = 10_000): Promise<string> {
+  async monitor(command: string, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await this.monitorOnce(command, deadline - Date.now());
+      } catch (err) {
+        // QEMU creates the socket a moment after it starts.
+        const starting = /ENOENT|ECONNREFUSED/.test((err as Error).message);
+        if (!starting || !this.running || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  private monitorOnce(command: string, timeoutMs: number): Promise<string> {
     return new Promise((resolve, reject) => {
       const socket = connect(this.monitorPath);
       let reply = '';
