@@ -45,13 +45,19 @@ export class RawDriver implements BlockDriver {
     this.writeZeroes(offset, length, true);
   }
 
-  /** Reports runs of all-zero 4 KiB blocks as zero, the rest as data. */
+  /**
+   * Reports runs of all-zero 4 KiB blocks as zero and the rest as data (Node cannot ask for
+   * holes); the tail between the file's end and the next 512-byte boundary reads as zero.
+   */
   blockStatus(offset: number, length: number): BlockStatus {
+    const fileEnd = this.file.size;
     const end = Math.min(offset + length, this.length);
+    if (offset >= fileEnd) return { length: Math.max(end - offset, 0), allocated: true, zero: true, hostOffset: offset, depth: 0 };
+    const dataEnd = Math.min(end, fileEnd);
     let pos = offset;
     let zero: boolean | undefined;
-    while (pos < end) {
-      const n = Math.min(ZERO_SCAN - (pos % ZERO_SCAN), end - pos);
+    while (pos < dataEnd) {
+      const n = Math.min(ZERO_SCAN - (pos % ZERO_SCAN), dataEnd - pos);
       const chunk = this.scratch.subarray(0, n);
       this.file.readAt(pos, chunk);
       const z = isZero(chunk);
@@ -59,7 +65,8 @@ export class RawDriver implements BlockDriver {
       else if (z !== zero) break;
       pos += n;
     }
-    return { length: Math.max(pos - offset, 0), allocated: true, zero: zero ?? true, hostOffset: offset, depth: 0 };
+    if (pos === fileEnd && zero === true) pos = end;
+    return { length: pos - offset, allocated: true, zero: zero ?? true, hostOffset: offset, depth: 0 };
   }
 
   resize(newLength: number): void {

@@ -47,25 +47,31 @@ export function compareImages(a: BlockDriver, b: BlockDriver, strict: boolean): 
   const bufA = new Uint8Array(CHUNK);
   const bufB = new Uint8Array(CHUNK);
   for (let off = 0; off < common;) {
-    const sa = a.blockStatus(off, Math.min(CHUNK, common - off));
-    const sb = b.blockStatus(off, Math.min(CHUNK, common - off));
+    // Ask for the whole remainder: qemu's strict mode also compares "reaches the end".
+    const sa = a.blockStatus(off, common - off);
+    const sb = b.blockStatus(off, common - off);
     const n = Math.min(sa.length, sb.length);
-    if (strict && (sa.allocated !== sb.allocated || sa.zero !== sb.zero)) {
+    if (strict && (sa.allocated !== sb.allocated || sa.zero !== sb.zero ||
+      (off + sa.length >= a.length) !== (off + sb.length >= b.length))) {
       return { equal: false, message: `Strict mode: Offset ${off} block status mismatch!` };
     }
     if (!(sa.zero && sb.zero)) {
-      const x = bufA.subarray(0, n);
-      const y = bufB.subarray(0, n);
-      if (sa.zero) x.fill(0); else a.read(off, x);
-      if (sb.zero) y.fill(0); else b.read(off, y);
-      const diff = firstDifferentSector(x, y);
-      if (diff >= 0) return { equal: false, message: `Content mismatch at offset ${off + diff}!` };
+      for (let at = off; at < off + n; at += CHUNK) {
+        const len = Math.min(CHUNK, off + n - at);
+        const x = bufA.subarray(0, len);
+        const y = bufB.subarray(0, len);
+        if (sa.zero) x.fill(0); else a.read(at, x);
+        if (sb.zero) y.fill(0); else b.read(at, y);
+        const diff = firstDifferentSector(x, y);
+        if (diff >= 0) return { equal: false, message: `Content mismatch at offset ${at + diff}!` };
+      }
     }
     off += n;
   }
   const longer = a.length > b.length ? a : b;
   for (let off = common; off < longer.length;) {
     const s = longer.blockStatus(off, Math.min(CHUNK, longer.length - off));
+    if (s.length <= 0) break;
     if (!s.zero) {
       const x = bufA.subarray(0, s.length);
       longer.read(off, x);

@@ -1,6 +1,7 @@
 // termu-img convert [-f fmt] [-O fmt] [-c] [-p] [-q] [-n] [-o opts] [-B backing [-F fmt]] [-S size] [-U] src... dst
 import type { BlockDriver } from '../../../vm/block/block-driver.js';
 import { BlockError } from '../../../vm/block/block-error.js';
+import { FORMATS } from '../../../vm/block/open-image.js';
 import { isZero } from '../../../vm/block/raw-driver.js';
 import { Qcow2Driver } from '../../../vm/block/qcow2/qcow2-driver.js';
 import { splitOptions } from '../create-options.js';
@@ -43,6 +44,7 @@ export function runConvert(argv: string[]): number {
   try {
     for (const name of rest.slice(0, -1)) sources.push(openForTool(name, { format: srcFormat, readOnly: true }));
     const total = sources.reduce((n, s) => n + s.length, 0);
+    if (!FORMATS.includes(outFormat)) throw new ImgError(`Unknown file format '${outFormat}'`);
     if (compress && outFormat !== 'qcow2') throw new ImgError('Compression not supported for this file format');
     if (!noCreate) {
       const all: Array<[string, string]> = [...options];
