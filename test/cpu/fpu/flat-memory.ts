@@ -13,7 +13,8 @@ export class FlatMemory implements FpuMemory {
   }
   read8(a: number): number { this.check(a, 1); return this.bytes[a]; }
   read16(a: number): number { this.check(a, 2); return this.bytes[a] | (this.bytes[a + 1] << 8); }
-  read32(a: number): number { this.check(a, 4); return (this.read16(a) | (this.read16(a + 2) << 16)) >>> 0; }
+  /** Signed, as the CPU's accessors return it: the FPU must not depend on the sign. */
+  read32(a: number): number { this.check(a, 4); return this.read16(a) | (this.read16(a + 2) << 16); }
   write8(a: number, v: number): void { this.check(a, 1); this.bytes[a] = v; }
   write16(a: number, v: number): void { this.write8(a, v & 0xff); this.write8(a + 1, (v >>> 8) & 0xff); }
   write32(a: number, v: number): void { this.write16(a, v & 0xffff); this.write16(a + 2, v >>> 16); }

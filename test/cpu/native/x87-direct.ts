@@ -16,7 +16,8 @@ class WindowMemory implements FpuMemory {
   }
   read8(a: number): number { return this.data[this.at(a, 1)]; }
   read16(a: number): number { const o = this.at(a, 2); return this.data[o] | (this.data[o + 1] << 8); }
-  read32(a: number): number { return (this.read16(a) | (this.read16(a + 2) << 16)) >>> 0; }
+  /** Signed, as the CPU's accessors return it: the FPU must not depend on the sign. */
+  read32(a: number): number { return this.read16(a) | (this.read16(a + 2) << 16); }
   write8(a: number, v: number): void { this.data[this.at(a, 1)] = v; }
   write16(a: number, v: number): void { this.write8(a, v & 0xff); this.write8(a + 1, (v >>> 8) & 0xff); }
   write32(a: number, v: number): void { this.write16(a, v & 0xffff); this.write16(a + 2, v >>> 16); }

@@ -35,6 +35,11 @@ export interface Snippet {
   approxSlots?: number[];
   /** Data ranges [offset, length] not compared. */
   ignoreData?: [number, number][];
+  /**
+   * FCS/FDS fields of a saved environment: the native process runs with selectors
+   * 0x23/0x2b, termu's ring-0 test machine with 0x08/0x10, so the CPU run skips them.
+   */
+  selectorFields?: [number, number][];
 }
 
 function rng(seed: number): () => number {
@@ -213,14 +218,15 @@ export function x87Snippets(seed: number): Snippet[] {
   s.push({ name: 'fnstcw/fldcw', body: `fnstcw ${a(OUT)}\n${cw(3)}\nfnstcw ${a(OUT + 2)}` });
 
   // Environment images (FCS/FDS/FIP/FDP are masked where modern hosts deprecate them).
-  s.push({ name: 'fnstenv', body: `${cw(0)}\nfld1\nfldpi\nfadd st0, st1\nfnstenv ${a(OUT)}\nfld1` });
-  s.push({ name: 'fnsave/frstor', body: `fld1\nfldpi\nfld tword ${a(M80 + 50)}\nfnsave ${a(OUT)}\nfld1\nfrstor ${a(OUT)}\nfmul st0, st0` });
+  const envSelectors: [number, number][] = [[OUT + 16, 2], [OUT + 24, 2]];
+  s.push({ name: 'fnstenv', body: `${cw(0)}\nfld1\nfldpi\nfadd st0, st1\nfnstenv ${a(OUT)}\nfld1`, selectorFields: envSelectors });
+  s.push({ name: 'fnsave/frstor', body: `fld1\nfldpi\nfld tword ${a(M80 + 50)}\nfnsave ${a(OUT)}\nfld1\nfrstor ${a(OUT)}\nfmul st0, st0`, selectorFields: envSelectors });
   // FXSAVE's FOP/FIP/FCS/FDP/FDS: modern Intel hosts save FOP only with an exception pending, AMD hosts
   // save none of them unless ES is set; the P6 always saves them. Compared in the FNSTENV/FNSAVE images instead.
   // MXCSR and MXCSR_MASK (bytes 24-31) belong to the host's SSE unit.
   s.push({ name: 'fxsave/fxrstor', body: `fld1\nfld tword ${a(M80 + 60)}\nfxsave ${a(OUT + 0x100)}\nfninit\nfxrstor ${a(OUT + 0x100)}`,
     ignoreData: [[OUT + 0x106, 26]] });
-  s.push({ name: 'fldenv', body: `fld1\nfnstenv ${a(OUT)}\nfld1\nfld1\nfldenv ${a(OUT)}` });
+  s.push({ name: 'fldenv', body: `fld1\nfnstenv ${a(OUT)}\nfld1\nfld1\nfldenv ${a(OUT)}`, selectorFields: envSelectors });
 
   // MMX.
   const mmxOps = ['paddb', 'paddw', 'paddd', 'paddsb', 'paddsw', 'paddusb', 'paddusw', 'psubb', 'psubw', 'psubd',
@@ -244,6 +250,6 @@ export function x87Snippets(seed: number): Snippet[] {
   }
   s.push({ name: 'movd', body: `movd mm4, eax\nmovd mm5, ${a(MMX)}\nmovd ecx, mm5\nmovd ${a(OUT)}, mm4\npaddd mm4, mm5` });
   s.push({ name: 'emms', body: `fld1\nmovq mm0, ${a(MMX)}\nemms\nfld1` });
-  s.push({ name: 'mmx after x87', body: `fld1\nfldpi\nmovq mm1, ${a(MMX)}\nfnstsw ax\nfnstenv ${a(OUT)}` });
+  s.push({ name: 'mmx after x87', body: `fld1\nfldpi\nmovq mm1, ${a(MMX)}\nfnstsw ax\nfnstenv ${a(OUT)}`, selectorFields: envSelectors });
   return s;
 }

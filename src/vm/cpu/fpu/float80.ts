@@ -88,7 +88,7 @@ export function f80ToDouble(se: number, hi: number, lo: number): number {
     return NaN;
   }
   if (exp !== 0 && (hi & 0x80000000) === 0) return NaN;
-  const mant = hi * 4294967296 + lo;
+  const mant = (hi >>> 0) * 4294967296 + (lo >>> 0);
   const e = (exp === 0 ? 1 : exp) - 16383 - 63;
   const m = scale2(mant, e);
   return neg ? -m : m;

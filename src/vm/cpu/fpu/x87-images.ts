@@ -51,9 +51,9 @@ function writeEnv(f: X87, a: number, mem: FpuMemory, o32: boolean, real: boolean
 /** Reads an environment image; returns [cw, sw, tw, fip, fcs, fop, fdp, fds] without applying it. */
 function readEnv(a: number, mem: FpuMemory, o32: boolean, real: boolean, out: Uint32Array): void {
   if (o32) {
-    out[0] = mem.read16(a);
-    out[1] = mem.read16(a + 4);
-    out[2] = mem.read16(a + 8);
+    out[0] = mem.read16(a) & 0xffff;
+    out[1] = mem.read16(a + 4) & 0xffff;
+    out[2] = mem.read16(a + 8) & 0xffff;
     if (real) {
       const w = mem.read32(a + 16) >>> 0;
       out[3] = ((mem.read16(a + 12) & 0xffff) | (((w >>> 12) & 0xffff) << 16)) >>> 0;
@@ -67,25 +67,25 @@ function readEnv(a: number, mem: FpuMemory, o32: boolean, real: boolean, out: Ui
       out[4] = w & 0xffff;
       out[5] = (w >>> 16) & 0x7ff;
       out[6] = mem.read32(a + 20) >>> 0;
-      out[7] = mem.read16(a + 24);
+      out[7] = mem.read16(a + 24) & 0xffff;
     }
   } else {
-    out[0] = mem.read16(a);
-    out[1] = mem.read16(a + 2);
-    out[2] = mem.read16(a + 4);
+    out[0] = mem.read16(a) & 0xffff;
+    out[1] = mem.read16(a + 2) & 0xffff;
+    out[2] = mem.read16(a + 4) & 0xffff;
     if (real) {
-      const w = mem.read16(a + 8);
+      const w = mem.read16(a + 8) & 0xffff;
       out[3] = (mem.read16(a + 6) & 0xffff) | ((w >>> 12) << 16);
       out[4] = 0;
       out[5] = w & 0x7ff;
-      out[6] = (mem.read16(a + 10) & 0xffff) | ((mem.read16(a + 12) >>> 12) << 16);
+      out[6] = (mem.read16(a + 10) & 0xffff) | (((mem.read16(a + 12) & 0xffff) >>> 12) << 16);
       out[7] = 0;
     } else {
-      out[3] = mem.read16(a + 6);
-      out[4] = mem.read16(a + 8);
+      out[3] = mem.read16(a + 6) & 0xffff;
+      out[4] = mem.read16(a + 8) & 0xffff;
       out[5] = 0;
-      out[6] = mem.read16(a + 10);
-      out[7] = mem.read16(a + 12);
+      out[6] = mem.read16(a + 10) & 0xffff;
+      out[7] = mem.read16(a + 12) & 0xffff;
     }
   }
 }
@@ -161,14 +161,14 @@ export function fxsave(f: X87, a: number, mem: FpuMemory): void {
 
 export function fxrstor(f: X87, a: number, mem: FpuMemory): void {
   mem.probeRead(a, 512);
-  const cw = mem.read16(a);
-  const sw = mem.read16(a + 2);
-  const abridged = mem.read8(a + 4);
-  const fop = mem.read16(a + 6) & 0x7ff;
+  const cw = mem.read16(a) & 0xffff;
+  const sw = mem.read16(a + 2) & 0xffff;
+  const abridged = mem.read8(a + 4) & 0xff;
+  const fop = (mem.read16(a + 6) & 0xffff) & 0x7ff;
   const fip = mem.read32(a + 8) >>> 0;
-  const fcs = mem.read16(a + 12);
+  const fcs = mem.read16(a + 12) & 0xffff;
   const fdp = mem.read32(a + 16) >>> 0;
-  const fds = mem.read16(a + 20);
+  const fds = mem.read16(a + 20) & 0xffff;
   const mxcsr = mem.read32(a + 24) >>> 0;
   for (let i = 0; i < 8; i++) readReg(a + 32 + i * 16, mem, i);
   f.statusWord = sw;

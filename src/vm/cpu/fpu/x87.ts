@@ -204,7 +204,7 @@ export class X87 {
     this.lo[p] = lo >>> 0;
     this.exact[p] = 1;
     this.empty[p] = 0;
-    this.st[p] = f80ToDouble(se, hi, lo);
+    this.st[p] = f80ToDouble(se, this.hi[p], this.lo[p]);
   }
 
   private setDouble(p: number, v: number): void {
@@ -773,7 +773,7 @@ export class X87 {
 
   private fbld(linear: number, mem: FpuMemory): void {
     const b = this.bytes10;
-    for (let i = 0; i < 10; i++) b[i] = mem.read8(linear + i);
+    for (let i = 0; i < 10; i++) b[i] = mem.read8(linear + i) & 0xff;
     const v = bcdToBigInt(b);
     const neg = (b[9] & 0x80) !== 0;
     const mag = v < 0n ? -v : v;
