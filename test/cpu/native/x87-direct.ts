@@ -61,15 +61,19 @@ export function runDirect(code: Uint8Array, initialData: Uint8Array, c: CaseInpu
     } else if (b === 0x66 && byte(eip + 1) === 0xa3) {
       mem.write16(disp32(eip + 2), regs[0] & 0xffff);
       eip += 6;
-    } else if (b >= 0xd8 && b <= 0xdf) {
-      const modrm = byte(eip + 1);
-      if (!nonWaiting(b, modrm) && fpu.errorPending) {
+    } else if ((b >= 0xd8 && b <= 0xdf) || (b === 0x66 && byte(eip + 1) >= 0xd8 && byte(eip + 1) <= 0xdf)) {
+      // An operand-size prefix selects the 16-bit environment layouts.
+      const o32 = b !== 0x66;
+      const at = o32 ? eip : eip + 1;
+      const op = byte(at);
+      const modrm = byte(at + 1);
+      if (!nonWaiting(op, modrm) && fpu.errorPending) {
         trapno = 16;
         break;
       }
-      const [linear, len] = operand(eip + 1);
-      fpu.execute(b, modrm, linear, mem, true, false, 0x23, eip, 0x2b, regs);
-      eip += 1 + len;
+      const [linear, len] = operand(at + 1);
+      fpu.execute(op, modrm, linear, mem, o32, false, 0x23, eip, 0x2b, regs);
+      eip = at + 1 + len;
     } else if (b === 0x0f) {
       const op2 = byte(eip + 1);
       if (op2 === 0x77) {

@@ -16,6 +16,10 @@ const F32 = 0x150; // 16 × 4
 const F64 = 0x200; // 64 × 8
 const MMX = 0x400; // 16 × 8
 const COUNTS = 0x480; // 8 × 8 shift counts
+const ODD_CW = 0x4c0; // 4 control words with reserved bits set or clear
+const TRIG = 0x4c8; // 7 arguments for FSIN/FCOS/FPTAN near and far from multiples of π/2
+const IMAGE = 0x500; // a hand-made FSAVE image (108 bytes)
+const FXIMAGE = 0x600; // a hand-made FXSAVE image (512 bytes, 16-byte aligned)
 export const OUT = 0x800;
 /** 64-bit precision results: termu rounds to double, so allow the difference of one double rounding. */
 const EXTENDED_TOLERANCE = 2 ** -52;
@@ -96,6 +100,33 @@ export function x87Data(seed: number): Uint8Array {
   for (let i = 0; i < 32; i++) dv.setUint32(MMX + i * 4, i < 4 ? [0x7fff8000, 0x80017f80, 0xffffffff, 0x00010002][i] : r(), true);
   [3, 0, 17, 40, 64, 1, 15, 31].forEach((c, i) => dv.setUint32(COUNTS + i * 8, c, true));
   dv.setUint32(COUNTS + 7 * 8 + 4, 1, true); // a count above 2^32
+  [0xffff, 0x0000, 0xf0c0, 0x1e72].forEach((w, i) => dv.setUint16(ODD_CW + i * 2, w, true));
+  [2 * Math.PI, 1.5 * Math.PI, 1e5 * Math.PI, 123456.789, 1048575.5, 3e6, 1e15 * Math.PI].forEach((v, i) => dv.setFloat64(TRIG + i * 8, v, true));
+  // FSAVE image: TOP = 5, some flags and condition codes, R0-R4 empty, R5-R7 in use.
+  dv.setUint32(IMAGE, 0xffff027f, true);
+  dv.setUint32(IMAGE + 4, 0xffff2d21, true);
+  dv.setUint32(IMAGE + 8, 0xffff63ff, true);
+  dv.setUint32(IMAGE + 12, 0x00401234, true);
+  dv.setUint32(IMAGE + 16, 0x01dd0023, true);
+  dv.setUint32(IMAGE + 20, 0x00500010, true);
+  dv.setUint32(IMAGE + 24, 0xffff002b, true);
+  for (let i = 0; i < 8; i++) {
+    const [se, hi, lo] = m80[(i * 5 + 2) % 16];
+    dv.setUint32(IMAGE + 28 + i * 10, lo, true);
+    dv.setUint32(IMAGE + 32 + i * 10, hi, true);
+    dv.setUint16(IMAGE + 36 + i * 10, se, true);
+  }
+  // FXSAVE image: TOP = 6, abridged tags for R6, R7, R0 in use.
+  dv.setUint16(FXIMAGE, 0x0e7f, true);
+  dv.setUint16(FXIMAGE + 2, 0x3000, true);
+  dv.setUint8(FXIMAGE + 4, 0xc1);
+  dv.setUint32(FXIMAGE + 24, 0x1f80, true);
+  for (let i = 0; i < 8; i++) {
+    const [se, hi, lo] = m80[(i * 3 + 1) % 16];
+    dv.setUint32(FXIMAGE + 32 + i * 16, lo, true);
+    dv.setUint32(FXIMAGE + 36 + i * 16, hi, true);
+    dv.setUint16(FXIMAGE + 40 + i * 16, se, true);
+  }
   return d;
 }
 
@@ -195,6 +226,12 @@ export function x87Snippets(seed: number): Snippet[] {
     const x = op === 'f2xm1' ? [2, 3, 8, 9, 0, 1][n % 6] : [8, 9, 10, 11, 12, 13, 16, 17, 2][n % 9];
     s.push({ name: `${op} ${x}`, body: `fld ${f64(x)}\n${op}\nfst qword ${out(0)}`, tolerance: 1e-13, approxSlots: [OUT] });
   }
+  for (let i = 0; i < 7; i++) {
+    for (const op of ['fsin', 'fcos']) {
+      s.push({ name: `${op} trig #${i}`, body: `fld qword ${a(TRIG + i * 8)}\n${op}\nfst qword ${out(0)}`, tolerance: 1e-13, approxSlots: [OUT] });
+    }
+    s.push({ name: `fptan trig #${i}`, body: `fld qword ${a(TRIG + i * 8)}\nfptan\nfstp qword ${out(0)}\nfst qword ${out(1)}`, tolerance: 1e-13, approxSlots: [OUT, OUT + 16] });
+  }
   for (let n = 0; n < 8; n++) {
     const x = 16 + (r() % 48);
     const y = 16 + (r() % 48);
@@ -216,6 +253,9 @@ export function x87Snippets(seed: number): Snippet[] {
   s.push({ name: 'snan load', body: `fld ${f64(7)}\nfld dword ${a(F32 + 44)}\nfnstsw ax` });
   s.push({ name: 'denormal operand', body: `fld tword ${a(M80 + 30)}\nfld1\nfadd st0, st1\nfnstsw ax` });
   s.push({ name: 'fnstcw/fldcw', body: `fnstcw ${a(OUT)}\n${cw(3)}\nfnstcw ${a(OUT + 2)}` });
+  for (let i = 0; i < 4; i++) {
+    s.push({ name: `fldcw reserved bits #${i}`, body: `fldcw ${a(ODD_CW + i * 2)}\nfnstcw ${a(OUT)}\nfninit` });
+  }
 
   // Environment images (FCS/FDS/FIP/FDP are masked where modern hosts deprecate them).
   const envSelectors: [number, number][] = [[OUT + 16, 2], [OUT + 24, 2]];
@@ -226,6 +266,14 @@ export function x87Snippets(seed: number): Snippet[] {
   // MXCSR and MXCSR_MASK (bytes 24-31) belong to the host's SSE unit.
   s.push({ name: 'fxsave/fxrstor', body: `fld1\nfld tword ${a(M80 + 60)}\nfxsave ${a(OUT + 0x100)}\nfninit\nfxrstor ${a(OUT + 0x100)}`,
     ignoreData: [[OUT + 0x106, 26]] });
+  s.push({ name: 'frstor hand-made image', body: `frstor ${a(IMAGE)}\nfnsave ${a(OUT)}\nfrstor ${a(OUT)}\nfxam\nfnstsw ax\nfld st1`, selectorFields: envSelectors });
+  s.push({ name: 'fldenv hand-made image', body: `fld1\nfldpi\nfldenv ${a(IMAGE)}\nfnstenv ${a(OUT)}`, selectorFields: envSelectors });
+  s.push({ name: 'fxrstor hand-made image', body: `fxrstor ${a(FXIMAGE)}\nfnsave ${a(OUT)}\nfrstor ${a(OUT)}`, selectorFields: envSelectors });
+  // 16-bit (operand-size prefix) protected-mode images: 14-byte environment.
+  const env16: [number, number][] = [[OUT + 8, 2], [OUT + 12, 2]];
+  s.push({ name: 'o16 fnstenv', body: `${cw(0)}\nfld1\nfldpi\nfadd st0, st1\no16 fnstenv ${a(OUT)}\nfld1`, selectorFields: env16 });
+  s.push({ name: 'o16 fnsave/frstor', body: `${cw(0)}\nfld1\nfld tword ${a(M80 + 20)}\no16 fnsave ${a(OUT)}\nfldpi\no16 frstor ${a(OUT)}\nfadd st0, st1`, selectorFields: env16 });
+  s.push({ name: 'o16 fldenv', body: `fld1\no16 fnstenv ${a(OUT)}\nfld1\nfld1\no16 fldenv ${a(OUT)}`, selectorFields: env16 });
   s.push({ name: 'fldenv', body: `fld1\nfnstenv ${a(OUT)}\nfld1\nfld1\nfldenv ${a(OUT)}`, selectorFields: envSelectors });
 
   // MMX.

@@ -1525,14 +1525,25 @@ const FIX = 128n; // fixed-point fraction bits of the reduction
 const PIO2_FIX = PI66 << (FIX - 65n);
 const reducedScratch = new Uint32Array(3);
 let quadrant = 0;
+// π66/2 as two 33-bit halves, so n·P1 and n·P2 are exact doubles for n < 2^20.
+const PIO2_HI = Number(PI66 >> 33n) * 2 ** -32;
+const PIO2_LO = Number(PI66 & 0x1ffffffffn) * 2 ** -65;
 
 /** x − n·π66/2 with n nearest; sets `quadrant` = n mod 4. */
 function reduce(x: number): number {
-  if (Math.abs(x) <= Math.PI / 4) {
+  const ax = Math.abs(x);
+  if (ax <= Math.PI / 4) {
     quadrant = 0;
     return x;
   }
-  doubleToF80(Math.abs(x), reducedScratch);
+  if (ax < 2 ** 20) {
+    // Cody-Waite: ax − n·P1 is exact (Sterbenz), so r is rounded once.
+    const n = Math.round(ax / (Math.PI / 2));
+    const r = (ax - n * PIO2_HI) - n * PIO2_LO;
+    quadrant = x < 0 ? (4 - (n & 3)) & 3 : n & 3;
+    return x < 0 ? -r : r;
+  }
+  doubleToF80(ax, reducedScratch);
   const e = BigInt((reducedScratch[0] & 0x7fff) - 16383 - 63);
   const m = (BigInt(reducedScratch[1]) << 32n) | BigInt(reducedScratch[2]);
   const X = e + FIX >= 0n ? m << (e + FIX) : m >> -(e + FIX);
