@@ -32,10 +32,9 @@ function distance(a: number, b: number): number {
   return 2 * dr * dr + 4 * dg * dg + 3 * db * db;
 }
 
+/** Index of the nearest of the cube levels 0, 95, 135, 175, 215, 255 (midpoints 48, 115, 155, …). */
 function nearestCubeLevel(v: number): number {
-  let best = 0;
-  for (let i = 1; i < 6; i++) if (Math.abs(CUBE_LEVELS[i] - v) < Math.abs(CUBE_LEVELS[best] - v)) best = i;
-  return best;
+  return v < 48 ? 0 : v < 115 ? 1 : ((v - 35) / 40) | 0;
 }
 
 /** The xterm 256-colour index closest to an RGB colour (the 6×6×6 cube or the grey ramp). */

@@ -1,7 +1,8 @@
 // Turns a CellGrid into the bytes that bring the terminal from what it shows to the grid:
 // only changed cells are written, the cursor is moved only when it is not already in place, and
-// SGR attributes are emitted only when they change. A frame is one string (one write()).
+// SGR attributes are emitted only when they change. A frame is one buffer (one write()).
 import { CELL_BLINK, CELL_BOLD, CELL_INVERSE, CELL_UNDERLINE, CellGrid, DEFAULT_COLOR } from './cell-grid.js';
+import { ByteWriter } from './byte-writer.js';
 import { sgrColor, type ColorDepth } from './color-depth.js';
 
 export type CursorShape = 'block' | 'underline' | 'bar';
@@ -12,15 +13,25 @@ export interface CursorState {
   shape: CursorShape;
 }
 
-const FLAG_SGR: ReadonlyArray<[number, string, string]> = [
+// SGR parameters for turning each cell flag on and off.
+const FLAG_SGR: ReadonlyArray<readonly [number, string, string]> = [
   [CELL_BOLD, '1', '22'], [CELL_UNDERLINE, '4', '24'], [CELL_BLINK, '5', '25'], [CELL_INVERSE, '7', '27'],
 ];
+/** Parameters that change the flags from one set (index from << 4 | to) to another. */
+const FLAG_CHANGE: readonly string[] = Array.from({ length: 256 }, (_, k) =>
+  FLAG_SGR.filter(([bit]) => ((k >> 4) & bit) !== (k & bit)).map(([bit, on, off]) => (k & bit ? on : off)).join(';'));
+/** Parameters that reset everything and set the given flags. */
+const FLAG_RESET: readonly string[] = Array.from({ length: 16 }, (_, f) =>
+  ['0', ...FLAG_SGR.filter(([bit]) => f & bit).map(([, on]) => on)].join(';'));
 const SHAPE_CODE: Record<CursorShape, number> = { block: 2, underline: 4, bar: 6 };
 const UNKNOWN = -1;
+/** Indexed-colour SGR strings are cached; graphics can bring thousands of colours, so the cache is bounded. */
+const COLOR_CACHE_LIMIT = 4096;
 
 export class DiffRenderer {
   /** What the terminal shows now (after the last frame). */
   private readonly front = new CellGrid(0, 0);
+  private readonly out = new ByteWriter();
   private colorCache = new Map<number, string>();
   private frontValid = false;
   private cursorColumn = UNKNOWN;
@@ -41,13 +52,16 @@ export class DiffRenderer {
     this.colorCache = new Map();
   }
 
-  /** Returns the bytes for one frame ('' when nothing changed). */
-  render(back: CellGrid, cursor: CursorState): string {
-    let out = '';
+  /** Returns the bytes for one frame (empty when nothing changed). */
+  render(back: CellGrid, cursor: CursorState): Buffer {
+    const out = this.out;
+    out.reset();
+    if (this.synchronizedOutput) out.ascii('\x1b[?2026h');
+    const start = out.length;
     if (!this.frontValid || this.front.columns !== back.columns || this.front.rows !== back.rows) {
       this.front.resize(back.columns, back.rows);
       this.front.chars.fill(0xffffffff); // matches no real cell
-      out += '\x1b[0m\x1b[2J';
+      out.ascii('\x1b[0m\x1b[2J');
       this.curFg = this.curBg = this.curFlags = UNKNOWN;
       this.cursorColumn = this.cursorRow = UNKNOWN;
       this.frontValid = true;
@@ -55,81 +69,109 @@ export class DiffRenderer {
     const cols = back.columns;
     const fChars = this.front.chars, fFg = this.front.fg, fBg = this.front.bg, fFlags = this.front.flags;
     const bChars = back.chars, bFg = back.fg, bBg = back.bg, bFlags = back.flags;
-    let hideDone = false;
+    let hidden = false;
     for (let y = 0; y < back.rows; y++) {
       const base = y * cols;
       for (let x = 0; x < cols; x++) {
         const i = base + x;
         const ch = bChars[i], fg = bFg[i], bg = bBg[i], flags = bFlags[i];
         if (fChars[i] === ch && fFg[i] === fg && fBg[i] === bg && fFlags[i] === flags) continue;
-        if (!hideDone && this.cursorVisible !== false) { out += '\x1b[?25l'; this.cursorVisible = false; }
-        hideDone = true;
-        out += this.moveTo(x, y);
-        if (fg !== this.curFg || bg !== this.curBg || flags !== this.curFlags) out += this.sgr(fg, bg, flags);
-        out += ch < 0x20 || ch === 0x7f ? ' ' : String.fromCodePoint(ch);
+        if (!hidden && this.cursorVisible !== false) { out.ascii('\x1b[?25l'); this.cursorVisible = false; }
+        hidden = true;
+        if (this.cursorRow !== y || this.cursorColumn !== x) this.moveTo(x, y);
+        if (fg !== this.curFg || bg !== this.curBg || flags !== this.curFlags) this.sgr(fg, bg, flags);
+        out.codePoint(ch < 0x20 || ch === 0x7f ? 0x20 : ch);
         fChars[i] = ch; fFg[i] = fg; fBg[i] = bg; fFlags[i] = flags;
         // Writing the last column leaves xterm's pending-wrap state: position unknown.
         this.cursorColumn = x + 1 < cols ? x + 1 : UNKNOWN;
       }
     }
-    out += this.cursorUpdate(cursor);
-    if (out.length > 0 && this.synchronizedOutput) out = '\x1b[?2026h' + out + '\x1b[?2026l';
-    return out;
+    this.cursorUpdate(cursor);
+    if (out.length === start) return Buffer.alloc(0);
+    if (this.synchronizedOutput) out.ascii('\x1b[?2026l');
+    return out.take();
   }
 
-  private moveTo(x: number, y: number): string {
-    if (this.cursorRow === y && this.cursorColumn === x) return '';
-    let s: string;
+  private moveTo(x: number, y: number): void {
+    const out = this.out;
     if (this.cursorRow === y && this.cursorColumn !== UNKNOWN && x > this.cursorColumn) {
       const n = x - this.cursorColumn;
-      s = n === 1 ? '\x1b[C' : `\x1b[${n}C`;
+      out.ascii('\x1b[');
+      if (n > 1) out.decimal(n);
+      out.byte(0x43); // C
     } else {
-      s = `\x1b[${y + 1};${x + 1}H`;
+      out.ascii('\x1b[');
+      out.decimal(y + 1);
+      out.byte(0x3b);
+      out.decimal(x + 1);
+      out.byte(0x48); // H
     }
     this.cursorRow = y;
     this.cursorColumn = x;
-    return s;
   }
 
-  private color(color: number, background: boolean): string {
+  private color(color: number, background: boolean): void {
+    const out = this.out;
+    if (color === DEFAULT_COLOR) { out.ascii(background ? '49' : '39'); return; }
+    if (this.depth === 'truecolor') {
+      out.ascii(background ? '48;2;' : '38;2;');
+      out.decimal((color >> 16) & 255); out.byte(0x3b);
+      out.decimal((color >> 8) & 255); out.byte(0x3b);
+      out.decimal(color & 255);
+      return;
+    }
     const k = background ? color + 0x2000000 : color;
     let s = this.colorCache.get(k);
     if (s === undefined) {
+      if (this.colorCache.size >= COLOR_CACHE_LIMIT) this.colorCache.clear();
       s = sgrColor(color, this.depth, background);
       this.colorCache.set(k, s);
     }
-    return s;
+    out.ascii(s);
   }
 
-  private sgr(fg: number, bg: number, flags: number): string {
-    let params = '';
+  private sgr(fg: number, bg: number, flags: number): void {
+    const out = this.out;
+    out.ascii('\x1b[');
+    let first = true;
     if (flags !== this.curFlags) {
       if (this.curFlags === UNKNOWN) {
-        params = '0';
-        for (const [bit, on] of FLAG_SGR) if (flags & bit) params += ';' + on;
+        out.ascii(FLAG_RESET[flags]);
         this.curFg = this.curBg = DEFAULT_COLOR;
       } else {
-        for (const [bit, on, off] of FLAG_SGR) {
-          if ((flags & bit) !== (this.curFlags & bit)) params += (params ? ';' : '') + (flags & bit ? on : off);
-        }
+        out.ascii(FLAG_CHANGE[(this.curFlags << 4) | flags]);
       }
       this.curFlags = flags;
+      first = false;
     }
-    if (fg !== this.curFg) { params += (params ? ';' : '') + this.color(fg, false); this.curFg = fg; }
-    if (bg !== this.curBg) { params += (params ? ';' : '') + this.color(bg, true); this.curBg = bg; }
-    return params ? `\x1b[${params}m` : '';
+    if (fg !== this.curFg) {
+      if (!first) out.byte(0x3b);
+      this.color(fg, false);
+      this.curFg = fg;
+      first = false;
+    }
+    if (bg !== this.curBg) {
+      if (!first) out.byte(0x3b);
+      this.color(bg, true);
+      this.curBg = bg;
+    }
+    out.byte(0x6d); // m
   }
 
-  private cursorUpdate(cursor: CursorState): string {
-    let out = '';
+  private cursorUpdate(cursor: CursorState): void {
+    const out = this.out;
     if (cursor.visible) {
-      out += this.moveTo(cursor.column, cursor.row);
-      if (this.cursorShape !== cursor.shape) { out += `\x1b[${SHAPE_CODE[cursor.shape]} q`; this.cursorShape = cursor.shape; }
-      if (this.cursorVisible !== true) { out += '\x1b[?25h'; this.cursorVisible = true; }
+      if (this.cursorRow !== cursor.row || this.cursorColumn !== cursor.column) this.moveTo(cursor.column, cursor.row);
+      if (this.cursorShape !== cursor.shape) {
+        out.ascii('\x1b[');
+        out.decimal(SHAPE_CODE[cursor.shape]);
+        out.ascii(' q');
+        this.cursorShape = cursor.shape;
+      }
+      if (this.cursorVisible !== true) { out.ascii('\x1b[?25h'); this.cursorVisible = true; }
     } else if (this.cursorVisible !== false) {
-      out += '\x1b[?25l';
+      out.ascii('\x1b[?25l');
       this.cursorVisible = false;
     }
-    return out;
   }
 }

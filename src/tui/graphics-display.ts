@@ -102,13 +102,16 @@ export class GraphicsDisplay {
   private averageRow(fb: Framebuffer, j: number, y0: number, y1: number): void {
     const { sumR, sumG, sumB, colBounds, width } = this;
     sumR.fill(0); sumG.fill(0); sumB.fill(0);
+    const direct = fb.format === 'xrgb8888';
     for (let y = y0; y < y1; y++) {
-      const row = this.loadRow(fb, y);
+      // xRGB rows are read in place; other formats are converted into a row buffer first.
+      const row = direct ? (fb.pixels as Uint32Array) : this.loadRow(fb, y);
+      let x = direct ? y * fb.stride : 0;
       for (let i = 0; i < width; i++) {
         let r = 0, g = 0, b = 0;
-        for (let x = colBounds[i], x1 = colBounds[i + 1]; x < x1; x++) {
+        for (let n = colBounds[i + 1] - colBounds[i]; n > 0; n--, x++) {
           const p = row[x];
-          r += p >> 16; g += (p >> 8) & 255; b += p & 255;
+          r += (p >> 16) & 255; g += (p >> 8) & 255; b += p & 255;
         }
         sumR[i] += r; sumG[i] += g; sumB[i] += b;
       }

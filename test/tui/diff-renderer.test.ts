@@ -42,10 +42,10 @@ test('only changed cells are written, with the shortest cursor moves', () => {
   const r = new DiffRenderer('16', false);
   const cursor = { column: 0, row: 0, visible: false, shape: 'block' as const };
   r.render(grid, cursor);
-  assert.equal(r.render(grid, cursor), '');
+  assert.equal(r.render(grid, cursor).length, 0);
   grid.text(10, 3, 'ab', 0xaaaaaa, 0x0000aa, 0);
   grid.text(14, 3, 'c', 0xaaaaaa, 0x0000aa, 0);
-  const frame = r.render(grid, cursor);
+  const frame = r.render(grid, cursor).toString('utf8');
   assert.equal(frame, '\x1b[4;11H\x1b[37;44mab\x1b[2Cc');
 });
 

@@ -8,7 +8,7 @@ export function createTerminal(cols: number, rows: number): HeadlessTerminal {
   return new xterm.Terminal({ cols, rows, allowProposedApi: true });
 }
 
-export function writeAsync(term: HeadlessTerminal, data: string): Promise<void> {
+export function writeAsync(term: HeadlessTerminal, data: string | Uint8Array): Promise<void> {
   return new Promise((resolve) => term.write(data, resolve));
 }
 
