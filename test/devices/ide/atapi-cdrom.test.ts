@@ -104,7 +104,7 @@ test('ATAPI detection, identify and the basic SCSI commands on an ISO', { skip }
     assert.deepEqual([...tocMsf.subarray(8, 12)], [0, 0, 2, 0], 'track 1 at 00:02:00');
     assert.deepEqual([...tocMsf.subarray(16, 20)], [0, Math.floor(lead / 4500), Math.floor(lead / 75) % 60, lead % 75]);
     assert.deepEqual([...command(ata, [0x43, 0, 0, 0, 0, 0, 0, 0, 12, 0x40]).data], [0, 10, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
-    const raw = command(ata, [0x43, 0, 2, 0, 0, 0, 0, 0xff, 0xff, 0]).data;
+    const raw = command(ata, [0x43, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x80]).data;
     assert.equal(raw.length, 4 + 4 * 11);
     assert.deepEqual([raw[7], raw[18], raw[29], raw[40]], [0xa0, 0xa1, 0xa2, 0x01]);
 

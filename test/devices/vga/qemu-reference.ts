@@ -1,5 +1,6 @@
-// Runs a VgaScript on real qemu-system-i386 (-vga std) inside script-kernel.asm and returns
-// QEMU's screendump, for byte-for-byte comparison with termu's model.
+// Runs a VgaScript on real qemu-system-i386 inside script-kernel.asm and returns what the
+// script printed on COM1 and, if asked, QEMU's screendump, for byte-for-byte comparison
+// with termu's models.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,16 @@ export function qemuMissing(): string | undefined {
 }
 
 export async function qemuScreendump(script: VgaScript): Promise<Buffer> {
+  return (await qemuRun(script, ['-vga', 'std'], true)).screendump!;
+}
+
+export interface QemuRunResult {
+  /** The script's printed output (without the end marker). */
+  serial: string;
+  screendump?: Buffer;
+}
+
+export async function qemuRun(script: VgaScript, machineArgs: string[], screendump: boolean): Promise<QemuRunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'termu-vga-'));
   try {
     writeFileSync(join(dir, 'script.bin'), script.encode());
@@ -29,7 +40,7 @@ export async function qemuScreendump(script: VgaScript): Promise<Buffer> {
     const dump = join(dir, 'dump.ppm');
     const qemu = spawn(
       'qemu-system-i386',
-      ['-display', 'none', '-vga', 'std', '-m', '64', '-kernel', 'kernel.bin', '-serial', `file:${serial}`, '-monitor', 'stdio', '-net', 'none'],
+      ['-display', 'none', ...machineArgs, '-m', '64', '-kernel', 'kernel.bin', '-serial', `file:${serial}`, '-monitor', 'stdio', '-net', 'none'],
       { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -38,6 +49,12 @@ export async function qemuScreendump(script: VgaScript): Promise<Buffer> {
     const exited = new Promise<void>((resolve) => qemu.on('exit', () => resolve()));
     try {
       await waitFor(() => existsSync(serial) && readFileSync(serial, 'latin1').includes('D'), 20000, () => `kernel never finished; qemu said: ${stderr}`);
+      const printed = readFileSync(serial, 'latin1');
+      if (!screendump) {
+        qemu.stdin.write('quit\n');
+        await exited;
+        return { serial: printed.slice(0, printed.indexOf('D')) };
+      }
       qemu.stdin.write(`screendump ${dump}\n`);
       let lastSize = -1;
       await waitFor(
@@ -53,7 +70,7 @@ export async function qemuScreendump(script: VgaScript): Promise<Buffer> {
       );
       qemu.stdin.write('quit\n');
       await exited;
-      return readFileSync(dump);
+      return { serial: printed.slice(0, printed.indexOf('D')), screendump: readFileSync(dump) };
     } finally {
       qemu.kill('SIGKILL');
     }

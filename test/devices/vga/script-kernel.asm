@@ -4,6 +4,8 @@
 ;   5 for i<b: byte [a+i] = ((i*c) ^ (i>>7)) & 0xff
 ;   6 for i<b: dword [a+4i] = (i*c) ^ (i<<11)
 ;   7 mov word [a],b   8 mov dword [a],b   9 inb a
+;   10 inb a, printed as two hex digits on COM1   11 inw a, printed as four hex digits
+;   12 wait until (inb a) & b == c (bounded), then print nothing
 bits 32
 org 0x100000
 MB_MAGIC equ 0x1BADB002
@@ -37,7 +39,36 @@ start:
     je .wd
     cmp eax, 9
     je .inb
+    cmp eax, 10
+    je .printb
+    cmp eax, 11
+    je .printw
+    cmp eax, 12
+    je .poll
     jmp .done
+.printb:
+    mov edx, ebx
+    in al, dx
+    mov ecx, 2
+    call hex
+    jmp .next
+.printw:
+    mov edx, ebx
+    in ax, dx
+    mov ecx, 4
+    call hex
+    jmp .next
+.poll:
+    mov edi, 10000000
+.p1:
+    mov edx, ebx
+    in al, dx
+    and eax, ecx
+    cmp eax, ebp
+    je .next
+    dec edi
+    jnz .p1
+    jmp .next
 .outb:
     mov edx, ebx
     mov eax, ecx
@@ -98,6 +129,28 @@ start:
     cli
     hlt
     jmp .halt
+; Prints the low ecx hex digits of eax (lower case, so 'D' stays the end marker).
+hex:
+    push eax
+    mov ebx, eax
+    mov edx, 0x3f8
+.h1:
+    dec ecx
+    mov eax, ebx
+    shl ecx, 2
+    shr eax, cl
+    shr ecx, 2
+    and eax, 15
+    cmp eax, 10
+    jb .h2
+    add eax, 'a' - 10 - '0'
+.h2:
+    add eax, '0'
+    out dx, al
+    test ecx, ecx
+    jnz .h1
+    pop eax
+    ret
 align 4
 script:
     incbin "script.bin"

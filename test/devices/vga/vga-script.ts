@@ -1,6 +1,6 @@
-// A VGA programming script that both real QEMU (through script-kernel.asm) and termu's
-// model replay, so their screendumps can be compared byte for byte. The op encoding is
-// the kernel's: four little-endian dwords per op.
+// A device programming script that both real QEMU (through script-kernel.asm) and termu's
+// models replay, so their screendumps and the values they read back can be compared byte
+// for byte. The op encoding is the kernel's: four little-endian dwords per op.
 
 import { IoBus } from '../../../src/vm/machine/io-bus.js';
 import { PhysicalMemory } from '../../../src/vm/machine/physical-memory.js';
@@ -15,6 +15,9 @@ const FILL32 = 6;
 const WRITE16 = 7;
 const WRITE32 = 8;
 const INB = 9;
+const PRINT_INB = 10;
+const PRINT_INW = 11;
+const POLL = 12;
 
 export const LFB_BASE = 0xfd000000;
 
@@ -33,6 +36,18 @@ export class VgaScript {
   }
   inb(port: number): this {
     return this.op(INB, port);
+  }
+  /** Reads a byte port and appends it to the output as two hex digits. */
+  printInb(port: number): this {
+    return this.op(PRINT_INB, port);
+  }
+  /** Reads a word port and appends it to the output as four hex digits. */
+  printInw(port: number): this {
+    return this.op(PRINT_INW, port);
+  }
+  /** Waits until (inb(port) & mask) === value. */
+  poll(port: number, mask: number, value: number): this {
+    return this.op(POLL, port, mask, value);
   }
   write8(addr: number, v: number): this {
     return this.op(WRITE8, addr, v);
@@ -98,6 +113,12 @@ export class VgaScript {
     const mem = new PhysicalMemory(32 << 20);
     mem.mapMmio(0xa0000, 0x20000, vga.legacyWindow);
     mem.mapMmio(LFB_BASE, 16 << 20, vga.linearFramebuffer);
+    this.runOnBus(io, mem);
+  }
+
+  /** Replays the script on a bus; returns what the print ops produced (QEMU's serial output). */
+  runOnBus(io: IoBus, mem: PhysicalMemory): string {
+    let out = '';
     const o = this.ops;
     for (let i = 0; i < o.length; i += 4) {
       const [code, a, b, c] = [o[i], o[i + 1], o[i + 2], o[i + 3]];
@@ -110,6 +131,15 @@ export class VgaScript {
           break;
         case INB:
           io.read(a, 1);
+          break;
+        case PRINT_INB:
+          out += io.read(a, 1).toString(16).padStart(2, '0');
+          break;
+        case PRINT_INW:
+          out += io.read(a, 2).toString(16).padStart(4, '0');
+          break;
+        case POLL:
+          for (let k = 0; k < 1000 && (io.read(a, 1) & b) !== c; k++);
           break;
         case WRITE8:
           mem.write8(a, b & 0xff);
@@ -131,6 +161,7 @@ export class VgaScript {
           break;
       }
     }
+    return out;
   }
 }
 

@@ -23,6 +23,7 @@ export const SELECT_LBA = 0x40;
 export const SELECT_DRIVE1 = 0x10;
 
 export const ATA_NOP = 0x00;
+export const ATA_DATA_SET_MANAGEMENT = 0x06;
 export const ATA_DEVICE_RESET = 0x08;
 export const ATA_READ_SECTORS = 0x20;
 export const ATA_READ_SECTORS_NORETRY = 0x21;

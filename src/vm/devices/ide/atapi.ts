@@ -202,17 +202,17 @@ function modeSense(drive: IdeDrive, cdb: Uint8Array): AtapiResult {
   }
   if (page === 0x2a) {
     // CD/DVD capabilities and mechanical status page.
-    b[1] = 26;
+    b[1] = 0x1c;
     b[8] = 0x2a;
-    b[9] = 0x12;
+    b[9] = 0x14;
     b[10] = 0x3b; // reads CD-R/RW, DVD-ROM/R/RAM
     b[12] = 0x71; // audio play, multisession, mode 2 forms
     b[13] = 3 << 5;
     b[14] = (1 << 0) | (1 << 3) | (1 << 5) | (drive.trayLocked ? 1 << 1 : 0); // lockable, eject, tray loader
-    putBe16(b, 16, 706); // maximum speed (kB/s)
+    putBe16(b, 16, 704); // maximum speed: 4x (kB/s)
     b[19] = 2;
     putBe16(b, 20, 512);
-    putBe16(b, 22, 706);
+    putBe16(b, 22, 704);
     return reply(b, 28, allocation);
   }
   return fail(drive, A.SENSE_ILLEGAL_REQUEST, A.ASC_INVALID_FIELD_IN_CDB);
@@ -238,8 +238,8 @@ function readToc(drive: IdeDrive, cdb: Uint8Array): AtapiResult {
   const msf = (cdb[1] & 2) !== 0;
   const startTrack = cdb[6];
   const allocation = be16(cdb, 7);
-  // MMC puts the format in byte 2; older drivers (SFF-8020) in the top bits of byte 9.
-  const format = cdb[2] & 0x0f || cdb[9] >>> 6;
+  // The format comes from the top bits of byte 9 (SFF-8020); like QEMU, MMC's byte 2 is ignored.
+  const format = cdb[9] >>> 6;
   const total = drive.sectorCount;
   const b = new Uint8Array(4 + 11 * 4);
   let n: number;

@@ -93,7 +93,7 @@ export class IdeChannel implements PortHandler {
   private atapiBytesDone = 0;
   private atapiDma = false;
   /** A DMA command waits for the bus master's start bit. */
-  private dmaPending: 'none' | 'read' | 'write' | 'atapi' = 'none';
+  private dmaPending: 'none' | 'read' | 'write' | 'atapi' | 'trim' = 'none';
   private bm: BusMasterDma | undefined;
 
   constructor(
@@ -257,7 +257,7 @@ export class IdeChannel implements PortHandler {
       u.drive.senseKey = u.drive.asc = 0;
     }
     this.setSignature(u);
-    u.error = 0x01; // diagnostics passed
+    u.error = u.drive ? 0x01 : 0; // diagnostics passed
     u.status = u.drive?.kind === 'cdrom' ? 0 : A.STATUS_DRDY | A.STATUS_DSC;
     this.cancelTransfer();
   }
@@ -421,7 +421,19 @@ export class IdeChannel implements PortHandler {
         return this.complete(u);
       case A.ATA_SET_FEATURES:
         if (!SET_FEATURES_ACCEPTED.has(u.feature)) return this.abort(u);
+        if (u.feature === 0x03 && !drive.setTransferMode(u.nsector & 0xff)) return this.abort(u);
+        if (drive.kind === 'disk' && (u.feature === 0x02 || u.feature === 0x82)) drive.setWriteCache(u.feature === 0x02);
         return this.complete(u);
+      case A.ATA_DATA_SET_MANAGEMENT: {
+        // Only TRIM, and (as in QEMU) only by DMA: the range list comes from guest memory.
+        const blocks = (u.hobNsector << 8) | (u.nsector & 0xff);
+        if (u.feature !== 1 || drive.kind !== 'disk' || blocks === 0) return this.abort(u);
+        this.sectorsLeft = blocks;
+        u.status = A.STATUS_DRDY | A.STATUS_DSC | A.STATUS_DRQ;
+        this.dmaPending = 'trim';
+        if (this.bm?.running) this.runDma();
+        return;
+      }
       case A.ATA_FLUSH_CACHE:
       case A.ATA_FLUSH_CACHE_EXT:
         try {
@@ -578,6 +590,10 @@ export class IdeChannel implements PortHandler {
           if (reply) chunk.set(reply.subarray(pos, pos + chunk.length));
           else drive.medium!.read(lba * CD_SECTOR_SIZE + pos, chunk);
         });
+      } else if (kind === 'trim') {
+        const ranges = new Uint8Array(this.sectorsLeft * SECTOR_SIZE);
+        ok = bm.transfer(false, ranges.length, (pos, chunk) => ranges.set(chunk, pos));
+        if (ok) this.trim(drive, ranges);
       } else if (kind === 'read') {
         const base = this.nextSector * SECTOR_SIZE;
         ok = bm.transfer(true, this.sectorsLeft * SECTOR_SIZE, (pos, chunk) => drive.medium!.read(base + pos, chunk));
@@ -598,11 +614,24 @@ export class IdeChannel implements PortHandler {
       return;
     }
     if (kind === 'atapi') return this.atapiDone(u);
+    if (kind === 'trim') return this.complete(u);
     this.nextSector += this.sectorsLeft;
     this.sectorsLeft = 0;
     this.setSector(u, this.nextSector);
     u.nsector = 0;
     this.complete(u);
+  }
+
+  /** TRIM ranges: 8 bytes each, a 48-bit LBA and a 16-bit count (0 = unused entry). */
+  private trim(drive: IdeDrive, ranges: Uint8Array): void {
+    const view = new DataView(ranges.buffer, ranges.byteOffset, ranges.byteLength);
+    for (let i = 0; i + 8 <= ranges.length; i += 8) {
+      const count = view.getUint16(i + 6, true);
+      if (count === 0) continue;
+      const lba = view.getUint32(i, true) + view.getUint16(i + 4, true) * 2 ** 32;
+      if (lba + count > drive.sectorCount) throw new Error('TRIM range beyond the end of the disk');
+      drive.medium!.discard(lba * SECTOR_SIZE, count * SECTOR_SIZE);
+    }
   }
 
   // ---- ATAPI ---------------------------------------------------------------------------

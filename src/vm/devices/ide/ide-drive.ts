@@ -53,14 +53,61 @@ export class IdeDrive {
     return this.medium !== undefined && !this.trayOpen;
   }
 
-  /** The 256-word IDENTIFY DEVICE (disk) or IDENTIFY PACKET DEVICE (CD-ROM) block. */
+  /**
+   * The 256-word IDENTIFY DEVICE (disk) or IDENTIFY PACKET DEVICE (CD-ROM) block. Like
+   * QEMU, it is built once and later changed only by SET FEATURES, so word 59 keeps the
+   * multiple count of the first IDENTIFY.
+   */
   identify(multipleSectors: number): Uint8Array {
+    this.identifyData ??= this.buildIdentify(multipleSectors);
+    return this.identifyData;
+  }
+
+  /** SET FEATURES 03h: records the selected PIO/DMA/UDMA mode in words 62, 63 and 88. */
+  setTransferMode(nsector: number): boolean {
+    const words = new Uint16Array(this.identify(MAX_MULTIPLE_SECTORS).buffer);
+    const bit = 1 << ((nsector & 7) + 8);
+    let [w62, w63, w88] = [0x07, 0x07, 0x3f];
+    switch (nsector >>> 3) {
+      case 0x00:
+      case 0x01:
+        break;
+      case 0x02:
+        w62 |= bit;
+        break;
+      case 0x04:
+        w63 |= bit;
+        break;
+      case 0x08:
+        w88 |= bit;
+        break;
+      default:
+        return false;
+    }
+    words[62] = w62;
+    words[63] = w63;
+    words[88] = w88;
+    return true;
+  }
+
+  /** SET FEATURES 02h/82h: the write cache bit in word 85. */
+  setWriteCache(enabled: boolean): void {
+    const words = new Uint16Array(this.identify(MAX_MULTIPLE_SECTORS).buffer);
+    words[85] = enabled ? words[85] | (1 << 5) : words[85] & ~(1 << 5);
+  }
+
+  private identifyData: Uint8Array | undefined;
+
+  private buildIdentify(multipleSectors: number): Uint8Array {
     const words = new Uint16Array(256);
     const put = (i: number, v: number) => (words[i] = v & 0xffff);
     putString(words, 10, 20, `QM${String(this.serialIndex).padStart(5, '0')}`);
     putString(words, 23, 8, FIRMWARE_REVISION);
     if (this.kind === 'cdrom') {
       put(0, (2 << 14) | (5 << 8) | (1 << 7) | (2 << 5)); // ATAPI, CD-ROM, removable, 50 us DRQ, 12-byte packets
+      put(20, 3);
+      put(21, 512);
+      put(22, 4);
       putString(words, 27, 40, 'QEMU DVD-ROM');
       put(48, 1);
       put(49, (1 << 9) | (1 << 8)); // LBA, DMA
@@ -75,7 +122,6 @@ export class IdeDrive {
       put(71, 30);
       put(72, 30);
       put(80, 0x1e); // ATAPI-1 to ATAPI-4
-      put(82, 1 << 4); // PACKET feature set
       put(88, 0x3f | (1 << 13));
       return new Uint8Array(words.buffer);
     }
@@ -114,6 +160,7 @@ export class IdeDrive {
     put(66, 120);
     put(67, 120);
     put(68, 120);
+    put(69, 1 << 14); // deterministic read after TRIM
     put(80, 0xf0); // ATA-4 to ATA-7
     put(81, 0x16);
     put(82, (1 << 14) | (1 << 5) | 1); // NOP, write cache, SMART
@@ -128,6 +175,8 @@ export class IdeDrive {
     put(101, total / 0x10000);
     put(102, total / 0x100000000);
     put(103, total / 0x1000000000000);
+    put(106, 0x6000); // valid; one logical sector per physical sector
+    put(169, 1); // DATA SET MANAGEMENT (TRIM)
     return new Uint8Array(words.buffer);
   }
 }
