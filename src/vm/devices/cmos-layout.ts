@@ -10,11 +10,18 @@ export interface CmosConfig {
   cpus?: number;
   /** QEMU's `-boot order=` letters: a (floppy), c (disk), d (CD-ROM), n (network); default "cad". */
   bootOrder?: string;
-  /** Number of floppy drives (0-2) for the equipment byte. */
-  floppies?: number;
+  /**
+   * CMOS drive types of floppy drives A and B (2: 1.2 MB, 3: 720 KB, 4: 1.44 MB, 5: 2.88 MB).
+   * QEMU's pc has drive A even without -fda: its empty drive falls back to 2.88 MB, so
+   * boards mirroring it pass [FLOPPY_288].
+   */
+  floppyTypes?: number[];
   /** `-boot strict`-style floppy boot-signature check (QEMU default on). */
   floppyBootCheck?: boolean;
 }
+
+export const FLOPPY_144 = 4;
+export const FLOPPY_288 = 5;
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -43,7 +50,9 @@ export function pcCmosBytes(config: CmosConfig): [number, number][] {
   bytes.push([0x5b, high & 0xff], [0x5c, (high >> 8) & 0xff], [0x5d, (high >> 16) & 0xff]);
   bytes.push([0x5f, (config.cpus ?? 1) - 1]);
 
-  const floppies = config.floppies ?? 0;
+  const types = (config.floppyTypes ?? []).slice(0, 2);
+  const floppies = types.length;
+  bytes.push([0x10, ((types[0] ?? 0) << 4) | (types[1] ?? 0)]);
   let equipment = 0x02 | 0x04; // FPU present, PS/2 mouse installed
   if (floppies === 1) equipment |= 0x01;
   if (floppies >= 2) equipment |= 0x41;
