@@ -77,6 +77,11 @@ test('the display pane shows the VGA text buffer: glyphs, DAC colours and the cu
   assert.equal(s.term.buffer.active.cursorY, oy + 24);
   assert.match(screenLine(s.term, ROWS - 1), /harness │ running │ 0\.0 MIPS/);
   assert.equal(s.term.buffer.active.type, 'alternate');
+  // A resize re-centres the screen (and clips it when the terminal is smaller).
+  s.term.resize(90, 20);
+  s.proc.resize(90, 20);
+  await waitFor('the redraw after a resize', () => screenLine(s.term, 18).slice(5, 85) === expected(24));
+  assert.equal(screenLine(s.term, 0).slice(5, 85), expected(6));
   await quit(s);
 });
 
