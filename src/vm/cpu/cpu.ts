@@ -180,6 +180,8 @@ export class Cpu {
         this.eip = this.startEip;
         this.reg32[ESP] = this.startEsp;
         this.deliverFault();
+        // A fault counts against the budget, so a fault loop still returns to the board.
+        done++;
       }
       if (this.halted && !this.interruptDeliverable()) break;
     }
