@@ -13,16 +13,20 @@ import { haveQemu, QemuSession } from './qemu-session.js';
 const BOOT_TIMEOUT_MS = 120_000;
 const skip = !haveQemu() && 'qemu-system-i386 is not installed';
 
-function boot(guest: LinuxGuest, extraAppend = ''): QemuSession {
+function boot(guest: LinuxGuest, extraAppend = '', extraArgs: string[] = []): QemuSession {
   return new QemuSession([
     '-nographic', '-m', '256', '-no-reboot',
     '-kernel', guest.kernel, '-initrd', guest.initrd, '-append', `${guest.append}${extraAppend}`,
+    ...extraArgs,
   ]);
 }
 
-test('the guest boots to a job-control shell, runs commands and ends with poweroff -f', { skip, timeout: 240_000 }, async () => {
+// One card per network driver in the guest (user networking needs no host set-up).
+const NICS = ['e1000', 'rtl8139', 'ne2k_pci', 'virtio-net-pci'].flatMap((model) => ['-nic', `user,model=${model}`]);
+
+test('the guest boots to a job-control shell, drives its NICs and ends with poweroff -f', { skip, timeout: 240_000 }, async () => {
   const guest = await ensureLinuxGuest();
-  const qemu = boot(guest);
+  const qemu = boot(guest, '', NICS);
   try {
     await qemu.waitFor(GUEST_READY_MARKER, BOOT_TIMEOUT_MS);
     await qemu.waitFor(GUEST_PROMPT, 30_000);
@@ -35,6 +39,9 @@ test('the guest boots to a job-control shell, runs commands and ends with powero
     const lsmod = await qemu.command('cut -d" " -f1 /proc/modules', GUEST_PROMPT);
     const loaded = new Set(lsmod.trim().split('\n'));
     for (const m of GUEST_MODULES) assert.ok(loaded.has(canonicalModuleName(m)), `module ${m} is loaded`);
+
+    const drivers = await qemu.command('for n in /sys/class/net/eth*; do basename $(readlink $n/device/driver); done | sort', GUEST_PROMPT);
+    assert.deepEqual(drivers.trim().split('\n'), ['8139cp', 'e1000', 'ne2k-pci', 'virtio_net']);
 
     // Job control needs the controlling terminal that `setsid cttyhack` gives the shell.
     const jobs = await qemu.command('sleep 60 & jobs; kill %1', GUEST_PROMPT);

@@ -81,9 +81,8 @@ export class QemuSession {
     const start = this.output.length;
     this.child.stdin!.write(line + '\n');
     const end = await this.waitFor(prompt, timeoutMs, start);
-    const text = this.output.slice(start, end - prompt.length).replace(/\r/g, '');
-    // Drop the echoed command line.
-    return text.slice(text.indexOf('\n') + 1);
+    const text = this.output.slice(start, end - prompt.length).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    return withoutEcho(text, line).replace(/\r/g, '');
   }
 
   write(text: string): void {
@@ -192,6 +191,25 @@ export class QemuSession {
   private tail(): string {
     return this.output.slice(-3000);
   }
+}
+
+// The shell echoes the typed line, wrapping it at the terminal width with extra spaces,
+// carriage returns and newlines; skip that echo and the rest of its last line.
+function withoutEcho(text: string, line: string): string {
+  let i = 0;
+  let j = 0;
+  while (i < text.length && j < line.length) {
+    if (text[i] === line[j]) {
+      i++;
+      j++;
+    } else if (text[i] === '\r' || text[i] === '\n' || text[i] === ' ') {
+      i++;
+    } else {
+      return text;
+    }
+  }
+  const newline = text.indexOf('\n', i);
+  return newline < 0 ? '' : text.slice(newline + 1);
 }
 
 // The text between the echoed command line and the next prompt, without readline's
