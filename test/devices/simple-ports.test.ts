@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { IsaDebugExit } from '../../src/vm/devices/isa-debug-exit.js';
 import { Debugcon } from '../../src/vm/devices/debugcon.js';
 import { Port92 } from '../../src/vm/devices/port92.js';
-import { Ports } from './fixtures.js';
+import { SharedIrq } from '../../src/vm/devices/shared-irq.js';
+import { Ports, RecordingIrq } from './fixtures.js';
 
 test('isa-debug-exit: status is (value << 1) | 1 at the configured iobase/iosize', () => {
   const statuses: number[] = [];
@@ -43,4 +44,19 @@ test('port 0x92: A20 on bit 1, reset on a rising bit 0, bit 0 cleared by reset',
   assert.equal(resets, 1, 'bit 0 already set: no second reset');
   dev.reset();
   assert.equal(p.inb(0x92), 0x02);
+});
+
+test('a shared IRQ stays asserted while any of its devices asserts it', () => {
+  const out = new RecordingIrq();
+  const shared = new SharedIrq(out);
+  const com1 = shared.line();
+  const com3 = shared.line();
+  com1.set(true);
+  com3.set(true);
+  com1.set(false);
+  assert.equal(out.level, true);
+  com3.set(false);
+  assert.equal(out.level, false);
+  com3.set(false);
+  assert.equal(out.level, false, 'repeating a level changes nothing');
 });
