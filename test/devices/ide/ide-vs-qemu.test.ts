@@ -52,6 +52,9 @@ function conversation(): VgaScript {
   ]) {
     s.outb(ctl, 0x04).outb(ctl, 0x00);
   }
+  // QEMU finishes a soft reset asynchronously: wait for the disk's DRDY and the CD's signature.
+  s.outb(PRIMARY + 6, 0xa0).poll(PRIMARY + 7, 0xc0, 0x40);
+  s.outb(SECONDARY + 6, 0xa0).poll(SECONDARY + 5, 0xff, 0xeb);
   probe(s, PRIMARY, 0xa0);
   probe(s, PRIMARY, 0xb0);
   probe(s, SECONDARY, 0xa0);
