@@ -195,6 +195,13 @@ test('IA32_APIC_BASE relocates the register page', () => {
   assert.equal(memory.read32(0xfed00030), 0x00050014);
   assert.equal(memory.read32(APIC + 0x30), 0xffffffff, 'old page unmapped');
   assert.equal(lapic.readBaseMsr(), 0xfed00900n);
+  lapic.writeBaseMsr(0xfee00800n);
+  assert.equal(lapic.readBaseMsr(), 0xfee00900n, 'BSP is read-only');
+  lapic.writeBaseMsr(0xfee00000n);
+  lapic.writeBaseMsr(0xfee00800n);
+  assert.equal(lapic.readBaseMsr(), 0xfee00100n, 'disabled until reset');
+  lapic.reset();
+  assert.equal(lapic.readBaseMsr(), 0xfee00900n);
 });
 
 test('state survives save and load', () => {

@@ -25,8 +25,9 @@ import { LocalApic } from '../../src/vm/devices/apic/local-apic.js';
 import { IoApic } from '../../src/vm/devices/apic/ioapic.js';
 import { FwCfg } from '../../src/vm/devices/fw-cfg.js';
 import { Port92 } from '../../src/vm/devices/port92.js';
-import { NO_IRQ } from '../../src/vm/machine/irq.js';
-import { Ports, RecordingSink, TestClock } from './fixtures.js';
+import { IrqFanout } from '../../src/vm/machine/irq.js';
+import { SystemPortB } from '../../src/vm/devices/system-port-b.js';
+import { Ports, TestClock } from './fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/test/devices → test/devices/qemu-probe
@@ -54,40 +55,43 @@ function runQemu(): string {
   }
 }
 
-/** The pc machine's chipset from termu's models, with QEMU's defaults (drive A reported as 2.88 MB). */
+/** The pc machine's chipset from termu's models, wired as QEMU's pc (drive A reported as 2.88 MB). */
 function buildMachine() {
   const clock = new TestClock();
   const memory = new PhysicalMemory(1 << 20);
   const p = new Ports();
   const pic = new DualPic();
   pic.attach(p.io);
-  new Pit(clock, NO_IRQ).attach(p.io);
-  new Rtc(clock, NO_IRQ, { cmos: { ramBelow4g: 256 << 20, floppyTypes: [FLOPPY_288] } }).attach(p.io);
-  const kbc = new I8042({ kbdIrq: NO_IRQ, auxIrq: NO_IRQ, onA20: () => {}, onReset: () => {} });
+  let ioapic: IoApic | undefined;
+  const lapic = new LocalApic({ memory, clock, pic, onNmi: () => {}, onLevelEoi: (v) => ioapic?.eoi(v) });
+  ioapic = new IoApic(memory, (m) => lapic.deliver(m));
+  const gsi = (n: number) => new IrqFanout([pic, ioapic!], n);
+  const pit = new Pit(clock, gsi(0));
+  pit.attach(p.io);
+  new SystemPortB(pit.channels[2]).attach(p.io);
+  new Rtc(clock, gsi(8), { cmos: { ramBelow4g: 256 << 20, floppyTypes: [FLOPPY_288] } }).attach(p.io);
+  const kbc = new I8042({ kbdIrq: gsi(1), auxIrq: gsi(12), onA20: () => {}, onReset: () => {} });
   kbc.attach(p.io);
-  new Uart16550(clock, NO_IRQ, { write: () => {} }, 0x3f8).attach(p.io);
+  new Uart16550(clock, gsi(4), { write: () => {} }, 0x3f8).attach(p.io);
   const host = new PciHost();
   host.add(0, 0, new I440fx());
-  const piix3 = new Piix3Isa(new RecordingSink(), () => {});
+  const piix3 = new Piix3Isa(pic, () => {});
   host.add(1, 0, piix3);
   host.add(1, 1, new Piix3Ide());
-  const acpi = new Piix4Acpi({ io: p.io, clock, sci: NO_IRQ, onPowerOff: () => {} });
+  const acpi = new Piix4Acpi({ io: p.io, clock, sci: gsi(9), onPowerOff: () => {} });
   host.add(1, 3, acpi);
   host.attach(p.io);
   piix3.attach(p.io);
   acpi.attach(p.io);
-  let ioapic: IoApic | undefined;
-  const lapic = new LocalApic({ memory, clock, pic, onNmi: () => {}, onLevelEoi: (v) => ioapic?.eoi(v) });
-  ioapic = new IoApic(memory, (m) => lapic.deliver(m));
   new FwCfg(memory).attach(p.io);
   new Port92(() => {}, () => {}).attach(p.io);
-  for (const d of [pic, kbc, host]) d.reset();
-  return { p, memory };
+  for (const d of [pic, kbc, host, pit]) d.reset();
+  return { p, memory, clock };
 }
 
 /** The probe kernel's accesses, in the same order, against the models. */
 function probeModels(): string {
-  const { p, memory } = buildMachine();
+  const { p, memory, clock } = buildMachine();
   const lines: string[] = [];
   const print = (name: string, v: number) => lines.push(`${name} ${(v >>> 0).toString(16).padStart(8, '0')}`);
   const cmos = (i: number) => (p.outb(0x70, i), p.inb(0x71));
@@ -165,6 +169,84 @@ function probeModels(): string {
   p.outb(0x42, 0xff);
   p.outb(0x43, 0xe8);
   print('pit status', p.inb(0x42));
+  // 8259 pair re-initialised; IRQ1 from the keyboard's echo
+  for (const [port, v] of [[0x20, 0x11], [0xa0, 0x11], [0x21, 0x20], [0xa1, 0x28], [0x21, 0x04], [0xa1, 0x02], [0x21, 0x01], [0xa1, 0x01], [0x21, 0xfd], [0xa1, 0xff]]) {
+    p.outb(port, v);
+  }
+  while (p.inb(0x64) & 1) p.inb(0x60);
+  p.outb(0x64, 0x60);
+  p.outb(0x60, 0x45);
+  p.outb(0x60, 0xee);
+  p.outb(0x20, 0x0a);
+  print('pic irr irq1', p.inb(0x20) & 0x02);
+  p.outb(0x20, 0x0c);
+  print('pic poll', p.inb(0x20));
+  p.outb(0x20, 0x0b);
+  print('pic isr irq1', p.inb(0x20) & 0x02);
+  p.outb(0x20, 0x20);
+  p.outb(0x20, 0x20);
+  print('pic isr after eoi', p.inb(0x20) & 0x02);
+  print('kbd echo', kbcRead());
+  for (const port of [0x4d0, 0x4d1]) {
+    const saved = p.inb(port);
+    p.outb(port, 0xff);
+    print(`elcr${port & 1} mask`, p.inb(port));
+    p.outb(port, saved);
+  }
+  p.outb(0x20, 0x0a);
+  p.outb(0x3f9, 0x02);
+  print('pic irr irq4', p.inb(0x20) & 0x10);
+  print('uart iir thre', p.inb(0x3fa));
+  print('uart iir after', p.inb(0x3fa));
+  p.outb(0x3f9, 0);
+  // IOAPIC pin 1 → local APIC; self IPI; TPR/PPR
+  memory.write32(0xfee000f0, 0x1ff);
+  memory.write32(0xfec00000, 0x12);
+  memory.write32(0xfec00010, 0x41);
+  memory.write32(0xfec00000, 0x13);
+  memory.write32(0xfec00010, 0);
+  while (p.inb(0x64) & 1) p.inb(0x60);
+  p.outb(0x60, 0xee);
+  print('lapic irr 0x41', memory.read32(0xfee00220) & 0x2);
+  while (p.inb(0x64) & 1) p.inb(0x60);
+  memory.write32(0xfee00300, 0x40051);
+  print('lapic irr 0x51', memory.read32(0xfee00220) & 0x20000);
+  print('lapic icr', memory.read32(0xfee00300));
+  memory.write32(0xfee00080, 0x50);
+  print('lapic ppr', memory.read32(0xfee000a0));
+  memory.write32(0xfec00000, 0x12);
+  memory.write32(0xfec00010, 0x10000);
+  // RTC set under SET, then binary 12-hour mode
+  const setCmos = (i: number, v: number) => (p.outb(0x70, i), p.outb(0x71, v));
+  setCmos(0x0b, 0x82);
+  for (const [i, v] of [[0x00, 0x00], [0x02, 0x59], [0x04, 0x23], [0x06, 0x06], [0x07, 0x31], [0x08, 0x12], [0x09, 0x99], [0x32, 0x19]]) setCmos(i, v);
+  setCmos(0x0b, 0x02);
+  for (const [name, i] of [['hour', 4], ['minute', 2], ['day', 7], ['month', 8], ['year', 9], ['century', 0x32]] as const) print(`rtc ${name}`, cmos(i));
+  setCmos(0x0b, 0x04);
+  print('rtc hour 12h binary', cmos(4));
+  print('rtc year binary', cmos(9));
+  setCmos(0x0b, 0x02);
+  // PIT channel 2 to terminal count, with virtual time passing while the guest polls
+  p.outb(0x61, 0x03);
+  p.outb(0x43, 0xb0);
+  p.outb(0x42, 0x00);
+  p.outb(0x42, 0x01);
+  for (let i = 0; i < 10_000 && !(p.inb(0x61) & 0x20); i++) clock.advanceBy(1000);
+  print('port61 after tc', p.inb(0x61) & 0x23);
+  p.outb(0x43, 0xe8);
+  print('pit status after tc', p.inb(0x42));
+  // fw_cfg DMA read of the signature
+  const desc = 0x8000;
+  const buffer = 0x8100;
+  const d = Buffer.alloc(16);
+  d.writeUInt32BE(0x0000000a, 0);
+  d.writeUInt32BE(4, 4);
+  d.writeBigUInt64BE(BigInt(buffer), 8);
+  memory.writeBytes(desc, d);
+  p.outl(0x514, 0);
+  p.outl(0x518, Buffer.from(Uint32Array.of(desc).buffer).readUInt32BE(0));
+  print('fwcfg dma control', memory.read32(desc));
+  print('fwcfg dma data', memory.read32(buffer));
   p.outb(0x92, 0x02);
   print('port92', p.inb(0x92));
   return lines.join('\n') + '\n';

@@ -248,6 +248,217 @@ start:
     movzx eax, al
     PRINT "pit status", eax
 
+    ; --- 8259 pair re-initialised as Linux does; IRQ1 from the keyboard seen in IRR, poll ---
+    mov al, 0x11
+    out 0x20, al
+    out 0xa0, al
+    mov al, 0x20
+    out 0x21, al
+    mov al, 0x28
+    out 0xa1, al
+    mov al, 0x04
+    out 0x21, al
+    mov al, 0x02
+    out 0xa1, al
+    mov al, 0x01
+    out 0x21, al
+    out 0xa1, al
+    mov al, 0xfd              ; only IRQ1 unmasked (IF stays clear: nothing is delivered)
+    out 0x21, al
+    mov al, 0xff
+    out 0xa1, al
+    call kbc_flush
+    mov al, 0x60
+    out 0x64, al
+    mov al, 0x45              ; keyboard interrupt on, translation on
+    out 0x60, al
+    mov al, 0xee
+    out 0x60, al
+    mov al, 0x0a
+    out 0x20, al
+    in al, 0x20
+    and eax, 0x02
+    PRINT "pic irr irq1", eax
+    mov al, 0x0c
+    out 0x20, al
+    in al, 0x20
+    movzx eax, al
+    PRINT "pic poll", eax
+    mov al, 0x0b
+    out 0x20, al
+    in al, 0x20
+    and eax, 0x02
+    PRINT "pic isr irq1", eax
+    mov al, 0x20
+    out 0x20, al
+    out 0x20, al
+    in al, 0x20
+    and eax, 0x02
+    PRINT "pic isr after eoi", eax
+    call kbc_read
+    PRINT "kbd echo", eax
+    mov dx, 0x4d0
+    in al, dx
+    mov bl, al
+    mov al, 0xff
+    out dx, al
+    in al, dx
+    movzx eax, al
+    PRINT "elcr0 mask", eax
+    mov al, bl
+    out dx, al
+    mov dx, 0x4d1
+    in al, dx
+    mov bl, al
+    mov al, 0xff
+    out dx, al
+    in al, dx
+    movzx eax, al
+    PRINT "elcr1 mask", eax
+    mov al, bl
+    out dx, al
+
+    ; --- COM1 THRE interrupt reaches the PIC's IRR (IRQ4) ---
+    mov al, 0x0a
+    out 0x20, al
+    mov dx, 0x3f9
+    mov al, 0x02
+    out dx, al
+    in al, 0x20
+    and eax, 0x10
+    PRINT "pic irr irq4", eax
+    mov dx, 0x3fa
+    in al, dx
+    movzx eax, al
+    PRINT "uart iir thre", eax
+    in al, dx
+    movzx eax, al
+    PRINT "uart iir after", eax
+    mov dx, 0x3f9
+    xor al, al
+    out dx, al
+
+    ; --- IOAPIC pin 1 → local APIC IRR; self IPI; TPR/PPR ---
+    mov dword [0xfee000f0], 0x1ff
+    mov dword [0xfec00000], 0x12
+    mov dword [0xfec00010], 0x41
+    mov dword [0xfec00000], 0x13
+    mov dword [0xfec00010], 0
+    call kbc_flush
+    mov al, 0xee
+    out 0x60, al
+    mov eax, [0xfee00220]
+    and eax, 0x2
+    PRINT "lapic irr 0x41", eax
+    call kbc_flush
+    mov dword [0xfee00300], 0x40051
+    mov eax, [0xfee00220]
+    and eax, 0x20000
+    PRINT "lapic irr 0x51", eax
+    mov eax, [0xfee00300]
+    PRINT "lapic icr", eax
+    mov dword [0xfee00080], 0x50
+    mov eax, [0xfee000a0]
+    PRINT "lapic ppr", eax
+    mov dword [0xfec00000], 0x12
+    mov dword [0xfec00010], 0x10000
+
+    ; --- RTC: set 1999-12-31 23:59:00 with SET, read back, then binary 12-hour mode ---
+    mov al, 0x0b
+    out 0x70, al
+    mov al, 0x82
+    out 0x71, al
+    mov esi, rtc_settings
+.rtc_set:
+    lodsw
+    cmp al, 0xff
+    je .rtc_done
+    out 0x70, al
+    mov al, ah
+    out 0x71, al
+    jmp .rtc_set
+.rtc_done:
+    mov al, 0x0b
+    out 0x70, al
+    mov al, 0x02
+    out 0x71, al
+    mov al, 0x04
+    call cmos_read
+    PRINT "rtc hour", eax
+    mov al, 0x02
+    call cmos_read
+    PRINT "rtc minute", eax
+    mov al, 0x07
+    call cmos_read
+    PRINT "rtc day", eax
+    mov al, 0x08
+    call cmos_read
+    PRINT "rtc month", eax
+    mov al, 0x09
+    call cmos_read
+    PRINT "rtc year", eax
+    mov al, 0x32
+    call cmos_read
+    PRINT "rtc century", eax
+    mov al, 0x0b
+    out 0x70, al
+    mov al, 0x04
+    out 0x71, al
+    mov al, 0x04
+    call cmos_read
+    PRINT "rtc hour 12h binary", eax
+    mov al, 0x09
+    call cmos_read
+    PRINT "rtc year binary", eax
+    mov al, 0x0b
+    out 0x70, al
+    mov al, 0x02
+    out 0x71, al
+
+    ; --- PIT channel 2 reaches terminal count; port 0x61 gate and speaker bits ---
+    mov al, 0x03
+    out 0x61, al
+    mov al, 0xb0
+    out 0x43, al
+    mov al, 0x00
+    out 0x42, al
+    mov al, 0x01
+    out 0x42, al              ; 256 ticks: 215 us
+    mov ecx, 10000000
+.pit_wait:
+    in al, 0x61
+    test al, 0x20
+    jnz .pit_done
+    loop .pit_wait
+.pit_done:
+    in al, 0x61
+    and eax, 0x23
+    PRINT "port61 after tc", eax
+    mov al, 0xe8
+    out 0x43, al
+    in al, 0x42
+    movzx eax, al
+    PRINT "pit status after tc", eax
+
+    ; --- fw_cfg DMA: select the signature item and read it ---
+    mov dword [dma_desc], 0x0a000000  ; big-endian control 0x0000000a: select key 0, read
+    mov dword [dma_desc + 4], 0x04000000
+    mov dword [dma_desc + 8], 0
+    mov eax, dma_buffer
+    bswap eax
+    mov [dma_desc + 12], eax
+    mov dx, 0x514
+    xor eax, eax
+    out dx, eax
+    mov eax, dma_desc
+    bswap eax
+    mov dx, 0x518
+    out dx, eax
+    mov eax, [dma_desc]
+    PRINT "fwcfg dma control", eax
+    mov eax, [dma_buffer]
+    PRINT "fwcfg dma data", eax
+
     ; --- port 0x92 ---
     mov al, 0x02
     out 0x92, al
@@ -258,6 +469,17 @@ start:
     mov al, 0x00
     out 0xf4, al
     hlt
+
+; al = CMOS index; eax = value
+cmos_read:
+    out 0x70, al
+    in al, 0x71
+    movzx eax, al
+    ret
+
+; (index, value) pairs written under SET, ending with 0xff
+rtc_settings:
+    db 0x00, 0x00, 0x02, 0x59, 0x04, 0x23, 0x06, 0x06, 0x07, 0x31, 0x08, 0x12, 0x09, 0x99, 0x32, 0x19, 0xff, 0xff
 
 ; four bytes from the fw_cfg data port, first byte lowest
 read_fwcfg_dword:
@@ -341,6 +563,8 @@ hexdigits: db '0123456789abcdef'
 image_end:
 
 section .bss
+dma_desc: resb 16
+dma_buffer: resb 16
     resb 4096
 stack_top:
 bss_end:

@@ -113,11 +113,14 @@ export class LocalApic implements InterruptController, MmioHandler {
   }
 
   writeBaseMsr(value: bigint): void {
-    const v = Number(value & 0xfffff900n) >>> 0;
-    const wasEnabled = (this.baseMsr & MSR_ENABLE) !== 0;
-    // Once disabled, only a reset re-enables it (QEMU keeps it off too).
-    this.baseMsr = wasEnabled ? v : v & ~MSR_ENABLE;
-    if (wasEnabled && (v & MSR_ENABLE) === 0) this.svr &= ~SVR_ENABLE;
+    const v = Number(value & 0xfffff800n) >>> 0;
+    // BSP is read-only; enable can only be cleared (a reset sets it again), as in QEMU.
+    let msr = ((v & 0xfffff000) | (this.baseMsr & (MSR_BSP | MSR_ENABLE))) >>> 0;
+    if ((v & MSR_ENABLE) === 0 && msr & MSR_ENABLE) {
+      msr &= ~MSR_ENABLE;
+      this.svr &= ~SVR_ENABLE;
+    }
+    this.baseMsr = msr >>> 0;
     this.remap();
     this.update();
   }
