@@ -8,7 +8,7 @@ import { runCommand } from './run-command.js';
 
 const ARCH = 'i386';
 const LISTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
-const FALLBACK_SOURCE = 'deb http://deb.debian.org/debian bookworm main';
+const FALLBACK_SOURCE = `deb [arch=${ARCH}] http://deb.debian.org/debian bookworm main`;
 
 export interface DebianPackage {
   name: string;
