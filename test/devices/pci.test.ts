@@ -6,6 +6,7 @@ import { Piix3Isa, slotPirq } from '../../src/vm/devices/pci/piix3-isa.js';
 import { Piix3Ide } from '../../src/vm/devices/pci/piix3-ide.js';
 import { Piix4Acpi, PM_TIMER_HZ } from '../../src/vm/devices/pci/piix4-acpi.js';
 import { nsForTicks } from '../../src/vm/devices/tick-math.js';
+import { PciDevice, ROM_BAR } from '../../src/vm/devices/pci/pci-device.js';
 import { Ports, RecordingIrq, RecordingSink, TestClock } from './fixtures.js';
 
 function setup() {
@@ -216,4 +217,41 @@ test('state survives save and load', () => {
   other.loadState(JSON.parse(JSON.stringify(acpi.saveState())));
   assert.equal(q.inw(0x602), 0x0120);
   assert.equal(other.configRead(0x3c, 1), 9);
+});
+
+test('expansion ROM BAR: size probe, decoded only with memory decode and its enable bit', () => {
+  const moves: [number, number][] = [];
+  class RomDevice extends PciDevice {
+    constructor() {
+      super({ vendorId: 0x1234, deviceId: 0x1111, classCode: 0x030000 });
+      this.defineBar(0, { size: 16 << 20, io: false, prefetchable: true });
+      this.defineRom(64 << 10);
+    }
+    protected override barMapped(index: number, address: number): void {
+      moves.push([index, address]);
+    }
+  }
+  const host = new PciHost();
+  const p = new Ports();
+  host.attach(p.io);
+  host.add(2, 0, new RomDevice());
+  host.reset();
+  const cfg = (reg: number, v?: number) => {
+    p.outl(0xcf8, 0x80000000 | (2 << 11) | reg);
+    if (v === undefined) return p.inl(0xcfc);
+    p.outl(0xcfc, v);
+    return 0;
+  };
+  cfg(0x10, 0xffffffff);
+  assert.equal(cfg(0x10), 0xff000008, '16 MiB prefetchable memory');
+  cfg(0x30, 0xfffff800);
+  assert.equal(cfg(0x30), 0xffff0000, '64 KiB ROM, enable bit clear');
+  cfg(0x10, 0xfd000000);
+  cfg(0x30, 0xfebf0000);
+  cfg(0x04, 0x0002);
+  assert.deepEqual(moves, [[0, 0xfd000000]], 'ROM not decoded until enabled');
+  cfg(0x30, 0xfebf0001);
+  assert.deepEqual(moves.at(-1), [ROM_BAR, 0xfebf0000]);
+  cfg(0x04, 0x0000);
+  assert.deepEqual(moves.slice(-2), [[0, -1], [ROM_BAR, -1]]);
 });

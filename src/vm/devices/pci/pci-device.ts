@@ -3,8 +3,9 @@
 // INTx. Writable bits are kept as a per-byte mask (as QEMU's hw/pci/pci.c does with its
 // wmask/w1cmask), so sub-dword accesses behave like dword ones. A BAR is "mapped" only
 // when its decode bit in the command register is on and the address is sane (not 0,
-// not wrapping past 4 GiB or 64 KiB of I/O), QEMU's rule; subclasses get barMapped() to
-// move their registers. Later devices (IDE, e1000, VGA) extend this class.
+// not wrapping past 4 GiB or 64 KiB of I/O), QEMU's rule; the expansion ROM BAR (0x30)
+// also needs its enable bit. Subclasses get barMapped() to move their registers. Later
+// devices (IDE, e1000, VGA) extend this class.
 
 import type { IrqLine } from '../../machine/irq.js';
 import { NO_IRQ } from '../../machine/irq.js';
@@ -37,6 +38,9 @@ export interface BarSpec {
 }
 
 export const BAR_UNMAPPED = -1;
+/** barMapped() index of the expansion ROM BAR (config 0x30). */
+export const ROM_BAR = 6;
+const ROM_ENABLE = 0x01;
 
 export class PciDevice {
   readonly config = new Uint8Array(256);
@@ -45,8 +49,10 @@ export class PciDevice {
   /** Bits the guest clears by writing 1 (status errors). */
   protected readonly clearMask = new Uint8Array(256);
   protected readonly bars: (BarSpec | undefined)[] = new Array(6).fill(undefined);
-  /** Where each BAR is decoded now, or BAR_UNMAPPED. */
-  readonly barAddress: number[] = new Array(6).fill(BAR_UNMAPPED);
+  /** Size of the expansion ROM (0: none). */
+  protected romSize = 0;
+  /** Where each BAR (0-5, then ROM_BAR) is decoded now, or BAR_UNMAPPED. */
+  readonly barAddress: number[] = new Array(7).fill(BAR_UNMAPPED);
   private intx: IrqLine = NO_IRQ;
   private intxLevel = false;
 
@@ -78,6 +84,18 @@ export class PciDevice {
       const bar = this.bars[i];
       if (bar) this.initBar(i, bar);
     }
+    if (this.romSize) this.initRom();
+  }
+
+  /** Declares an expansion ROM of `size` bytes (a power of two, at least 2 KiB). */
+  protected defineRom(size: number): void {
+    this.romSize = size;
+    this.initRom();
+  }
+
+  private initRom(): void {
+    const mask = (~(this.romSize - 1) & 0xfffff800) | ROM_ENABLE;
+    for (let b = 0; b < 4; b++) this.writeMask[0x30 + b] = (mask >>> (b * 8)) & 0xff;
   }
 
   /** Declares BAR `index`; call from the subclass constructor, before reset(). */
@@ -127,14 +145,16 @@ export class PciDevice {
       this.config[o] = ((this.config[o] & ~wm) | (b & wm)) & ~(b & this.clearMask[o]);
     }
     if (rangesOverlap(offset, size, 0x04, 2)) this.setIntx(this.intxLevel);
-    if (rangesOverlap(offset, size, 0x04, 2) || rangesOverlap(offset, size, 0x10, 24)) this.updateMappings();
+    if (rangesOverlap(offset, size, 0x04, 2) || rangesOverlap(offset, size, 0x10, 24) || rangesOverlap(offset, size, 0x30, 4)) {
+      this.updateMappings();
+    }
     this.configWritten(offset, size);
   }
 
   /** Hook for device-specific registers after a guest write. */
   protected configWritten(_offset: number, _size: number): void {}
 
-  /** Hook: BAR `index` moved to `address` (or BAR_UNMAPPED). */
+  /** Hook: BAR `index` (0-5, or ROM_BAR) moved to `address` (or BAR_UNMAPPED). */
   protected barMapped(_index: number, _address: number): void {}
 
   protected updateMappings(): void {
@@ -150,11 +170,20 @@ export class PciDevice {
         const limit = spec.io ? 0xffff : 0xfffffffe;
         if (base !== 0 && last <= limit) address = base;
       }
-      if (address !== this.barAddress[i]) {
-        this.barAddress[i] = address;
-        this.barMapped(i, address);
-      }
+      this.moveBar(i, address);
     }
+    if (this.romSize) {
+      const raw = this.get32(0x30);
+      const base = (raw & 0xfffff800) >>> 0;
+      const decoded = command & PCI_COMMAND_MEMORY && raw & ROM_ENABLE && base !== 0 && base + this.romSize - 1 <= 0xfffffffe;
+      this.moveBar(ROM_BAR, decoded ? base : BAR_UNMAPPED);
+    }
+  }
+
+  private moveBar(index: number, address: number): void {
+    if (address === this.barAddress[index]) return;
+    this.barAddress[index] = address;
+    this.barMapped(index, address);
   }
 
   protected get16(offset: number): number {
