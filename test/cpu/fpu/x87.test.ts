@@ -181,6 +181,16 @@ test('compares: FCOM condition codes, FCOMI flags, FXAM classes', () => {
   exec(f, 0xdb, 0xf1);
   assert.equal(flags.v & 0x45, 0x01, 'CF: 1 < pi');
   exec(f, 0xd9, 0xe5); // FXAM on 1.0 -> normal
+  assert.equal(f.statusWord & 0x0200, 0);
+  exec(f, 0xd9, 0xe0); // FCHS
+  exec(f, 0xd9, 0xe5); // FXAM: C1 = sign = 1
+  exec(f, 0xdb, 0xf1); // FCOMI: C1 set to 0 (SDM; AMD hosts leave it)
+  assert.equal(f.statusWord & 0x0200, 0, 'FCOMI clears C1');
+  exec(f, 0xd9, 0xe5);
+  exec(f, 0xdb, 0xc1); // FCMOVNB (CF is set: no move): C1 unchanged
+  assert.equal(f.statusWord & 0x0200, 0x0200, 'FCMOVcc leaves C1');
+  exec(f, 0xd9, 0xe0);
+  exec(f, 0xd9, 0xe5); // FXAM on 1.0 -> normal
   assert.equal(f.statusWord & 0x4700, 0x0400);
   exec(f, 0xd9, 0xe0); // FCHS
   exec(f, 0xd9, 0xe5);

@@ -12,6 +12,7 @@ import { INT_STACK_TOP, integerData, integerSnippets, rng, type IntSnippet } fro
 import { randomSequences } from './random-sequences.js';
 import { x87Data, x87Snippets } from './x87-snippets.js';
 import { x87CompareOptions, x87SnippetSource } from './x87-cases.js';
+import { randomMmxSequences, randomX87Sequences } from './random-x87.js';
 
 const Cpu = await loadCpu();
 const skip = nativeUnavailable() ?? (Cpu ? false : 'src/vm/cpu/cpu.ts does not exist yet: the CPU side of the differential tests waits for it');
@@ -128,9 +129,9 @@ test('seeded random instruction sequences match the host', { skip }, (t) => {
   });
 });
 
-test('x87 and MMX through the CPU match the host', { skip }, (t) => {
-  const snippets = x87Snippets(1234);
-  runSuite(t, 'x87/MMX snippets', {
+test('x87 and MMX snippets and random sequences through the CPU match the host', { skip }, (t) => {
+  const snippets = [...x87Snippets(1234), ...randomX87Sequences(777, 1500), ...randomMmxSequences(778, 500)];
+  runSuite(t, 'x87/MMX snippets and random sequences', {
     snippets, source: x87SnippetSource(snippets), data: x87Data(99),
     cases: (entries) => entries.map((eip, snippet) => ({
       snippet,

@@ -9,13 +9,14 @@ import { x87Data, x87Snippets, OUT, type Snippet } from './x87-snippets.js';
 import { runDirect } from './x87-direct.js';
 import { compareStates } from './compare-states.js';
 import { x87SnippetSource, x87CompareOptions } from './x87-cases.js';
+import { randomMmxSequences, randomX87Sequences } from './random-x87.js';
 
 const why = nativeUnavailable();
 
-test('x87 and MMX match the host FPU (FPU driven directly)', { skip: why ?? false }, () => {
+test('x87 and MMX snippets and seeded random sequences match the host FPU (FPU driven directly)', { skip: why ?? false }, () => {
   const host = new NativeHost();
   try {
-    const snippets: Snippet[] = x87Snippets(1234);
+    const snippets: Snippet[] = [...x87Snippets(1234), ...randomX87Sequences(777, 1500), ...randomMmxSequences(778, 500)];
     const code = host.assemble(x87SnippetSource(snippets));
     const data = x87Data(99);
     const entries = entryTable(code, snippets.length);

@@ -8,13 +8,13 @@ import { DATA_BASE, DATA_SIZE } from './native-host.js';
 /** Offsets in the data window. */
 export const CW_TABLE = 0x000; // 8 control words
 const M80 = 0x010; // 16 × 10 bytes
-const I16 = 0x0b0; // 8 × 2
-const I32 = 0x0c0; // 8 × 4
+export const I16 = 0x0b0; // 8 × 2
+export const I32 = 0x0c0; // 8 × 4
 const I64 = 0x0e0; // 8 × 8
 const BCD = 0x120; // 4 × 10
-const F32 = 0x150; // 16 × 4
-const F64 = 0x200; // 64 × 8
-const MMX = 0x400; // 16 × 8
+export const F32 = 0x150; // 16 × 4
+export const F64 = 0x200; // 64 × 8
+export const MMX = 0x400; // 16 × 8
 const COUNTS = 0x480; // 8 × 8 shift counts
 const ODD_CW = 0x4c0; // 4 control words with reserved bits set or clear
 const TRIG = 0x4c8; // 7 arguments for FSIN/FCOS/FPTAN near and far from multiples of π/2
@@ -46,7 +46,7 @@ export interface Snippet {
   selectorFields?: [number, number][];
 }
 
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13; s >>>= 0;
@@ -130,8 +130,8 @@ export function x87Data(seed: number): Uint8Array {
   return d;
 }
 
-const a = (off: number): string => `[0x${(DATA_BASE + off).toString(16)}]`;
-const cw = (k: number): string => `fldcw word ${a(CW_TABLE + k * 2)}`;
+export const a = (off: number): string => `[0x${(DATA_BASE + off).toString(16)}]`;
+export const cw = (k: number): string => `fldcw word ${a(CW_TABLE + k * 2)}`;
 const f64 = (i: number): string => `qword ${a(F64 + i * 8)}`;
 const out = (k: number): string => a(OUT + k * 16);
 

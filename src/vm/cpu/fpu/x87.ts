@@ -41,6 +41,7 @@ const SW_TOP = 0x3800;
 
 const MEM = 8;
 const MAX_DOUBLE = Number.MAX_VALUE;
+const FLOAT_MAX = 3.4028234663852886e38;
 const MIN_NORMAL = 2 ** -1022;
 const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
 
@@ -281,6 +282,7 @@ export class X87 {
     this.top = t;
     this.copySlot(t, src);
     this.empty[t] = 0;
+    this.sw &= ~SW_C1;
   }
 
   private pushDouble(v: number): void {
@@ -361,6 +363,7 @@ export class X87 {
   /** dst ← dst op src for op = ModRM reg: 0 add, 1 mul, 4 dst−src, 5 src−dst, 6 dst/src, 7 src/dst. */
   private arith(op: number, d: number, s: number, pop: boolean): void {
     if (this.empty[d] || this.empty[s]) {
+      this.exc &= ~SW_DE; // a stack fault takes precedence over a denormal memory operand
       if (this.underflow()) return;
       this.setIndefinite(d);
       if (pop) this.pop();
@@ -369,9 +372,12 @@ export class X87 {
     const x = this.st[d];
     const y = this.st[s];
     if (x !== x || y !== y) {
+      this.exc &= ~SW_DE; // NaN operands are handled before denormal ones
       if (this.nanResult(d, s, d)) return;
     } else {
       if (this.isDenormal(d) || this.isDenormal(s)) this.exc |= SW_DE;
+      // Division of a denormal by zero reports only the zero divide (as the hardware does).
+      if ((op === 6 && y === 0 && x !== 0) || (op === 7 && x === 0 && y !== 0)) this.exc &= ~SW_DE;
       if (this.aborts(SW_DE)) {
         this.flush();
         return;
@@ -401,6 +407,7 @@ export class X87 {
       this.flush();
       return true;
     }
+    this.sw &= ~SW_C1;
     if (ca === F80_UNSUPPORTED || cb === F80_UNSUPPORTED) {
       this.setIndefinite(d);
       return false;
@@ -409,9 +416,17 @@ export class X87 {
     const bNan = cb === F80_QNAN || cb === F80_SNAN;
     let src = aNan ? a : b;
     if (aNan && bNan) {
-      const ha = this.hi[a] & 0x7fffffff;
-      const hb = this.hi[b] & 0x7fffffff;
-      if (hb > ha || (hb === ha && this.lo[b] > this.lo[a])) src = b;
+      if (ca !== cb) {
+        // An SNaN and a QNaN: the QNaN wins.
+        src = ca === F80_QNAN ? a : b;
+      } else {
+        // The larger significand wins (quiet bit aside); on a tie, the positive one.
+        const ha = this.hi[a] | 0x40000000;
+        const hb = this.hi[b] | 0x40000000;
+        const la = this.lo[a];
+        const lb = this.lo[b];
+        if (hb > ha || (hb === ha && (lb > la || (lb === la && (this.se[a] & 0x8000) !== 0)))) src = b;
+      }
     }
     this.setRaw(d, this.se[src], this.hi[src] | 0x40000000, this.lo[src]);
     return false;
@@ -547,14 +562,15 @@ export class X87 {
 
   /** Compares slots a and b. `quiet`: only SNaNs raise IE (FUCOM*). Returns CMP_*. */
   private compare(a: number, b: number, quiet: boolean): number {
+    this.sw &= ~SW_C1;
     if (this.empty[a] || this.empty[b]) {
-      this.exc |= SW_IE | SW_SF;
-      this.sw &= ~SW_C1;
+      this.exc = (this.exc & ~SW_DE) | SW_IE | SW_SF;
       return CMP_UN;
     }
     const x = this.st[a];
     const y = this.st[b];
     if (x !== x || y !== y) {
+      this.exc &= ~SW_DE;
       const ca = this.classOf(a);
       const cb = this.classOf(b);
       if (!quiet || ca === F80_SNAN || cb === F80_SNAN || ca === F80_UNSUPPORTED || cb === F80_UNSUPPORTED) this.exc |= SW_IE;
@@ -626,7 +642,7 @@ export class X87 {
       this.setIndefinite(this.top);
       return;
     }
-    this.sw &= ~SW_C1;
+    // C1 is left alone (the SDM changes it only on a stack underflow).
     if (cond) this.copySlot(this.top, s);
   }
 
@@ -635,6 +651,7 @@ export class X87 {
   /** FST/FSTP to memory in single (4), double (8) or extended (10) format. */
   private storeReal(size: number, linear: number, mem: FpuMemory, pop: boolean): void {
     const p = this.top;
+    this.sw &= ~SW_C1; // set again below when the conversion rounds up
     if (this.empty[p]) {
       if (this.underflow()) return;
       this.setIndefinite(MEM);
@@ -716,7 +733,11 @@ export class X87 {
       if (up !== wantUp) f = Math.fround(up ? nextFloatDown(f) : nextFloatUp(f));
     }
     this.exc |= SW_PE;
-    if ((f === Infinity || f === -Infinity) && v - v === 0) this.exc |= SW_OE;
+    // Overflow: the result rounded with an unbounded exponent exceeds the largest single,
+    // even when the rounding direction then delivers that largest single.
+    const av = Math.abs(v);
+    const away = (rc === RC_UP && v > 0) || (rc === RC_DOWN && v < 0);
+    if (av > FLOAT_MAX && (rc === RC_NEAREST ? Math.fround(av) === Infinity : away || av >= 2 ** 128) && v - v === 0) this.exc |= SW_OE;
     else if (f !== 0 && Math.abs(f) < 2 ** -126) this.exc |= SW_UE;
     else if (f === 0) this.exc |= SW_UE;
     this.setC1(Math.abs(f) > Math.abs(v));
@@ -726,6 +747,7 @@ export class X87 {
   /** FIST/FISTP/FISTTP (truncate) to a 2, 4 or 8-byte integer. */
   private storeInt(size: number, linear: number, mem: FpuMemory, pop: boolean, truncate: boolean): void {
     const p = this.top;
+    this.sw &= ~SW_C1; // set again below when rounding went up
     const t = this.tmp;
     let ih = 0;
     let il = 0;
@@ -929,7 +951,7 @@ export class X87 {
   }
 
   private frndint(x: number): number {
-    if (x - x !== 0 || Math.abs(x) >= 2 ** 52) return this.exactResult(x);
+    if (x === 0 || x - x !== 0 || Math.abs(x) >= 2 ** 52) return this.exactResult(x);
     let r: number;
     switch (this.rc) {
       case RC_NEAREST: {
@@ -1217,13 +1239,8 @@ export class X87 {
     switch (opcode) {
       case 0xd8: case 0xdc: case 0xda: case 0xde:
         this.loadArithOperand(opcode, linear, mem);
-        if (reg === 2 || reg === 3) {
-          if (this.aborts(SW_DE)) { this.flush(); return; }
-          this.fcom(MEM, false, reg - 2);
-        } else {
-          if (this.aborts(SW_DE)) { this.flush(); return; }
-          this.arith(reg, this.top, MEM, false);
-        }
+        if (reg === 2 || reg === 3) this.fcom(MEM, false, reg - 2);
+        else this.arith(reg, this.top, MEM, false);
         return;
       case 0xd9:
         switch (reg) {
