@@ -1,6 +1,6 @@
 // Shared helpers for termu-img tests: running termu-img and the real qemu-img side by side
 // in scratch directories, and masking what legitimately differs (host disk usage, dates).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,6 +20,26 @@ export function run(cmd: string, args: string[], cwd: string): RunResult {
   return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
 }
 
+/** Runs a command without blocking, so independent cases can overlap. */
+export function runAsync(cmd: string, args: string[], cwd: string): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd, env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    p.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    p.on('close', (status) => resolve({ stdout, stderr, status: status ?? -1 }));
+  });
+}
+
+export function qemuImgAsync(args: string[], cwd: string): Promise<RunResult> {
+  return runAsync('qemu-img', args, cwd);
+}
+
+export function termuImgAsync(args: string[], cwd: string): Promise<RunResult> {
+  return runAsync(process.execPath, [TERMU_IMG, ...args], cwd);
+}
+
 export function qemuImg(args: string[], cwd: string): RunResult {
   return run('qemu-img', args, cwd);
 }
@@ -36,17 +56,11 @@ export function scratch(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `termu-${prefix}-`));
 }
 
-/** Copies a fixture directory so both tools can mutate their own copy. */
+/** Copies a fixture directory (keeping sparse files sparse) so each tool mutates its own copy. */
 export function cloneDir(src: string, prefix: string): string {
   const dst = scratch(prefix);
-  for (const f of fs.readdirSync(src)) {
-    const p = path.join(src, f);
-    if (fs.statSync(p).isFile()) fs.copyFileSync(p, path.join(dst, f));
-    else if (fs.statSync(p).isDirectory()) {
-      fs.mkdirSync(path.join(dst, f));
-      for (const g of fs.readdirSync(p)) fs.copyFileSync(path.join(p, g), path.join(dst, f, g));
-    }
-  }
+  const r = spawnSync('cp', ['-a', '--sparse=always', `${src}/.`, dst]);
+  if (r.status !== 0) throw new Error(`cp failed: ${r.stderr}`);
   return dst;
 }
 

@@ -1,0 +1,206 @@
+// Golden comparisons: every case runs real qemu-img 7.2 and termu-img on identical copies
+// of the same fixtures and compares stdout, stderr and exit status byte for byte (after
+// masking disk usage and snapshot dates). Mutating commands are also checked afterwards:
+// the resulting image must pass `qemu-img check` and read the same as qemu-img's result.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cloneDir, haveQemuImg, mask, qemuImg, qemuImgAsync, qemuIo, rmrf, scratch, termuImgAsync } from './img-harness.js';
+
+const skip = haveQemuImg() ? false : 'qemu-img (qemu-utils) is not installed';
+
+function u64(file: string, offset: number, value: bigint): void {
+  const fd = fs.openSync(file, 'r+');
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(value);
+  fs.writeSync(fd, b, 0, 8, offset);
+  fs.closeSync(fd);
+}
+
+function u16(file: string, offset: number, value: number): void {
+  const fd = fs.openSync(file, 'r+');
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(value);
+  fs.writeSync(fd, b, 0, 2, offset);
+  fs.closeSync(fd);
+}
+
+/** Builds the fixture images with the real tools (as in the reference transcripts). */
+function makeFixtures(): string {
+  const dir = scratch('golden-fx');
+  const q = (...a: string[]) => assert.equal(qemuImg(a, dir).status, 0, a.join(' '));
+  const io = (file: string, ...cmds: string[]) => assert.equal(qemuIo(cmds.flatMap((c) => ['-c', c]).concat(file), dir).status, 0);
+  fs.mkdirSync(path.join(dir, 'sub'));
+  q('create', '-q', '-f', 'qcow2', 'b.qcow2', '64M');
+  q('create', '-q', '-f', 'qcow2', 'd.qcow2', '64M');
+  io('d.qcow2', 'write -P 0xab 0 128k', 'write -z 1M 64k');
+  q('create', '-q', '-f', 'qcow2', 'base.qcow2', '4M');
+  io('base.qcow2', 'write -P 0x11 0 1M');
+  q('create', '-q', '-f', 'qcow2', '-b', 'base.qcow2', '-F', 'qcow2', 'top.qcow2');
+  io('top.qcow2', 'write -P 0x33 3M 64k');
+  fs.copyFileSync(path.join(dir, 'base.qcow2'), path.join(dir, 'base2.qcow2'));
+  io('base2.qcow2', 'write -P 0x22 2M 64k', 'write -z 512k 512k');
+  q('create', '-q', '-f', 'qcow2', '-o', 'compat=0.10', 'v2.qcow2', '10M');
+  q('create', '-q', '-f', 'raw', 'a.raw', '64M');
+  q('create', '-q', '-f', 'raw', 'r.raw', '10M');
+  q('create', '-q', '-f', 'qcow2', 'q.qcow2', '10M');
+  fs.writeFileSync(path.join(dir, 't.txt'), 'hello\n');
+  q('convert', '-c', '-O', 'qcow2', 'base.qcow2', 'comp.qcow2');
+  q('create', '-q', '-f', 'qcow2', 'sub/b.qcow2', '4M');
+  q('create', '-q', '-f', 'qcow2', '-b', 'b.qcow2', '-F', 'qcow2', 'sub/t.qcow2');
+  q('create', '-q', '-f', 'qcow2', '-u', '-b', 'missing.qcow2', '-F', 'qcow2', 'ovm.qcow2', '10M');
+  q('create', '-q', '-f', 'qcow2', '-o', 'cluster_size=4096,lazy_refcounts=on', 'c.qcow2', '100M');
+  fs.copyFileSync(path.join(dir, 'base.qcow2'), path.join(dir, 'snap.qcow2'));
+  q('snapshot', '-c', 's1', 'snap.qcow2');
+  q('snapshot', '-c', 's2', 'snap.qcow2');
+  // A backing chain that loops: l1 -> l2 -> l1.
+  q('create', '-q', '-f', 'qcow2', 'l1.qcow2', '1M');
+  q('create', '-q', '-f', 'qcow2', '-b', 'l1.qcow2', '-F', 'qcow2', 'l2.qcow2');
+  q('rebase', '-u', '-b', 'l2.qcow2', '-F', 'qcow2', 'l1.qcow2');
+  // Byte edits of d.qcow2 (header at 0, refcount block at 0x20000, L2 table at 0x40000).
+  const d = (name: string) => {
+    fs.copyFileSync(path.join(dir, 'd.qcow2'), path.join(dir, name));
+    return path.join(dir, name);
+  };
+  const leak = d('dleak.qcow2');
+  fs.truncateSync(leak, 0x80000);
+  u16(leak, 0x20000 + 2 * 7, 1);
+  u16(d('dcor.qcow2'), 0x20000 + 2 * 4, 0);
+  u16(d('dcor4.qcow2'), 0x20000 + 2 * 4, 2);
+  u64(d('dirty.qcow2'), 72, 1n);
+  u64(d('corrupt.qcow2'), 72, 2n);
+  u64(d('unk.qcow2'), 72, 1n << 5n);
+  u64(d('unk2.qcow2'), 72, 1n << 63n);
+  u64(d('unkc.qcow2'), 80, 1n << 7n);
+  u64(d('dcopied.qcow2'), 0x40000, 0x50000n);
+  fs.writeFileSync(path.join(dir, 'v4.qcow2'), Buffer.concat([Buffer.from('QFI\xfb\0\0\0\x04', 'latin1'), Buffer.alloc(65528)]));
+  fs.writeFileSync(path.join(dir, 'trunc.qcow2'), fs.readFileSync(path.join(dir, 'd.qcow2')).subarray(0, 100));
+  return dir;
+}
+
+/** Commands whose outputs must match; a list after '=>' names images to verify afterwards. */
+const CASES: string[] = [
+  // info
+  'info b.qcow2', 'info --output=json b.qcow2', 'info d.qcow2', 'info v2.qcow2', 'info --output=json v2.qcow2',
+  'info a.raw', 'info --output=json a.raw', 'info t.txt', 'info top.qcow2', 'info --backing-chain top.qcow2',
+  'info --backing-chain --output=json top.qcow2', 'info sub/t.qcow2', 'info --output=json sub/t.qcow2',
+  'info ovm.qcow2', 'info --backing-chain ovm.qcow2', 'info nonexist.qcow2', 'info -f qcow2 a.raw',
+  'info -f raw b.qcow2', 'info --output=xml b.qcow2', 'info', 'info sub', 'info c.qcow2', 'info snap.qcow2',
+  'info --output=json snap.qcow2', 'info --backing-chain l1.qcow2', 'info --backing-chain --output=json l2.qcow2',
+  'info dirty.qcow2', 'info --output=json dirty.qcow2', 'info corrupt.qcow2', 'info unk.qcow2', 'info unk2.qcow2',
+  'info unkc.qcow2', 'info v4.qcow2', 'info trunc.qcow2', 'info -f qcow2 t.txt', 'info -f foo b.qcow2', 'info --foo b.qcow2',
+  'info -f', 'info a b',
+  // check
+  'check d.qcow2', 'check --output=json d.qcow2', 'check a.raw', 'check -f raw b.qcow2', 'check top.qcow2',
+  'check ovm.qcow2', 'check comp.qcow2', 'check --output=json comp.qcow2', 'check -r foo d.qcow2', 'check snap.qcow2',
+  'check nonexist.qcow2', 'check dleak.qcow2', 'check --output=json dleak.qcow2', 'check -r leaks dleak.qcow2 => dleak.qcow2',
+  'check -r leaks --output=json dleak.qcow2', 'check dcor.qcow2', 'check --output=json dcor.qcow2',
+  'check -r leaks dcor.qcow2', 'check -r all dcor.qcow2 => dcor.qcow2', 'check -r all --output=json dcor.qcow2',
+  'check dcor4.qcow2', 'check -r all dcor4.qcow2 => dcor4.qcow2', 'check dcopied.qcow2', 'check -r all dcopied.qcow2 => dcopied.qcow2',
+  'check dirty.qcow2', 'check -r leaks dirty.qcow2 => dirty.qcow2', 'check corrupt.qcow2', 'check -r all corrupt.qcow2 => corrupt.qcow2',
+  'check unkc.qcow2',
+  // map, measure, compare
+  'map top.qcow2', 'map --output=json top.qcow2', 'map --output=json comp.qcow2', 'map comp.qcow2', 'map --output=json d.qcow2',
+  'map d.qcow2', 'map --output=json t.txt', 'map --output=json c.qcow2', 'map --output=json snap.qcow2',
+  'map --output=json ovm.qcow2', 'map --output=json sub/t.qcow2', 'map --output=json --start-offset=64k --max-length=1M d.qcow2',
+  'measure -O qcow2 --size 10G', 'measure -O qcow2 top.qcow2', 'measure --output=json -O raw base.qcow2',
+  'measure -O qcow2 d.qcow2', 'measure --output=json -O qcow2 -o cluster_size=4k --size 1G', 'measure',
+  'compare base.qcow2 top.qcow2', 'compare top.qcow2 top.qcow2', 'compare base.qcow2 nonexist.qcow2',
+  'compare -s base.qcow2 b.qcow2', 'compare base.qcow2 base2.qcow2', 'compare -s base.qcow2 base2.qcow2',
+  'compare -s top.qcow2 base.qcow2', 'compare -f qcow2 -F raw base.qcow2 a.raw', 'compare base.qcow2',
+  // create
+  'create -f raw n.raw 64M => n.raw', 'create n.raw 1G', 'create -f qcow2 n.qcow2 64M => n.qcow2',
+  'create -f qcow2 -o cluster_size=4096,lazy_refcounts=on n.qcow2 100M => n.qcow2',
+  'create -f qcow2 -o compat=0.10 n.qcow2 10M => n.qcow2', 'create -f qcow2 -o preallocation=metadata n.qcow2 10M => n.qcow2',
+  'create -f qcow2 -o cluster_size=512,refcount_bits=1 n.qcow2 3M => n.qcow2',
+  'create -f qcow2 -o cluster_size=2M,refcount_bits=64 n.qcow2 100M => n.qcow2',
+  'create -f qcow2 -b b.qcow2 -F qcow2 n.qcow2 => n.qcow2', 'create -f qcow2 -b b.qcow2 n.qcow2',
+  'create -f qcow2 -b missing.qcow2 -F qcow2 n.qcow2', 'create -f qcow2 -u -b missing.qcow2 -F qcow2 n.qcow2 10M',
+  'create -f qcow2 n.qcow2 1.5G => n.qcow2', 'create -f qcow2 n.qcow2 100 => n.qcow2', 'create -f qcow2 n.qcow2 -5M',
+  'create -f qcow2 n.qcow2 abc', 'create -f qcow2 n.qcow2 1023.9', 'create -f qcow2 n.qcow2 99999999999999999999',
+  'create -f qcow2 n.qcow2', 'create -f foo n.img 1M', 'create -f qcow2 -o cluster_size=1000 n.qcow2 1M',
+  'create -f qcow2 -o help', 'create -f raw -o help', 'create -f qcow2 -o compat=0.10,lazy_refcounts=on n.qcow2 1M',
+  'create -f qcow2 /nonexistent/dir/x.qcow2 1M', 'create -f qcow2 -b base.qcow2 -F raw n.qcow2 => n.qcow2',
+  'create -f qcow2 -b b.qcow2 -F qcow2 sub/n.qcow2 => sub/n.qcow2', 'create -f qcow2 n.qcow2 1T => n.qcow2', 'create',
+  'create -f qcow2 n.qcow2 1M 2M',
+  // resize
+  'resize r.raw 20M => r.raw', 'resize -f raw r.raw +5M => r.raw', 'resize -f raw r.raw -5M', 'resize -f raw r.raw 5M',
+  'resize --shrink -f raw r.raw -- -5M => r.raw', 'resize -f raw --shrink r.raw 5M => r.raw', 'resize r.raw 1000',
+  'resize q.qcow2 +10M => q.qcow2', 'resize q.qcow2 5M', 'resize --shrink q.qcow2 5M => q.qcow2', 'resize --shrink q.qcow2 10000',
+  'resize q.qcow2 0', 'resize --shrink q.qcow2 0', 'resize q.qcow2 abc', 'resize q.qcow2', 'resize -f raw r.raw 2000001 => r.raw',
+  'resize --shrink base.qcow2 512k => base.qcow2', 'resize --shrink snap.qcow2 8M => snap.qcow2', 'resize top.qcow2 8M => top.qcow2',
+  // rebase, commit
+  'rebase -b base2.qcow2 -F qcow2 top.qcow2 => top.qcow2', 'rebase -p -b base2.qcow2 -F qcow2 top.qcow2 => top.qcow2',
+  'rebase -b base2.qcow2 top.qcow2 => top.qcow2', 'rebase -b nothere.qcow2 -F qcow2 top.qcow2',
+  'rebase -u -b nothere.qcow2 -F qcow2 top.qcow2', 'rebase -b base2.qcow2 -F qcow2 ovm.qcow2',
+  'rebase -f raw -b base.qcow2 -F qcow2 a.raw', 'rebase top.qcow2', 'rebase -b base2.qcow2 -F qcow2 nonexist.qcow2',
+  'rebase -u -b  top.qcow2 => top.qcow2', 'rebase -b  top.qcow2 => top.qcow2',
+  'commit top.qcow2 => top.qcow2 base.qcow2', 'commit -d top.qcow2 => top.qcow2 base.qcow2', 'commit base.qcow2',
+  // amend
+  'amend -o compat=0.10 comp.qcow2 => comp.qcow2', 'amend -o compat=0.10 d.qcow2 => d.qcow2',
+  'amend -o compat=1.1,lazy_refcounts=on v2.qcow2 => v2.qcow2', 'amend -o cluster_size=4k comp.qcow2',
+  'amend -f raw -o size=1M a.raw', 'amend comp.qcow2', 'amend -o lazy_refcounts=off c.qcow2 => c.qcow2',
+  // snapshot
+  'snapshot -l snap.qcow2', 'snapshot -c s3 snap.qcow2 => snap.qcow2', 'snapshot -a s1 snap.qcow2 => snap.qcow2',
+  'snapshot -d s2 snap.qcow2 => snap.qcow2', 'snapshot -d nosuch snap.qcow2', 'snapshot -a nosuch snap.qcow2',
+  'snapshot -l -f raw a.raw', 'snapshot -c s -f raw a.raw', 'snapshot -c s d.qcow2 => d.qcow2',
+  // convert
+  'convert -O raw base.qcow2 o.raw => o.raw', 'convert -O qcow2 top.qcow2 o.qcow2 => o.qcow2',
+  'convert -c -O qcow2 base.qcow2 o.qcow2 => o.qcow2', 'convert -O qcow2 -o cluster_size=4k top.qcow2 o.qcow2 => o.qcow2',
+  'convert -O qcow2 -B base.qcow2 -F qcow2 top.qcow2 o.qcow2 => o.qcow2', 'convert -O qcow2 -o compat=0.10 d.qcow2 o.qcow2 => o.qcow2',
+  'convert -O qcow2 comp.qcow2 o.qcow2 => o.qcow2', 'convert -O qcow2 nonexist.qcow2 o.qcow2', 'convert -O foo base.qcow2 o.qcow2',
+  'convert -n -O qcow2 top.qcow2 d.qcow2 => d.qcow2', 'convert -O qcow2 snap.qcow2 o.qcow2 => o.qcow2',
+  // dispatcher
+  'foo', '',
+];
+
+async function runCase(fixtures: string, c: string): Promise<string[]> {
+  const failures: string[] = [];
+  const [cmdText, verifyText] = c.split(' => ');
+  const args = cmdText === '' ? [] : cmdText.split(' ').filter((a, i, all) => a !== '' || all[i - 1] === '-b');
+  // Read-only commands share the fixtures; the others get a copy per tool.
+  const mutates = verifyText !== undefined || /^(create|resize|rebase|commit|amend|snapshot -[cad]|convert|check -r)/.test(cmdText);
+  const dq = mutates ? cloneDir(fixtures, 'gq') : fixtures;
+  const dt = mutates ? cloneDir(fixtures, 'gt') : fixtures;
+  try {
+    const [q, t] = await Promise.all([qemuImgAsync(args, dq), termuImgAsync(args, dt)]);
+    const norm = (s: string) => mask(s).replace(/(    \(\d+\.\d\d\/100%\)\r)+/g, '    (P/100%)\r');
+    if (norm(q.stdout) !== norm(t.stdout) || norm(q.stderr) !== norm(t.stderr) || q.status !== t.status) {
+      failures.push(`${cmdText}\n  qemu-img [${q.status}]: ${JSON.stringify(q.stdout + q.stderr)}\n  termu-img [${t.status}]: ${JSON.stringify(t.stdout + t.stderr)}`);
+      return failures;
+    }
+    for (const img of verifyText ? verifyText.split(' ') : []) {
+      const fmt = img.endsWith('.raw') ? 'raw' : 'qcow2';
+      if (fmt === 'qcow2') {
+        const chk = await qemuImgAsync(['check', img], dt);
+        if (chk.status !== 0) failures.push(`${cmdText}: qemu-img check ${img}: ${chk.stdout}${chk.stderr}`);
+      }
+      const same = await qemuImgAsync(['compare', '-f', fmt, '-F', fmt, path.join(dq, img), path.join(dt, img)], dt);
+      if (same.status !== 0) failures.push(`${cmdText}: content of ${img} differs from qemu-img's result: ${same.stdout}${same.stderr}`);
+      const [iq, it] = await Promise.all([qemuImgAsync(['info', img], dq), qemuImgAsync(['info', img], dt)]);
+      if (mask(iq.stdout) !== mask(it.stdout)) failures.push(`${cmdText}: qemu-img info ${img} differs:\n${iq.stdout}\n---\n${it.stdout}`);
+    }
+  } finally {
+    if (mutates) {
+      rmrf(dq);
+      rmrf(dt);
+    }
+  }
+  return failures;
+}
+
+test('termu-img matches qemu-img 7.2 output, error texts and exit codes', { skip, timeout: 180_000 }, async () => {
+  const fixtures = makeFixtures();
+  const failures: string[] = [];
+  try {
+    const queue = [...CASES];
+    const worker = async () => {
+      for (let c = queue.shift(); c !== undefined; c = queue.shift()) failures.push(...(await runCase(fixtures, c)));
+    };
+    await Promise.all([worker(), worker(), worker()]);
+  } finally {
+    rmrf(fixtures);
+  }
+  assert.deepEqual(failures, [], `${failures.length} of ${CASES.length} cases differ`);
+});
