@@ -1,0 +1,27 @@
+// What the monitor may ask of the machine. The main thread implements it by messages to
+// the guest's worker; tests implement it directly. Commands that need the guest's state
+// are asynchronous.
+
+import type { CpuRegisters } from './cpu-registers.js';
+
+/** QEMU's run states that `info status` distinguishes. */
+export type RunState = 'running' | 'paused' | 'prelaunch' | 'shutdown' | 'internal-error' | 'guest-panicked';
+
+export interface ChardevInfo {
+  label: string;
+  filename: string;
+}
+
+export interface VmControl {
+  runState(): RunState;
+  stop(): Promise<void>;
+  cont(): Promise<void>;
+  systemReset(): Promise<void>;
+  /** Presses the ACPI power button. */
+  systemPowerdown(): Promise<void>;
+  quit(): void;
+  registers(): Promise<CpuRegisters>;
+  chardevs(): ChardevInfo[];
+  kvmEnabled(): boolean;
+  name(): string | undefined;
+}
