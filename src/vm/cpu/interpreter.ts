@@ -132,7 +132,7 @@ function escape(c: Cpu, op: number): void {
   fpuChecks(c, !nonWaiting);
   const linear = modrm < 0xc0 ? c.linearFor(c.eaSeg, c.eaOff, 1, false) : 0;
   const realOrV86 = !c.protectedMode || c.v86;
-  c.fpu.execute(op, modrm, linear, c.fpuMemory, c.o32, realOrV86, c.segSel[CS], c.startEip, modrm < 0xc0 ? c.segSel[c.eaSeg] : 0);
+  c.fpu.execute(op, modrm, linear, c.fpuMemory, c.o32, realOrV86, c.segSel[CS], c.startEip, modrm < 0xc0 ? c.segSel[c.eaSeg] : 0, c.reg32);
 }
 
 function execute(c: Cpu, op: number): void {

@@ -63,3 +63,57 @@ test('segment limits: #GP(0) and #SS(0) past the limit, read-only and expand-dow
     prog.cleanup();
   }
 });
+
+test('paging: A/D bits, #PF error codes and CR2, CR0.WP, 4 MiB pages, INVLPG match QEMU and the SDM', { skip: skipNoQemu }, () => {
+  const lines = runBoth('paging').split('\n');
+  assert.equal(lines[0], 'A/D=20', 'a read sets A only');
+  assert.equal(lines[1], 'A/D=60', 'a write sets D');
+  assert.match(lines[2], /^#0e err=0000 .* cr2=00300010$/, 'read of a not-present page');
+  assert.match(lines[3], /^#0e err=0002 .* cr2=00300024$/, 'write to a not-present page');
+  assert.match(lines[4], /^#0e err=0003 .* cr2=0030100c$/, 'supervisor write to a read-only page with WP=1');
+  assert.equal(lines[5], '0000abcd', 'the 4 MiB page aliases physical memory');
+  assert.equal(lines[6], 'A/D=60', 'the 4 MiB PDE gets A and D');
+  assert.match(lines[7], /^#0e err=0000 .* cr2=00800000$/, 'not-present PDE');
+  assert.equal(lines[8], '77777777', 'INVLPG makes the new PTE visible');
+  assert.match(lines[9], /^#0e err=0004 .* cs=001b cr2=00300000$/, 'user read, not present');
+  assert.match(lines[10], /^#0e err=0005 .* cs=001b cr2=00304000$/, 'user read of a supervisor page');
+  assert.match(lines[11], /^#0e err=0007 .* cs=001b cr2=00301000$/, 'user write to a read-only page');
+});
+
+test('task switches: CALL/IRET through a TSS and a task gate, busy bits, #DF through a task gate (QEMU, SDM)', { skip: skipNoQemu }, () => {
+  const lines = runBoth('tasks').split('\n');
+  assert.equal(lines[0], 'task A: link=0028 00004000', 'CALL stores the back link and sets NT in the new task');
+  assert.equal(lines[1], 'returned NT=00000000', 'IRET with NT returns to the caller, whose NT is clear');
+  assert.equal(lines[2], '0b 09', 'the caller is busy again, task A available');
+  assert.equal(lines[3], 'task A again: counter=01', 'task A resumes after its IRET');
+  assert.match(lines[5], /^#DF task: err=00000000 0028 /, '#DF arrives through the task gate with error code 0');
+});
+
+test('virtual-8086 mode: IRET into V86, #GP on CLI with IOPL 0, INT through a gate and IRET back (QEMU, SDM)', { skip: skipNoQemu }, () => {
+  const lines = runBoth('v86').split('\n');
+  // #GP(0) at the CLI (IP 6), frame: IP CS EFLAGS(VM) SP SS ES DS FS GS.
+  assert.equal(lines[0], 'v86 #GP err=0000 0006 0800 00020002 1000 0700 0a00 0900 0c00 0b00');
+  assert.equal(lines[1], 'marker=1234', 'DS:0010 with DS = 0900h is linear 9010h');
+  // The handler sees null ES/FS; the frame holds the V86 segment registers and VM.
+  assert.equal(lines[3], 'v86 int ax=4321 0000 0000 000f 0800 00023202 1000 0700 0a00 0900 0c00 0b00');
+  assert.equal(lines[4], 'v86 exit bx=4322', 'IRET returned to V86 mode');
+});
+
+test('SYSENTER/SYSEXIT through the SYSENTER MSRs, #GP on SYSEXIT at CPL 3, CPUID vendor (QEMU, SDM)', { skip: skipNoQemu }, () => {
+  const lines = runBoth('sysenter').split('\n');
+  assert.equal(lines[0], 'GenuineIntel06');
+  // Flat ring-0 CS/SS from SYSENTER_CS, ESP from SYSENTER_ESP, IF cleared, registers kept.
+  assert.match(lines[2], /^sysenter: 0008 0010 ffffff00 [0-9a-f]{8} 5a5a$/);
+  assert.equal(parseInt(lines[2].split(' ')[4], 16) & 0x200, 0, 'IF is clear after SYSENTER');
+  assert.deepEqual(lines.slice(3, 6), ['0000001b', '00000023', '00000000'], 'SYSEXIT: CS = SYSENTER_CS+16|3, SS = +24|3, ESP = ECX');
+  assert.match(lines[6], /^#0d err=0000 .* cs=001b$/);
+});
+
+test('x87 traps owned by the CPU: #NM for TS/EM, WAIT with MP, #MF for a pending unmasked exception (QEMU, SDM)', { skip: skipNoQemu }, () => {
+  const lines = runBoth('fpu-traps').split('\n');
+  assert.match(lines[0], /^#07 /, 'FLD1 with CR0.TS');
+  assert.match(lines[1], /^#07 /, 'FWAIT with CR0.TS and CR0.MP');
+  assert.match(lines[2], /^#07 /, 'FLD1 with CR0.EM');
+  assert.match(lines[3], /^#10 /, 'FWAIT after an unmasked divide by zero, CR0.NE = 1');
+  assert.equal(lines[4], '0084', 'ES and ZE are set');
+});
