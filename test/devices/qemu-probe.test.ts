@@ -247,6 +247,67 @@ function probeModels(): string {
   p.outl(0x518, Buffer.from(Uint32Array.of(desc).buffer).readUInt32BE(0));
   print('fwcfg dma control', memory.read32(desc));
   print('fwcfg dma data', memory.read32(buffer));
+  // COM1 loopback through the FIFO
+  p.outb(0x3fb, 0x83);
+  p.outb(0x3f8, 0xff);
+  p.outb(0x3f9, 0xff);
+  p.outb(0x3fb, 0x03);
+  p.outb(0x3fa, 0x47);
+  p.outb(0x3f9, 0x05);
+  p.outb(0x3fc, 0x10);
+  for (let c = 3; c > 0; c--) p.outb(0x3f8, c);
+  print('uart iir 3 bytes', p.inb(0x3fa));
+  p.outb(0x3f8, 0x44);
+  print('uart iir 4 bytes', p.inb(0x3fa));
+  for (let c = 13; c > 0; c--) p.outb(0x3f8, c);
+  print('uart iir overrun', p.inb(0x3fa));
+  print('uart lsr overrun', p.inb(0x3fd));
+  print('uart iir after lsr', p.inb(0x3fa));
+  print('uart first bytes', p.inb(0x3f8) | (p.inb(0x3f8) << 8));
+  p.outb(0x3fc, 0);
+  p.outb(0x3f9, 0);
+  p.outb(0x3fa, 0x07);
+  // i8042 port disables and output buffer writes
+  while (p.inb(0x64) & 1) p.inb(0x60);
+  p.outb(0x64, 0xa7);
+  p.outb(0x64, 0x20);
+  print('kbc ctr after a7', kbcRead());
+  p.outb(0x64, 0xa8);
+  p.outb(0x64, 0xd2);
+  p.outb(0x60, 0x42);
+  print('kbc status d2', p.inb(0x64) & 0x21);
+  print('kbc d2 byte', kbcRead());
+  p.outb(0x64, 0xd3);
+  p.outb(0x60, 0x43);
+  print('kbc status d3', p.inb(0x64) & 0x21);
+  print('kbc d3 byte', kbcRead());
+  p.outb(0x64, 0xd4);
+  p.outb(0x60, 0xee);
+  kbcRead();
+  p.outb(0x64, 0xd4);
+  p.outb(0x60, 0x99);
+  print('mouse wrap echo', kbcRead());
+  p.outb(0x64, 0xd4);
+  p.outb(0x60, 0xec);
+  print('mouse wrap off', kbcRead());
+  // RTC update-ended and periodic flags, polling register C while time passes
+  const pollC = (mask: number) => {
+    for (let i = 0; i < 100_000; i++) {
+      const c = cmos(0x0c);
+      if (c & mask) return c;
+      clock.advanceBy(100_000);
+    }
+    return 0;
+  };
+  cmos(0x0c);
+  setCmos(0x0b, 0x12);
+  print('rtc c update', pollC(0xff) & 0x90);
+  setCmos(0x0b, 0x42);
+  setCmos(0x0a, 0x2f);
+  cmos(0x0c);
+  print('rtc c periodic', pollC(0x40) & 0xc0);
+  setCmos(0x0b, 0x02);
+  setCmos(0x0a, 0x26);
   p.outb(0x92, 0x02);
   print('port92', p.inb(0x92));
   return lines.join('\n') + '\n';

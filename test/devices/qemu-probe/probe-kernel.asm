@@ -459,6 +459,172 @@ start:
     mov eax, [dma_buffer]
     PRINT "fwcfg dma data", eax
 
+    ; --- COM1 loopback through the FIFO: trigger level 4, overrun at 17 bytes ---
+    mov dx, 0x3fb
+    mov al, 0x83
+    out dx, al
+    mov dx, 0x3f8
+    mov al, 0xff              ; divisor 0xffff (1.76 baud): no character timeout during the probe
+    out dx, al
+    inc dx
+    out dx, al
+    mov dx, 0x3fb
+    mov al, 0x03
+    out dx, al
+    mov dx, 0x3fa
+    mov al, 0x47
+    out dx, al
+    mov dx, 0x3f9
+    mov al, 0x05
+    out dx, al
+    mov dx, 0x3fc
+    mov al, 0x10
+    out dx, al
+    mov ecx, 3
+.loop3:
+    mov dx, 0x3f8
+    mov al, cl
+    out dx, al
+    loop .loop3
+    mov dx, 0x3fa
+    in al, dx
+    movzx eax, al
+    PRINT "uart iir 3 bytes", eax
+    mov dx, 0x3f8
+    mov al, 0x44
+    out dx, al
+    mov dx, 0x3fa
+    in al, dx
+    movzx eax, al
+    PRINT "uart iir 4 bytes", eax
+    mov ecx, 13
+.loop13:
+    mov dx, 0x3f8
+    mov al, cl
+    out dx, al
+    loop .loop13
+    mov dx, 0x3fa
+    in al, dx
+    movzx eax, al
+    PRINT "uart iir overrun", eax
+    mov dx, 0x3fd
+    in al, dx
+    movzx eax, al
+    PRINT "uart lsr overrun", eax
+    mov dx, 0x3fa
+    in al, dx
+    movzx eax, al
+    PRINT "uart iir after lsr", eax
+    mov dx, 0x3f8
+    in al, dx
+    mov bl, al
+    in al, dx
+    mov bh, al
+    movzx eax, bx
+    PRINT "uart first bytes", eax
+    mov dx, 0x3fc
+    xor al, al
+    out dx, al
+    mov dx, 0x3f9
+    out dx, al
+    mov dx, 0x3fa
+    mov al, 0x07
+    out dx, al
+
+    ; --- i8042 port disables, output buffer writes ---
+    call kbc_flush
+    mov al, 0xa7
+    out 0x64, al
+    mov al, 0x20
+    out 0x64, al
+    call kbc_read
+    PRINT "kbc ctr after a7", eax
+    mov al, 0xa8
+    out 0x64, al
+    mov al, 0xd2
+    out 0x64, al
+    mov al, 0x42
+    out 0x60, al
+    in al, 0x64
+    and eax, 0x21
+    PRINT "kbc status d2", eax
+    call kbc_read
+    PRINT "kbc d2 byte", eax
+    mov al, 0xd3
+    out 0x64, al
+    mov al, 0x43
+    out 0x60, al
+    in al, 0x64
+    and eax, 0x21
+    PRINT "kbc status d3", eax
+    call kbc_read
+    PRINT "kbc d3 byte", eax
+    mov al, 0xd4
+    out 0x64, al
+    mov al, 0xee
+    out 0x60, al
+    call kbc_read
+    mov al, 0xd4
+    out 0x64, al
+    mov al, 0x99
+    out 0x60, al
+    call kbc_read
+    PRINT "mouse wrap echo", eax
+    mov al, 0xd4
+    out 0x64, al
+    mov al, 0xec
+    out 0x60, al
+    call kbc_read
+    PRINT "mouse wrap off", eax
+
+    ; --- RTC update-ended and periodic flags ---
+    mov al, 0x0c
+    call cmos_read
+    mov al, 0x0b
+    out 0x70, al
+    mov al, 0x12
+    out 0x71, al
+    mov ecx, 100000000
+.uf_wait:
+    mov al, 0x0c
+    out 0x70, al
+    in al, 0x71
+    test al, al
+    jnz .uf_done
+    loop .uf_wait
+.uf_done:
+    and eax, 0x90
+    PRINT "rtc c update", eax
+    mov al, 0x0b
+    out 0x70, al
+    mov al, 0x42
+    out 0x71, al
+    mov al, 0x0a
+    out 0x70, al
+    mov al, 0x2f
+    out 0x71, al
+    mov al, 0x0c
+    call cmos_read
+    mov ecx, 100000000
+.pf_wait:
+    mov al, 0x0c
+    out 0x70, al
+    in al, 0x71
+    test al, 0x40
+    jnz .pf_done
+    loop .pf_wait
+.pf_done:
+    and eax, 0xc0
+    PRINT "rtc c periodic", eax
+    mov al, 0x0b
+    out 0x70, al
+    mov al, 0x02
+    out 0x71, al
+    mov al, 0x0a
+    out 0x70, al
+    mov al, 0x26
+    out 0x71, al
+
     ; --- port 0x92 ---
     mov al, 0x02
     out 0x92, al
