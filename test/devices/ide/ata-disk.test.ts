@@ -5,6 +5,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { PiixIdePciFunction } from '../../../src/vm/devices/ide/piix-ide-pci.js';
+import { PciHost } from '../../../src/vm/devices/pci/pci-host.js';
 import { AtaPorts, BM_BASE, IdeBench, TempDir, run, toolMissing } from './ide-harness.js';
 
 const skip = toolMissing('qemu-img', 'qemu-io');
@@ -268,4 +270,29 @@ test('a partitioned disk reports the geometry its partition table implies, as QE
   } finally {
     dir.remove();
   }
+});
+
+test('the PIIX IDE PCI function moves the bus-master registers with BAR 4', () => {  const bench = new IdeBench([]);
+  bench.ide.setBusMasterBase(bench.io, 0);
+  const fn = new PiixIdePciFunction(bench.ide, bench.io);
+  const host = new PciHost();
+  host.attach(bench.io);
+  host.add(1, 1, fn);
+  const select = (reg: number) => bench.outl(0xcf8, (0x80000000 | (1 << 11) | (1 << 8) | reg) >>> 0);
+  select(0x00);
+  assert.equal(bench.inl(0xcfc) >>> 0, 0x70108086);
+  select(0x20);
+  bench.outl(0xcfc, 0xffffffff);
+  assert.equal(bench.inl(0xcfc) >>> 0, 0xfffffff1, '16 bytes of I/O');
+  bench.outl(0xcfc, 0xc041);
+  select(0x04);
+  bench.outl(0xcfc, 0x0005); // I/O decode and bus mastering
+  bench.outl(0xc044, 0x12340);
+  assert.equal(bench.ide.busMasters[0].prdTable, 0x12340);
+  bench.outb(0xc04a, 0x60);
+  assert.equal(bench.ide.busMasters[1].status, 0x60);
+  select(0x20);
+  bench.outl(0xcfc, 0xd001);
+  assert.equal(bench.inl(0xc044) >>> 0, 0xffffffff, 'the old range is released');
+  assert.equal(bench.inl(0xd004), 0x12340);
 });

@@ -1,7 +1,7 @@
 // The PIIX3/PIIX4 IDE function's bus glue (QEMU's hw/ide/piix.c): the two legacy
 // channels at 0x1f0/0x3f6 (IRQ 14) and 0x170/0x376 (IRQ 15), the bus-master DMA block
-// behind BAR 4, and the monitor's `eject`/`change` for CD-ROMs. The PCI configuration
-// space (8086:7010, class 0101, prog-if 0x80) is attached by the board's PCI code.
+// behind BAR 4, and the monitor's `eject`/`change` for CD-ROMs. Its PCI function (config
+// space, BAR 4 decoding) is PiixIdePciFunction in piix-ide-pci.ts.
 
 import type { BlockDriver } from '../../block/block-driver.js';
 import type { IoBus, IoSize, PortHandler } from '../../machine/io-bus.js';
@@ -11,11 +11,6 @@ import { BusMasterDma } from './bus-master-dma.js';
 import { IdeChannel } from './ide-channel.js';
 import { IdeDrive } from './ide-drive.js';
 
-export const PIIX3_IDE_VENDOR_ID = 0x8086;
-export const PIIX3_IDE_DEVICE_ID = 0x7010;
-export const PIIX4_IDE_DEVICE_ID = 0x7111;
-/** Mass storage / IDE, programming interface 0x80: legacy mode, bus-master capable. */
-export const PIIX_IDE_CLASS = 0x010180;
 export const BUS_MASTER_BAR_SIZE = 16;
 
 /** Where a drive sits: channel 0/1, unit 0 (master) / 1 (slave). QEMU's -drive index = 2*bus+unit. */
