@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Rtc, type RtcOptions } from '../../src/vm/devices/rtc.js';
+import { Rtc, parseRtcBase, type RtcOptions } from '../../src/vm/devices/rtc.js';
 import { Ports, RecordingIrq, TestClock } from './fixtures.js';
 
 const LEAP_EVE = Date.UTC(2024, 1, 29, 23, 59, 58, 500); // Thu 2024-02-29 23:59:58.5
@@ -181,4 +181,15 @@ test('state survives save and load', () => {
   assert.equal(p.inb(0x71), 0x58);
   p.outb(0x70, 0x34);
   assert.equal(p.inb(0x71), (256 - 16) * 16 & 0xff);
+});
+
+test('-rtc base= values: utc, localtime, QEMU date formats, and its error text', () => {
+  assert.equal(parseRtcBase('utc'), 'utc');
+  assert.equal(parseRtcBase('localtime'), 'localtime');
+  assert.equal(parseRtcBase('2006-06-17T16:01:21'), Date.UTC(2006, 5, 17, 16, 1, 21) / 1000);
+  assert.equal(parseRtcBase('2006-06-17'), Date.UTC(2006, 5, 17) / 1000);
+  assert.equal(parseRtcBase('2006-13-01'), Date.UTC(2007, 0, 1) / 1000, 'fields roll over as mktime does');
+  assert.throws(() => parseRtcBase('yesterday'), {
+    message: "invalid datetime format\nvalid formats: '2006-06-17T16:01:21' or '2006-06-17'",
+  });
 });

@@ -37,6 +37,24 @@ const NS_PER_SECOND = 1e9;
 const UIP_WINDOW_NS = 244_000;
 const RTC_HZ = 32768;
 
+/**
+ * Parses the value of `-rtc base=`: "utc", "localtime", or a start date as QEMU accepts
+ * it ("2006-06-17T16:01:21" or "2006-06-17", read like sscanf's %d, so trailing text is
+ * ignored and out-of-range fields roll over). Throws QEMU's message for anything else.
+ */
+export function parseRtcBase(text: string): 'utc' | 'localtime' | number {
+  if (text === 'utc' || text === 'localtime') return text;
+  const int = '\\s*([+-]?\\d+)';
+  const full = new RegExp(`^${int}-${int}-${int}T${int}:${int}:${int}`).exec(text);
+  const date = full ?? new RegExp(`^${int}-${int}-${int}`).exec(text);
+  if (date) {
+    const [y, mo, d, h = 0, mi = 0, s = 0] = date.slice(1).map(Number);
+    const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+    if (Number.isFinite(ms)) return Math.floor(ms / 1000);
+  }
+  throw new Error("invalid datetime format\nvalid formats: '2006-06-17T16:01:21' or '2006-06-17'");
+}
+
 export interface RtcOptions {
   /** Where the guest clock starts: host UTC, host local time, or seconds since the Unix epoch (`base=2006-06-17T16:01:21`). */
   base?: 'utc' | 'localtime' | number;
