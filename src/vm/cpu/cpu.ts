@@ -65,6 +65,8 @@ export class Cpu {
   readonly fpuMemory: FpuMemory;
 
   halted = false;
+  /** After a triple fault: nothing runs until reset() (the board decides, see tripleFault). */
+  shutdown = false;
   instructionCount = 0;
   private exitRequested = false;
   /** Interrupts are held off for one instruction after MOV SS, POP SS and STI. */
@@ -144,6 +146,7 @@ export class Cpu {
     this.eip = 0xfff0;
     this.cpl = 0;
     this.halted = false;
+    this.shutdown = false;
     this.inhibitInterrupts = false;
     this.msr.reset();
     this.fpu.reset();
@@ -168,6 +171,7 @@ export class Cpu {
   /** Executes up to `budget` instructions; see the class contract in docs/ARCHITECTURE.md. */
   run(budget: number): number {
     this.exitRequested = false;
+    if (this.shutdown) return 0;
     let done = 0;
     while (done < budget && !this.exitRequested) {
       if (this.halted) {
@@ -183,7 +187,7 @@ export class Cpu {
         // A fault counts against the budget, so a fault loop still returns to the board.
         done++;
       }
-      if (this.halted && !this.interruptDeliverable()) break;
+      if (this.shutdown || (this.halted && !this.interruptDeliverable())) break;
     }
     return done;
   }
@@ -268,9 +272,11 @@ export class Cpu {
         const second = this.faultVector;
         const prev = first === -1 ? vector : first;
         if (prev === DF) {
-          this.host.tripleFault();
+          // Shutdown: stop here; the board resets us (or exits) from tripleFault().
           this.halted = true;
+          this.shutdown = true;
           this.requestExit();
+          this.host.tripleFault();
           return;
         }
         const contributory = (v: number) => v === DE || (v >= TS && v <= GP);
