@@ -243,3 +243,51 @@ test('MMX aliases the register significands and sets the tags', () => {
   f.executeMmx(0x77, 0, 0, mem, regs); // EMMS
   assert.equal(f.tagWord, 0xffff);
 });
+
+test('saveState/loadState through JSON keeps every register bit (NaN payloads included)', () => {
+  const f = new X87();
+  exec(f, 0xdb, 0xe3);
+  const r = rng(11);
+  for (let i = 0; i < 7; i++) {
+    const [se, hi, lo] = interesting80(r);
+    put80(0x100, se, hi, lo);
+    exec(f, 0xdb, m(5), 0x100);
+  }
+  exec(f, 0xd9, 0xeb); // FLDPI
+  exec(f, 0xd8, 0xc9); // FMUL: a register held only as a double
+  f.execute(0xdd, m(6), 0x400, mem, true, false, 0x23, 0x99, 0x2b);
+  f.execute(0xdd, m(4), 0x400, mem, true, false, 0, 0, 0);
+  const g = new X87();
+  g.loadState(JSON.parse(JSON.stringify(f.saveState())));
+  f.execute(0xdd, m(6), 0x600, mem, true, false, 0, 0, 0);
+  g.execute(0xdd, m(6), 0x800, mem, true, false, 0, 0, 0);
+  assert.deepEqual(mem.bytes.slice(0x800, 0x800 + 108), mem.bytes.slice(0x600, 0x600 + 108));
+  assert.throws(() => g.loadState({ st: [1] }), /x87 state: bad field/);
+});
+
+test('real-mode FSTENV layouts place FIP/FDP as 20-bit linear addresses with FOP (SDM vol. 1, 8.1.10)', () => {
+  const f = new X87();
+  exec(f, 0xdb, 0xe3);
+  const low = new FlatMemory(0x20000);
+  low.write32(0x12440, 0);
+  low.write32(0x12444, 0x3ff00000); // 1.0 as a double
+  // FLD qword at DS:0x0100 with DS = 0x1234 (linear 0x12440), from CS:IP = 0xf000:0x5678.
+  f.execute(0xdd, m(0), 0x12440, low, false, true, 0xf000, 0x5678, 0x1234);
+  f.execute(0xd9, m(6), 0x200, mem, false, true, 0, 0, 0); // 16-bit real-mode FNSTENV
+  const fip = 0xf5678;
+  assert.equal(mem.read16(0x206), fip & 0xffff, 'FIP 15:0');
+  assert.equal(mem.read16(0x208), ((fip >>> 16) << 12) | 0x500, 'FIP 19:16 and FOP (DD /0 -> 0x500)');
+  assert.equal(mem.read16(0x20a), 0x2440, 'FDP 15:0');
+  assert.equal(mem.read16(0x20c), 0x1000, 'FDP 19:16');
+  f.execute(0xd9, m(6), 0x300, mem, true, true, 0, 0, 0); // 32-bit real-mode FNSTENV
+  assert.equal(mem.read32(0x30c) & 0xffff, fip & 0xffff);
+  assert.equal(mem.read32(0x310) >>> 0, ((fip >>> 16) << 12) | 0x500);
+  assert.equal(mem.read32(0x318) >>> 0, 0x1 << 12);
+  // FLDENV of the 16-bit image restores the pointers.
+  const g = new X87();
+  g.execute(0xd9, m(4), 0x200, mem, false, true, 0, 0, 0);
+  assert.equal(g.fip, fip);
+  assert.equal(g.fdp, 0x12440);
+  assert.equal(g.fop, 0x500);
+  assert.equal(g.controlWord, 0x037f | 0x3f);
+});

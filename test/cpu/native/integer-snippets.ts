@@ -180,6 +180,11 @@ export function integerSnippets(seed: number): IntSnippet[] {
     }
   }
 
+  // Segment overrides (all flat here, as in a Linux process) and LOCK on read-modify-write forms.
+  s.push({ name: 'movs with overrides', body: `mov esi, ${src}\nmov edi, ${dst}\nmov ecx, 5\nrep ss movsd\ncs lodsb\nss cmpsw`, undefinedFlags: 0 });
+  s.push({ name: 'lock rmw', body: `lock add dword [${at(0x60)}], ebx\nlock xadd [${at(0x64)}], ecx\nlock bts dword [${at(0x68)}], 5\nlock inc byte [${at(0x6c)}]\nlock xchg [${at(0x70)}], edx\nlock sbb word [${at(0x74)}], si`, undefinedFlags: OF | SF | AF | PF });
+  s.push({ name: 'lock cmpxchg', body: `mov eax, [${at(0x78)}]\nlock cmpxchg [${at(0x78)}], edi\nlock cmpxchg8b [${at(0x80)}]`, undefinedFlags: 0 });
+
   // Bit operations.
   for (const op of ['bt', 'bts', 'btr', 'btc']) {
     for (const [bits, regs, size] of [[16, R16, 'word'], [32, R32, 'dword']] as const) {

@@ -32,7 +32,6 @@ interface Suite<S> {
  * one that starts to pass is reported so the entry can be removed.
  */
 const KNOWN_CPU_BUGS: { pattern: RegExp; bug: string }[] = [
-  { pattern: /^fnstsw ax$/m, bug: 'FNSTSW AX (DF E0) leaves AX unchanged' },
   {
     pattern: /^p(add|sub|mul|madd|and|or|xor|sll|srl|sra)\w* mm\d, (mm\d|qword)/m,
     bug: 'MMX 0F D1-FE run as BSWAP (interpreter-0f.ts tests op >= 0xc8 before the MMX map)',

@@ -101,13 +101,11 @@ export class X87 {
   eflags: EflagsAccess;
 
   /** Scratch for conversions: [signExp, hi, lo]. */
-  readonly tmp = new Uint32Array(3);
+  private readonly tmp = new Uint32Array(3);
   /** Scratch for m80 and BCD images. */
   private readonly bytes10 = new Uint8Array(10);
   /** Exceptions raised by the instruction in progress, committed by flush(). */
   private exc = 0;
-  /** Sign of (exact result − rounded result) of the last compute(), for C1 and directed rounding. */
-  private errSign = 0;
 
   constructor(eflags?: EflagsAccess) {
     this.eflags = eflags ?? new StandaloneEflags();
@@ -505,7 +503,6 @@ export class X87 {
 
   private exactResult(r: number): number {
     this.sw &= ~SW_C1;
-    this.errSign = 0;
     return r;
   }
 
@@ -542,14 +539,10 @@ export class X87 {
       const f = Math.fround(r);
       if (f !== r) {
         err = f > r ? -1 : 1;
-        if (f === Infinity || f === -Infinity) {
-          this.errSign = err;
-          return this.overflow(f);
-        }
+        if (f === Infinity || f === -Infinity) return this.overflow(f);
         r = f;
       }
     }
-    this.errSign = err;
     if (err !== 0) {
       this.exc |= SW_PE;
       if (r === 0 || (r < MIN_NORMAL && r > -MIN_NORMAL)) this.exc |= SW_UE;
@@ -1082,7 +1075,6 @@ export class X87 {
     if (q & 2) this.sw |= SW_C3;
     if (q & 1) this.sw |= SW_C1;
     if (r === 0) r = x < 0 ? -0 : 0;
-    this.errSign = 0;
     return r;
   }
 
