@@ -229,7 +229,7 @@ function describeFeatures(h: Qcow2Header, mask: bigint): string {
  * Builds cluster 0's content: header, extensions, backing file name. Throws when it does
  * not fit the first cluster (qemu: "No space left in the file header").
  */
-export function serializeHeader(h: Qcow2Header): Uint8Array {
+export function serializeHeader(h: Qcow2Header, withFeatureTable = true): Uint8Array {
   const clusterSize = 2 ** h.clusterBits;
   const headerLength = h.version === 2 ? 72 : Math.max(112, h.headerLength);
   const parts: Uint8Array[] = [];
@@ -242,7 +242,7 @@ export function serializeHeader(h: Qcow2Header): Uint8Array {
     parts.push(e);
   };
   if (h.backingFormat) ext(EXT_BACKING_FORMAT, Buffer.from(h.backingFormat, 'latin1'));
-  if (h.version === 3) {
+  if (h.version === 3 && withFeatureTable) {
     const table = new Uint8Array(48 * QEMU_FEATURE_TABLE.length);
     QEMU_FEATURE_TABLE.forEach((f, i) => {
       table[i * 48] = f.type;
@@ -257,7 +257,11 @@ export function serializeHeader(h: Qcow2Header): Uint8Array {
   const name = h.backingFile !== null ? Buffer.from(h.backingFile, 'utf8') : new Uint8Array(0);
   const backingOffset = h.backingFile !== null ? headerLength + extBytes : 0;
   const total = headerLength + extBytes + name.length;
-  if (total > clusterSize || name.length > 1023) throw new BlockError('No space left in the file header', 'ENOSPC');
+  if (total > clusterSize || name.length > 1023) {
+    // Like qemu, drop the optional feature name table when small clusters leave no room.
+    if (withFeatureTable && h.version === 3 && name.length <= 1023) return serializeHeader(h, false);
+    throw new BlockError('No space left in the file header', 'ENOSPC');
+  }
 
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
