@@ -62,7 +62,7 @@ export function execute0f(c: Cpu): void {
     if (lf.condition(op & 0xf)) setReg(c, regField(c), top, v);
     return;
   }
-  if (op >= 0xc8) {
+  if (op >= 0xc8 && op <= 0xcf) {
     const v = r[op & 7];
     r[op & 7] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
     return;
@@ -431,6 +431,11 @@ function mmx(c: Cpu, op: number): void {
   if (c.prefixBytes & 1 || c.rep) c.ud(); // the 66/F3/F2 forms are SSE2, absent here
   if (c.cr0 & CR0_EM) c.ud();
   fpuChecks(c, true);
+  if (op === 0x77) {
+    // EMMS has no ModRM byte.
+    c.fpu.executeMmx(op, 0, 0, c.fpuMemory, c.reg32, 0);
+    return;
+  }
   decodeModrm(c);
   // 0F 71-73 (shift by immediate) are register-only and carry an imm8.
   let imm8 = 0;
