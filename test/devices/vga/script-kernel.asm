@@ -6,6 +6,7 @@
 ;   7 mov word [a],b   8 mov dword [a],b   9 inb a
 ;   10 inb a, printed as two hex digits on COM1   11 inw a, printed as four hex digits
 ;   12 wait until (inb a) & b == c (bounded), then print nothing
+;   13 byte [a], printed as two hex digits
 bits 32
 org 0x100000
 MB_MAGIC equ 0x1BADB002
@@ -45,7 +46,14 @@ start:
     je .printw
     cmp eax, 12
     je .poll
+    cmp eax, 13
+    je .printm
     jmp .done
+.printm:
+    movzx eax, byte [ebx]
+    mov ecx, 2
+    call hex
+    jmp .next
 .printb:
     mov edx, ebx
     in al, dx

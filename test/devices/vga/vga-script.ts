@@ -18,6 +18,7 @@ const INB = 9;
 const PRINT_INB = 10;
 const PRINT_INW = 11;
 const POLL = 12;
+const PRINT_MEM8 = 13;
 
 export const LFB_BASE = 0xfd000000;
 
@@ -44,6 +45,10 @@ export class VgaScript {
   /** Reads a word port and appends it to the output as four hex digits. */
   printInw(port: number): this {
     return this.op(PRINT_INW, port);
+  }
+  /** Appends the byte at a physical address as two hex digits. */
+  printMem8(addr: number): this {
+    return this.op(PRINT_MEM8, addr);
   }
   /** Waits until (inb(port) & mask) === value. */
   poll(port: number, mask: number, value: number): this {
@@ -137,6 +142,9 @@ export class VgaScript {
           break;
         case PRINT_INW:
           out += io.read(a, 2).toString(16).padStart(4, '0');
+          break;
+        case PRINT_MEM8:
+          out += mem.read8(a).toString(16).padStart(2, '0');
           break;
         case POLL:
           for (let k = 0; k < 1000 && (io.read(a, 1) & b) !== c; k++);

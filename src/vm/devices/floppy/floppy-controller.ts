@@ -4,7 +4,7 @@
 // RECALIBRATE, SENSE INTERRUPT (four ready-change reports after reset), SPECIFY, READ ID,
 // SENSE DRIVE STATUS, CONFIGURE, VERSION, DUMPREG, LOCK, PERPENDICULAR MODE and PART ID.
 
-import type { IoSize, PortHandler } from '../../machine/io-bus.js';
+import type { IoBus, IoSize, PortHandler } from '../../machine/io-bus.js';
 import type { IrqLine } from '../../machine/irq.js';
 import { FloppyDrive } from './floppy-drive.js';
 import { DMA_READ_MEMORY, DMA_WRITE_MEMORY, type IsaDma } from './isa-dma.js';
@@ -36,7 +36,6 @@ const ST0_INVALID = 0x80;
 const ST0_READY_CHANGE = 0xc0;
 const ST1_MISSING_ADDRESS_MARK = 0x01;
 const ST1_NOT_WRITABLE = 0x02;
-const ST1_END_OF_CYLINDER = 0x80;
 /** The 82078's VERSION and PART ID answers. */
 const VERSION_82078 = 0x90;
 const PART_ID_82078 = 0x41;
@@ -86,8 +85,6 @@ export class FloppyController implements PortHandler {
   private direction = Direction.Read;
   private multiTrack = false;
   private endOfTrack = 0;
-  /** The command had to move the head first (reported as seek end in ST0). */
-  private didSeek = false;
   private readonly sectorBuffer = new Uint8Array(SECTOR);
 
   constructor(
@@ -98,6 +95,12 @@ export class FloppyController implements PortHandler {
   ) {
     this.drives = [new FloppyDrive(fda), new FloppyDrive(fdb)];
     this.reset(false);
+  }
+
+  /** Claims 0x3f1-0x3f5 and 0x3f7 (QEMU's ISA controller leaves 0x3f0 and the IDE's 0x3f6 alone). */
+  attach(io: IoBus): void {
+    io.register(0x3f1, 5, this);
+    io.register(0x3f7, 1, this);
   }
 
   private get drive(): FloppyDrive {
@@ -118,8 +121,6 @@ export class FloppyController implements PortHandler {
 
   readPort(port: number, _size: IoSize): number {
     switch (port & 7) {
-      case 0:
-        return this.sra;
       case 1:
         return this.srb;
       case 2:
@@ -225,11 +226,15 @@ export class FloppyController implements PortHandler {
     this.msr = (this.msr & ~MSR_NON_DMA) | MSR_RQM | MSR_DIO | MSR_BUSY;
   }
 
-  /** Ends a data command: the seven result bytes and an interrupt. */
+  /**
+   * Ends a data command: the seven result bytes and an interrupt. ST0 also carries the
+   * seek-end bit gathered while the command moved the head (QEMU 7.2 keeps it in status0).
+   */
   private stopTransfer(st0: number, st1: number, st2: number): void {
     const d = this.drive;
     this.dma?.releaseRequest(FLOPPY_DMA_CHANNEL);
-    this.fifo[0] = st0 | (d.head << 2) | (this.dor & 1);
+    this.status0 = (this.status0 & ~0x07) | st0 | (d.head << 2) | (this.dor & 1);
+    this.fifo[0] = this.status0;
     this.fifo[1] = st1;
     this.fifo[2] = st2;
     this.fifo[3] = d.track;
@@ -292,7 +297,7 @@ export class FloppyController implements PortHandler {
       f.status0 = ST0_READY_CHANGE;
     },
     specify(f: FloppyController): void {
-      f.stepRate = f.fifo[1];
+      f.stepRate = f.fifo[1] >>> 4; // QEMU keeps only the step rate (and DUMPREG shows just that)
       f.headLoad = f.fifo[2] >>> 1;
       // Bit 0 of the second byte is ND: non-DMA mode.
       if (f.fifo[2] & 1) f.dor &= ~DOR_DMA_ENABLE;
@@ -377,9 +382,12 @@ export class FloppyController implements PortHandler {
     },
   };
 
-  /** Moves the head; 0 = no move, 1 = moved to another track, 2 = no such place or no medium. */
+  /**
+   * Moves the head; 0 = no move, 1 = moved to another track, 2 = no such place or no
+   * medium. Like QEMU, one track past the last is reachable (and reads as zeros).
+   */
   private seekTo(d: FloppyDrive, head: number, track: number, sector: number): number {
-    if (track >= d.format.tracks || (head !== 0 && d.format.heads === 1)) return 2;
+    if (track > d.format.tracks || (head !== 0 && d.format.heads === 1)) return 2;
     if (sector > d.format.sectors) return 2;
     let moved = 0;
     if (d.track !== track) {
@@ -414,7 +422,7 @@ export class FloppyController implements PortHandler {
       return;
     }
     this.direction = direction;
-    this.didSeek = seek === 1;
+    if (seek === 1) this.status0 |= ST0_SEEK_END;
     this.multiTrack = (f[0] & 0x80) !== 0;
     this.endOfTrack = f[6];
     // Bytes up to the end of the track (both sides with MT), or DTL for 128-byte sectors.
@@ -454,6 +462,7 @@ export class FloppyController implements PortHandler {
       } else {
         head = 0;
         track++;
+        this.status0 |= ST0_SEEK_END;
         more = false;
       }
     } else {
@@ -470,29 +479,30 @@ export class FloppyController implements PortHandler {
     return d.lba(d.head, d.track, d.sector) * SECTOR;
   }
 
+  /** Sectors beyond the end of the image read as zeros (QEMU's behaviour for short images). */
+  private readSector(d: FloppyDrive, offset: number, buf: Uint8Array): void {
+    if (offset + SECTOR > d.medium!.length) buf.fill(0);
+    else d.medium!.read(offset, buf);
+  }
+
   /** The DMA controller lets data move: sector by sector until TC, the end of track or an error. */
   private runDma(): void {
     const d = this.drive;
     const dma = this.dma!;
     const buf = this.sectorBuffer;
-    let st0 = this.didSeek ? ST0_SEEK_END : 0;
+    let st0 = 0;
     let st1 = 0;
     let budget = this.direction === Direction.Verify ? this.dataLen : Math.min(this.dataLen, dma.remaining(FLOPPY_DMA_CHANNEL));
     try {
       while (budget > 0) {
         const n = Math.min(SECTOR, budget);
         const offset = this.sectorOffset(d);
-        if (d.lba(d.head, d.track, d.sector) >= d.format.sectors * d.format.tracks * d.format.heads) {
-          st0 |= ST0_ABNORMAL;
-          st1 |= ST1_END_OF_CYLINDER;
-          break;
-        }
         if (this.direction === Direction.Write) {
-          if (n < SECTOR) d.medium!.read(offset, buf);
+          if (n < SECTOR) this.readSector(d, offset, buf);
           dma.readMemory(FLOPPY_DMA_CHANNEL, buf.subarray(0, n));
           d.medium!.write(offset, buf);
         } else {
-          d.medium!.read(offset, buf);
+          this.readSector(d, offset, buf);
           if (this.direction === Direction.Read) dma.writeMemory(FLOPPY_DMA_CHANNEL, buf.subarray(0, n));
         }
         budget -= n;
@@ -515,7 +525,7 @@ export class FloppyController implements PortHandler {
         return 0;
       }
       try {
-        d.medium!.read(this.sectorOffset(d), this.sectorBuffer);
+        this.readSector(d, this.sectorOffset(d), this.sectorBuffer);
       } catch {
         this.stopTransfer(ST0_ABNORMAL, ST1_MISSING_ADDRESS_MARK, 0);
         return 0;
