@@ -70,6 +70,10 @@ test('keyboard reset, ID through translation (0xAB 0x41) and without (0xAB 0x83)
   assert.equal(readData(), 0xaa);
   p.outb(0x60, 0xf2);
   assert.deepEqual([readData(), readData(), readData()], [0xfa, 0xab, 0x41]);
+  p.outb(0x60, 0xf0);
+  readData();
+  p.outb(0x60, 0x00);
+  assert.deepEqual([readData(), readData()], [0xfa, 0x41], 'scan code set 2, as translated (QEMU replies the same)');
   command(0x60, 0x05); // translation off
   p.outb(0x60, 0xf2);
   assert.deepEqual([readData(), readData(), readData()], [0xfa, 0xab, 0x83]);

@@ -155,6 +155,10 @@ function probeModels(): string {
   p.outb(0x60, 0x44);
   p.outb(0x60, 0xf2);
   print('kbd id xlate', read3());
+  p.outb(0x60, 0xf0);
+  kbcRead();
+  p.outb(0x60, 0x00);
+  print('kbd scan set xlate', (kbcRead() << 8) | kbcRead());
   p.outb(0x64, 0x60);
   p.outb(0x60, 0x04);
   p.outb(0x60, 0xf2);

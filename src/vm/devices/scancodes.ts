@@ -16,12 +16,16 @@ const SET1_TO_SET2 = Uint8Array.from([
   0x13, 0x19, 0x39, 0x51, 0x53, 0x5c, 0x5f, 0x62, 0x63, 0x64, 0x65, 0x67, 0x68, 0x6a, 0x6d, 0x6e,
 ]);
 
-/** The 8042's translation of keyboard bytes to set 1 (bytes with no key code pass unchanged). */
+/** The 8042's translation of keyboard bytes to set 1 (bytes 0x80 and up pass unchanged, but for 0x83/0x84). */
 export const SET2_TO_SET1 = (() => {
   const t = new Uint8Array(256);
   for (let i = 0; i < 256; i++) t[i] = i;
-  // Unused low bytes map above the key range on real controllers; identity is harmless here.
   for (let code = 1; code < 0x80; code++) t[SET1_TO_SET2[code]] = code;
+  // The controller's table also maps the old aliases of F7 and Alt+SysRq, and the
+  // keyboard's error byte 0x00 to 0xff (so a "scan code set 2" reply reads 0x41).
+  t[0x02] = 0x41;
+  t[0x7f] = 0x54;
+  t[0x00] = 0xff;
   return t;
 })();
 

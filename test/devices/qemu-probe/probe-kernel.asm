@@ -209,6 +209,17 @@ start:
     out 0x60, al
     call kbc_read3
     PRINT "kbd id xlate", eax
+    mov al, 0xf0
+    out 0x60, al
+    call kbc_read
+    mov al, 0x00
+    out 0x60, al
+    call kbc_read
+    mov ebx, eax
+    call kbc_read
+    shl ebx, 8
+    or eax, ebx
+    PRINT "kbd scan set xlate", eax
     mov al, 0x60
     out 0x64, al
     mov al, 0x04              ; translation off
