@@ -199,12 +199,14 @@ function walkL1(drv: Qcow2Driver, res: CheckResult, counted: Counted, l1Offset: 
   fragInfo: boolean, log: (s: string) => void): void {
   const cs = drv.clusterSize;
   counted.add(res, l1Offset, l1Size * 8);
-  const l1 = new Uint8Array(l1Size * 8);
+  // Entries past the end of the file read as zero: only the part inside the file matters.
+  const inFile = Math.max(0, Math.min(l1Size, Math.ceil((drv.file.size - l1Offset) / 8)));
+  const l1 = new Uint8Array(inFile * 8);
   drv.file.readAt(l1Offset, l1);
   const lv = new DataView(l1.buffer);
   const l2 = new Uint8Array(cs);
   const v = new DataView(l2.buffer);
-  for (let i = 0; i < l1Size; i++) {
+  for (let i = 0; i < inFile; i++) {
     const hi = lv.getUint32(i * 8);
     const lo = lv.getUint32(i * 8 + 4);
     if ((hi & L1_RESERVED_HI) || (lo & L1_RESERVED_LO)) {

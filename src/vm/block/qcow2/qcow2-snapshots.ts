@@ -109,7 +109,8 @@ function writeSnapshotTable(drv: Qcow2Driver, list: Snapshot[], oldBytes: number
 function readL1(drv: Qcow2Driver, offset: number, size: number): Uint8Array {
   if (size * 8 > MAX_L1_BYTES || offset % drv.clusterSize !== 0) throw new BlockError('Snapshot L1 table is invalid', 'EFBIG');
   const l1 = new Uint8Array(size * 8);
-  drv.file.readAt(offset, l1);
+  // Past the end of the file the table reads as zeros; skip reading what is not there.
+  drv.file.readAt(offset, l1.subarray(0, Math.max(0, Math.min(l1.length, drv.file.size - offset))));
   return l1;
 }
 
