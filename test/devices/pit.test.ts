@@ -94,6 +94,7 @@ test('counter latch freezes the value read; live reads keep counting down', () =
 
 test('read-back returns status (OUT, null count, access, mode, BCD) then the count', () => {
   const { clock, p } = setup();
+  p.outb(0x61, 0x01); // gate channel 2 on
   p.outb(0x43, 0xb1); // channel 2, word, mode 0, BCD
   assert.equal(p.inb(0x43), 0xff, 'control port is write-only');
   p.outb(0x43, 0xe8); // read-back status of channel 2 only
@@ -110,6 +111,7 @@ test('read-back returns status (OUT, null count, access, mode, BCD) then the cou
 
 test('LSB-only and MSB-only access', () => {
   const { clock, p } = setup();
+  p.outb(0x61, 0x01);
   p.outb(0x43, 0x90); // channel 2, LSB only, mode 0
   p.outb(0x42, 0x80);
   clock.advanceTo(nsForTicks(0x10, PIT_HZ));
@@ -162,4 +164,28 @@ test('state survives save and load', () => {
   const other = new Pit(clock, new RecordingIrq());
   other.loadState(JSON.parse(JSON.stringify(pit.saveState())));
   assert.equal(other.channels[0].currentCount(), 0x1234 - 0x10);
+});
+
+test('modes 0 and 4: a low gate suspends counting (datasheet)', () => {
+  const { clock, pit, p } = setup();
+  p.outb(0x61, 0x01);
+  p.outb(0x43, 0xb0); // channel 2, mode 0
+  p.outb(0x42, 100);
+  p.outb(0x42, 0);
+  clock.advanceTo(nsForTicks(30, PIT_HZ));
+  p.outb(0x61, 0x00);
+  clock.advanceTo(nsForTicks(500, PIT_HZ));
+  assert.equal(pit.channels[2].currentCount(), 70, 'frozen while the gate is low');
+  assert.equal(pit.channels[2].output(), false);
+  p.outb(0x61, 0x01);
+  clock.advanceTo(nsForTicks(500 + 69, PIT_HZ));
+  assert.equal(pit.channels[2].output(), false);
+  clock.advanceTo(nsForTicks(500 + 71, PIT_HZ));
+  assert.equal(pit.channels[2].output(), true, 'terminal count 70 ticks after the gate rose');
+  p.outb(0x61, 0x00);
+  p.outb(0x43, 0xb8); // mode 4 loaded with the gate low: does not count
+  p.outb(0x42, 10);
+  p.outb(0x42, 0);
+  clock.advanceBy(1e6);
+  assert.equal(pit.channels[2].currentCount(), 10);
 });

@@ -2,7 +2,8 @@
 // read-back status, BCD counting and the gate input. The count is derived from virtual
 // time (no per-tick work): d = ticks since the count was loaded. Where QEMU's
 // hw/timer/i8254_common.c and the datasheet differ, the datasheet's OUT levels are used
-// (mode 2 is low for the tick before reload; mode 1 is low until terminal count).
+// (mode 2 is low for the tick before reload; mode 1 is low until terminal count; a low
+// gate suspends counting in modes 0 and 4, which QEMU does not model).
 
 import type { Clock, Timer } from '../machine/clock.js';
 import type { IrqLine } from '../machine/irq.js';
@@ -37,6 +38,8 @@ export class PitChannel {
   status = 0;
   statusLatched = false;
   gate: boolean;
+  /** Modes 0 and 4 stop counting while the gate is low: the time it went low, or -1. */
+  frozenAt = -1;
   /** The tick the armed timer is waiting for (guards against a deadline that rounds early). */
   private pendingTick = -1;
   private readonly timer: Timer | undefined;
@@ -67,7 +70,11 @@ export class PitChannel {
   }
 
   private ticks(now: number): number {
-    return ticksIn(now - this.loadTime, PIT_HZ);
+    return ticksIn((this.frozenAt >= 0 ? this.frozenAt : now) - this.loadTime, PIT_HZ);
+  }
+
+  private get gatePausesCounting(): boolean {
+    return this.mode === 0 || this.mode === 4;
   }
 
   /** The counting element's value now. */
@@ -138,6 +145,7 @@ export class PitChannel {
     this.loadTime = Math.floor(this.clock.now());
     this.loaded = true;
     this.nullCount = false;
+    this.frozenAt = !this.gate && this.gatePausesCounting ? this.loadTime : -1;
     this.scheduleIrq(0);
   }
 
@@ -186,6 +194,7 @@ export class PitChannel {
     this.bcd = (value & 1) !== 0;
     this.loaded = false;
     this.nullCount = true;
+    this.frozenAt = -1;
     this.scheduleIrqNow();
   }
 
@@ -264,11 +273,22 @@ export class PitChannel {
   }
 
   setGate(level: boolean): void {
-    const rising = level && !this.gate;
+    if (level === this.gate) return;
     this.gate = level;
-    // Modes 1, 2, 3 and 5 restart counting on a rising gate.
-    if (rising && this.loaded && this.mode !== 0 && this.mode !== 4) this.load(this.count === this.modulus ? 0 : this.count);
-    else this.scheduleIrqNow();
+    const now = this.clock.now();
+    if (this.gatePausesCounting) {
+      if (!level && this.loaded) this.frozenAt = now;
+      else if (level && this.frozenAt >= 0) {
+        this.loadTime += now - this.frozenAt;
+        this.frozenAt = -1;
+      }
+      this.scheduleIrqNow();
+    } else if (level && this.loaded) {
+      // Modes 1, 2, 3 and 5 restart counting on a rising gate.
+      this.load(this.count === this.modulus ? 0 : this.count);
+    } else {
+      this.scheduleIrqNow();
+    }
   }
 
   saveState(): object {
