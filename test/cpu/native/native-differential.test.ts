@@ -26,26 +26,8 @@ interface Suite<S> {
   describe: (s: S) => string;
 }
 
-/**
- * Discrepancies these tests found in termu's CPU, reported to its owner. Cases whose
- * snippet matches are still run and listed (as diagnostics) but do not fail the test;
- * one that starts to pass is reported so the entry can be removed.
- */
-const KNOWN_CPU_BUGS: { pattern: RegExp; bug: string }[] = [
-  {
-    pattern: /^p(add|sub|mul|madd|and|or|xor|sll|srl|sra)\w* mm\d, (mm\d|qword)/m,
-    bug: 'MMX 0F D1-FE run as BSWAP (interpreter-0f.ts tests op >= 0xc8 before the MMX map)',
-  },
-  { pattern: /^emms$/m, bug: 'EMMS (0F 77, which has no ModRM) decodes a ModRM byte' },
-];
-
-function knownBug(body: string): string | null {
-  for (const k of KNOWN_CPU_BUGS) if (k.pattern.test(body)) return k.bug;
-  return null;
-}
-
-/** Runs a suite natively and in termu; fails on any difference not explained by KNOWN_CPU_BUGS. */
-function runSuite<S extends { body: string }>(t: TestContext, label: string, suite: Suite<S>): void {
+/** Runs a suite natively and in termu; any difference fails, listing the snippets. */
+function runSuite<S>(t: TestContext, label: string, suite: Suite<S>): void {
   const host = new NativeHost();
   const machine = new EmulatedMachine(Cpu!);
   try {
@@ -54,20 +36,13 @@ function runSuite<S extends { body: string }>(t: TestContext, label: string, sui
     const cases = suite.cases(entryTable(code, suite.snippets.length));
     const native = host.run(code, suite.data, cases.map((c) => c.input));
     const failures: string[] = [];
-    const known = new Map<string, number>();
-    const fixed = new Set<string>();
     for (let i = 0; i < cases.length; i++) {
       const s = suite.snippets[cases[i].snippet];
-      const bug = knownBug(s.body);
-      const fail = (report: string): void => {
-        if (bug) known.set(bug, (known.get(bug) ?? 0) + 1);
-        else failures.push(report);
-      };
       let emu: MachineState;
       try {
         emu = machine.run(suite.data, cases[i].input);
       } catch (e) {
-        fail(`${suite.describe(s)}\n  termu threw: ${(e as Error).message}`);
+        failures.push(`${suite.describe(s)}\n  termu threw: ${(e as Error).message}`);
         continue;
       }
       const o = { ...suite.options(s) };
@@ -78,13 +53,10 @@ function runSuite<S extends { body: string }>(t: TestContext, label: string, sui
       const diff = compareStates(native[i], emu, o);
       if (diff.length) {
         const regs = cases[i].input.regs.map((v) => (v >>> 0).toString(16)).join(' ');
-        fail(`${suite.describe(s)}\n  initial regs ${regs} eflags ${cases[i].input.eflags.toString(16)}\n  ${diff.join('\n  ')}`);
-      } else if (bug) fixed.add(bug);
+        failures.push(`${suite.describe(s)}\n  initial regs ${regs} eflags ${cases[i].input.eflags.toString(16)}\n  ${diff.join('\n  ')}`);
+      }
     }
-    const knownCount = [...known.values()].reduce((a, b) => a + b, 0);
-    t.diagnostic(`${label}: ${cases.length - failures.length - knownCount} of ${cases.length} cases match the host`);
-    for (const [bug, n] of known) t.diagnostic(`known CPU bug, ${n} cases: ${bug}`);
-    for (const bug of fixed) if (!known.has(bug)) t.diagnostic(`known CPU bug no longer reproduces, remove it from KNOWN_CPU_BUGS: ${bug}`);
+    t.diagnostic(`${label}: ${cases.length - failures.length} of ${cases.length} cases match the host`);
     assert.equal(failures.length, 0, `${label}: ${failures.length} of ${cases.length} cases differ from the host:\n${failures.slice(0, 30).join('\n')}`);
   } finally {
     host.dispose();

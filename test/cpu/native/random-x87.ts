@@ -1,6 +1,8 @@
-// Seeded random x87 and MMX sequences for the differential tests. x87 sequences run at
-// double precision (PC = 53) in all four rounding modes and draw operands from values
-// within 2^±60, so every result stays in the double range and must match bit for bit;
+// Seeded random x87 and MMX sequences for the differential tests. x87 sequences (loads,
+// arithmetic in every operand form, compares, FCMOV, stores, FIST, FPREM/FPREM1, FXTRACT,
+// FSCALE, FRNDINT, FSQRT, rounding-mode changes, stack faults) run at double precision
+// (PC = 53) in all four rounding modes and draw operands from values within 2^±60, so
+// every result stays in the double range and must match bit for bit;
 // they never load extended-precision constants (FLDPI, m80), whose extra bits termu's
 // double arithmetic rounds differently.
 
@@ -20,7 +22,7 @@ export function randomX87Sequences(seed: number, count: number): Snippet[] {
     const length = 4 + (r() % 7);
     for (let k = 0; k < length; k++) {
       const i = 1 + (r() % 3);
-      switch (r() % 12) {
+      switch (r() % 14) {
         case 0: lines.push(`fld qword ${a(F64 + 8 * pick(F64_OPERANDS))}`); break;
         case 1: lines.push(pick([`fld dword ${a(F32 + 4 * (r() % 16))}`, `fild dword ${a(I32 + 4 * (r() % 8))}`, `fild word ${a(I16 + 2 * (r() % 8))}`, 'fld1', 'fldz'])); break;
         case 2: lines.push(`${pick(ARITH)} qword ${a(F64 + 8 * pick(F64_OPERANDS))}`); break;
@@ -37,7 +39,12 @@ export function randomX87Sequences(seed: number, count: number): Snippet[] {
         case 8: lines.push(pick(['fist dword', 'fistp dword', 'fist word', 'fistp qword']) + ` ${nextOut()}`); break;
         case 9: lines.push(cw(r() % 4)); break;
         case 10: lines.push(`fi${pick(ARITH).slice(1)} dword ${a(I32 + 4 * (r() % 8))}`); break;
-        default: lines.push(pick([`fcmovb st0, st${i}`, `fcmovne st0, st${i}`, `fcmovnbe st0, st${i}`, `fcmovu st0, st${i}`])); break;
+        case 11: lines.push(pick([`fcmovb st0, st${i}`, `fcmovne st0, st${i}`, `fcmovnbe st0, st${i}`, `fcmovu st0, st${i}`])); break;
+        case 12: lines.push(pick(['fprem', 'fprem1']), `fnstsw ${nextOut()}`); break;
+        default:
+          // FSCALE by a small factor only: larger ones leave the double range termu computes in.
+          lines.push(pick(['fxtract', `fld qword ${a(F64 + 8 * pick([2, 3, 8, 12, 13]))}\nfxch st1\nfscale\nfstp st1`]));
+          break;
       }
     }
     out.push({ name: `random x87 #${n} (seed ${seed})`, body: lines.join('\n') });

@@ -971,6 +971,8 @@ export class X87 {
     const p1 = this.phys(1);
     const pops = kind === 0xf1 || kind === 0xf9 || kind === 0xf3;
     const dest = pops ? p1 : p0;
+    // FPREM/FPREM1 clear C1 and report "complete" (C2 = 0) even when a stack fault, a NaN or an invalid operand ends them early.
+    if (kind === 0xf8 || kind === 0xf5) this.sw &= ~(SW_C1 | SW_C2);
     if (this.empty[p0] || this.empty[p1]) {
       if (this.underflow()) return;
       this.setIndefinite(dest);
