@@ -139,6 +139,7 @@ function probeModels(): string {
   p.outb(0x3fa, 0x21);
   print('uart iir fifo64', p.inb(0x3fa));
   p.outb(0x3fb, 0x83);
+  print('uart reset divisor', p.inb(0x3f8) | (p.inb(0x3f9) << 8));
   p.outb(0x3f8, 0x01);
   print('uart dll', p.inb(0x3f8));
   p.outb(0x3fb, 0x03);

@@ -222,3 +222,17 @@ test('state survives save and load', () => {
   assert.equal(q.inb(SCR), 0x77);
   assert.equal(q.inb(RBR), 9);
 });
+
+test('backend modem lines: DCD drop gives a delta and a modem status interrupt', () => {
+  const { p, uart, irq } = setup();
+  p.outb(IER, 0x08);
+  assert.equal(p.inb(MSR), 0xb0, 'DCD, DSR and CTS at reset, as QEMU');
+  uart.setModemInputs({ dcd: false });
+  assert.equal(irq.level, true);
+  assert.equal(p.inb(IIR), 0x00);
+  assert.equal(p.inb(MSR), 0x30 | 0x08, 'DDCD');
+  assert.equal(irq.level, false);
+  uart.setModemInputs({ ri: true });
+  uart.setModemInputs({ ri: false });
+  assert.equal(p.inb(MSR) & 0x4f, 0x04, 'TERI on the trailing edge of RI');
+});

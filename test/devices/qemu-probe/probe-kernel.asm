@@ -173,6 +173,14 @@ start:
     mov al, 0x83
     out dx, al
     mov dx, 0x3f8
+    in al, dx
+    mov bl, al
+    inc dx
+    in al, dx
+    mov bh, al
+    movzx eax, bx
+    PRINT "uart reset divisor", eax
+    mov dx, 0x3f8
     mov al, 0x01
     out dx, al
     in al, dx
