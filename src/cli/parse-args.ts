@@ -74,6 +74,7 @@ const OPTIONS: OptionDef[] = [
       throw e;
     }
     if (s.config.chardevs.some((c) => c.id === spec.id)) throw CliError.forOption(opt, `Duplicate ID '${spec.id}' for chardev`);
+    spec.origin = { option: opt, text, role: 'chardev' };
     s.config.chardevs.push(spec);
   }),
   withArg('debugcon', (s, text, opt) => void (s.debugconArg = { text, opt })),
@@ -221,6 +222,7 @@ function attachShortForm(config: MachineConfig, a: { text: string; opt: string }
     if (!(e instanceof ChardevSpecError)) throw e;
     throw new CliError(e.message ? [`${prefix}${e.message}`, connectError] : [connectError]);
   }
+  if (a.opt) spec.origin = { option: a.opt, text: a.text, role: what === 'serial device' ? 'serial' : what === 'monitor' ? 'monitor' : 'debugcon' };
   config.chardevs.push(spec);
   if (spec.mux) config.monitors.push({ chardevId: id, mode: 'readline' });
   return id;

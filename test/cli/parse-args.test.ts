@@ -84,6 +84,7 @@ test('-nographic with an explicit monitor puts the serial port alone on stdio', 
     id: 'compat_monitor0',
     mux: false,
     backend: { kind: 'socket', transport: 'tcp', host: '', port: 4444, server: true, wait: false, telnet: true, nodelay: false },
+    origin: { option: '-monitor telnet::4444,server,nowait', text: 'telnet::4444,server,nowait', role: 'monitor' },
   });
 });
 

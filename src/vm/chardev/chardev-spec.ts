@@ -17,6 +17,8 @@ export interface ChardevSpec {
   backend: ChardevBackend;
   /** A mux in front of the backend (`mon:` prefix or `mux=on`): frontends share it with Ctrl-a c. */
   mux: boolean;
+  /** The option it came from, for error messages (`-serial tcp:…`); absent for implied chardevs. */
+  origin?: { option: string; text: string; role: 'serial' | 'monitor' | 'debugcon' | 'chardev' };
 }
 
 /** A spec error: the message QEMU prints after `<option text>: `. */

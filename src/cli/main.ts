@@ -1,0 +1,48 @@
+// termu's entry point: argv → MachineConfig → a running machine. Every error before the
+// guest runs is printed the QEMU way (`termu: …`) and ends with status 1; the terminal is
+// restored on every way out.
+
+import { CliError, formatCliError, PROGRAM_NAME } from './cli-error.js';
+import { isDaemonChild, signalDaemonReady, startDaemon } from './daemonize.js';
+import { parseArgs } from './parse-args.js';
+import { removePidfile, writePidfile } from './pidfile.js';
+import { MachineHost } from '../vm/machine/machine-host.js';
+import { restoreTerminal } from '../vm/chardev/terminal-mode.js';
+
+function fail(e: unknown): never {
+  restoreTerminal();
+  removePidfile();
+  if (e instanceof CliError) process.stderr.write(formatCliError(e));
+  else process.stderr.write(`${PROGRAM_NAME}: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let config;
+  try {
+    config = parseArgs(argv);
+    if (!config.kernel) throw new CliError(['no -kernel given: termu can only boot kernels directly for now (disk boot through SeaBIOS is not wired yet)']);
+  } catch (e) {
+    fail(e);
+  }
+  if (config.daemonize && !isDaemonChild()) {
+    process.exit(await startDaemon(argv));
+  }
+  for (const w of config.warnings) process.stderr.write(`${PROGRAM_NAME}: ${w}\n`);
+  try {
+    if (config.pidfile) writePidfile(config.pidfile);
+    const host = new MachineHost(config, {
+      exit: (status) => {
+        restoreTerminal();
+        removePidfile();
+        process.exit(status);
+      },
+    });
+    await host.start();
+  } catch (e) {
+    fail(e);
+  }
+  if (isDaemonChild()) signalDaemonReady();
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,155 @@
+// The ACPI tables Linux needs on the pc machine, written by termu itself: RSDP (in the F
+// segment, where the kernel scans), RSDT, FADT (PIIX4 PM block, PM timer, SCI, APM
+// port for ACPI_ENABLE, fixed power button), FACS, MADT (LAPIC, IOAPIC, QEMU's interrupt
+// overrides, LINT1 NMI) and a DSDT whose AML declares \_S5 so the kernel can power off.
+
+import type { PhysicalMemory } from '../physical-memory.js';
+import { name, pkg, integer, scope } from './aml.js';
+
+export interface AcpiLayout {
+  /** Where the RSDP goes (16-byte aligned, 0xe0000-0xfffff). */
+  rsdpAddr: number;
+  /** Where the other tables go (64-byte aligned, reserved in the e820 map). */
+  tablesAddr: number;
+  pmBase: number;
+  gpe0Base: number;
+  sciIrq: number;
+  ioapicAddr: number;
+  lapicAddr: number;
+}
+
+const OEM_ID = 'TERMU ';
+const OEM_TABLE_ID = 'TERMUPC ';
+
+function checksum(bytes: Uint8Array): number {
+  let sum = 0;
+  for (const b of bytes) sum = (sum + b) & 0xff;
+  return (0x100 - sum) & 0xff;
+}
+
+class TableWriter {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  constructor(length: number) {
+    this.bytes = new Uint8Array(length);
+    this.view = new DataView(this.bytes.buffer);
+  }
+  ascii(at: number, s: string): void {
+    for (let i = 0; i < s.length; i++) this.bytes[at + i] = s.charCodeAt(i);
+  }
+  u8(at: number, v: number): void {
+    this.view.setUint8(at, v);
+  }
+  u16(at: number, v: number): void {
+    this.view.setUint16(at, v, true);
+  }
+  u32(at: number, v: number): void {
+    this.view.setUint32(at, v >>> 0, true);
+  }
+}
+
+/** A table with the standard 36-byte header; the checksum is filled at the end. */
+function sdt(signature: string, revision: number, body: Uint8Array): Uint8Array {
+  const t = new TableWriter(36 + body.length);
+  t.ascii(0, signature);
+  t.u32(4, t.bytes.length);
+  t.u8(8, revision);
+  t.ascii(10, OEM_ID);
+  t.ascii(16, OEM_TABLE_ID);
+  t.u32(24, 1);
+  t.ascii(28, 'TRMU');
+  t.u32(32, 1);
+  t.bytes.set(body, 36);
+  t.u8(9, checksum(t.bytes));
+  return t.bytes;
+}
+
+function dsdt(): Uint8Array {
+  // PIIX4's PM1 sleep type for soft-off is 0 (QEMU's \_S5 is the same).
+  const aml = scope('\\', [name('_S5', pkg([integer(0), integer(0), integer(0), integer(0)]))]);
+  return sdt('DSDT', 1, Uint8Array.from(aml));
+}
+
+function facs(): Uint8Array {
+  const t = new TableWriter(64);
+  t.ascii(0, 'FACS');
+  t.u32(4, 64);
+  return t.bytes;
+}
+
+function fadt(l: AcpiLayout, facsAddr: number, dsdtAddr: number): Uint8Array {
+  const t = new TableWriter(116 - 36);
+  const at = (offset: number) => offset - 36;
+  t.u32(at(36), facsAddr);
+  t.u32(at(40), dsdtAddr);
+  t.u16(at(46), l.sciIrq);
+  t.u32(at(48), 0xb2); // SMI_CMD: PIIX4's APM control port
+  t.u8(at(52), 0xf1); // ACPI_ENABLE
+  t.u8(at(53), 0xf0); // ACPI_DISABLE
+  t.u32(at(56), l.pmBase); // PM1a_EVT_BLK
+  t.u32(at(64), l.pmBase + 4); // PM1a_CNT_BLK
+  t.u32(at(76), l.pmBase + 8); // PM_TMR_BLK
+  t.u32(at(80), l.gpe0Base); // GPE0_BLK
+  t.u8(at(88), 4); // PM1_EVT_LEN
+  t.u8(at(89), 2); // PM1_CNT_LEN
+  t.u8(at(91), 4); // PM_TMR_LEN
+  t.u8(at(92), 4); // GPE0_BLK_LEN
+  t.u16(at(96), 0xfff); // P_LVL2_LAT: C2 not supported
+  t.u16(at(98), 0xfff); // P_LVL3_LAT: C3 not supported
+  t.u8(at(108), 0x32); // CENTURY register in CMOS
+  // WBINVD, PROC_C1, SLP_BUTTON (no sleep button), RTC_S4; PWR_BUTTON clear = fixed power button.
+  t.u32(at(112), (1 << 0) | (1 << 2) | (1 << 5) | (1 << 7));
+  return sdt('FACP', 1, t.bytes);
+}
+
+function madt(l: AcpiLayout): Uint8Array {
+  const entries: number[][] = [];
+  entries.push([0, 8, 0, 0, 1, 0, 0, 0]); // processor 0, APIC id 0, enabled
+  const io = l.ioapicAddr;
+  entries.push([1, 12, 0, 0, io & 0xff, (io >> 8) & 0xff, (io >> 16) & 0xff, io >>> 24, 0, 0, 0, 0]);
+  // The PIT's IRQ0 arrives on IOAPIC pin 2; the SCI and the PCI IRQs are level, active high.
+  const override = (irq: number, gsi: number, flags: number) => [2, 10, 0, irq, gsi, 0, 0, 0, flags, 0];
+  entries.push(override(0, 2, 0));
+  for (const irq of [5, 9, 10, 11]) entries.push(override(irq, irq, 0x0d));
+  entries.push([4, 6, 0xff, 0, 0, 1]); // LINT1 of every processor is the NMI
+  const body = new TableWriter(8 + entries.reduce((n, e) => n + e.length, 0));
+  body.u32(0, l.lapicAddr);
+  body.u32(4, 1); // PCAT_COMPAT: 8259s are present
+  let o = 8;
+  for (const e of entries) {
+    body.bytes.set(e, o);
+    o += e.length;
+  }
+  return sdt('APIC', 1, body.bytes);
+}
+
+function rsdp(rsdtAddr: number): Uint8Array {
+  const t = new TableWriter(20);
+  t.ascii(0, 'RSD PTR ');
+  t.ascii(9, OEM_ID);
+  t.u32(16, rsdtAddr);
+  t.u8(8, checksum(t.bytes));
+  return t.bytes;
+}
+
+/** Writes every table; returns the RSDP's address. */
+export function writeAcpiTables(memory: PhysicalMemory, l: AcpiLayout): number {
+  let next = l.tablesAddr;
+  const place = (table: Uint8Array, align: number) => {
+    next = Math.ceil(next / align) * align;
+    const addr = next;
+    memory.writeBytes(addr, table);
+    next += table.length;
+    return addr;
+  };
+  const facsAddr = place(facs(), 64);
+  const dsdtAddr = place(dsdt(), 16);
+  const fadtAddr = place(fadt(l, facsAddr, dsdtAddr), 16);
+  const madtAddr = place(madt(l), 16);
+  const rsdtBody = new TableWriter(8);
+  rsdtBody.u32(0, fadtAddr);
+  rsdtBody.u32(4, madtAddr);
+  const rsdtAddr = place(sdt('RSDT', 1, rsdtBody.bytes), 16);
+  memory.writeBytes(l.rsdpAddr, rsdp(rsdtAddr));
+  return l.rsdpAddr;
+}

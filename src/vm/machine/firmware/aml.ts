@@ -1,0 +1,60 @@
+// A tiny AML (ACPI Machine Language) encoder: just the terms termu's DSDT needs. Each
+// function returns the encoded bytes of one term (ACPI 6.x, section 20.2).
+
+export type Aml = number[];
+
+/** PkgLength: 1 to 4 bytes, counting itself. */
+function pkgLength(contentLength: number): Aml {
+  for (let extra = 0; extra <= 3; extra++) {
+    const total = contentLength + 1 + extra;
+    if (extra === 0 && total < 0x40) return [total];
+    if (extra > 0 && total < 1 << (4 + 8 * extra)) {
+      const out = [(extra << 6) | (total & 0x0f)];
+      for (let i = 0; i < extra; i++) out.push((total >> (4 + 8 * i)) & 0xff);
+      return out;
+    }
+  }
+  throw new Error('AML package too large');
+}
+
+/** A NameString: `\`-rooted or relative, made of 4-character segments. */
+export function nameString(path: string): Aml {
+  const out: Aml = [];
+  let rest = path;
+  if (rest.startsWith('\\')) {
+    out.push(0x5c);
+    rest = rest.slice(1);
+  }
+  const segs = rest === '' ? [] : rest.split('.');
+  if (segs.length === 2) out.push(0x2e);
+  else if (segs.length > 2) out.push(0x2f, segs.length);
+  else if (segs.length === 0) out.push(0x00);
+  for (const seg of segs) {
+    const padded = seg.padEnd(4, '_');
+    if (padded.length !== 4) throw new Error(`bad AML name segment ${seg}`);
+    for (const c of padded) out.push(c.charCodeAt(0));
+  }
+  return out;
+}
+
+export function integer(v: number): Aml {
+  if (v === 0) return [0x00];
+  if (v === 1) return [0x01];
+  if (v < 0x100) return [0x0a, v];
+  if (v < 0x10000) return [0x0b, v & 0xff, v >> 8];
+  return [0x0c, v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
+}
+
+export function name(n: string, value: Aml): Aml {
+  return [0x08, ...nameString(n), ...value];
+}
+
+export function pkg(elements: Aml[]): Aml {
+  const body = [elements.length, ...elements.flat()];
+  return [0x12, ...pkgLength(body.length), ...body];
+}
+
+export function scope(n: string, terms: Aml[]): Aml {
+  const body = [...nameString(n), ...terms.flat()];
+  return [0x10, ...pkgLength(body.length), ...body];
+}

@@ -1,0 +1,67 @@
+// The guest's thread: builds the pc board and the CPU from the MachineConfig, loads the
+// kernel, reports 'ready' (or the error that stops the machine), then runs the loop
+// until the machine ends, and reports the exit status.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { Cpu } from '../cpu/cpu.js';
+import { BootError } from './firmware/boot-error.js';
+import { loadKernel } from './firmware/load-kernel.js';
+import { PcBoard } from './pc-board.js';
+import { RunLoop } from './run-loop.js';
+import type { WorkerInit, WorkerMessage } from './worker-protocol.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (m: WorkerMessage) => port.postMessage(m);
+const config = init.config;
+
+function main(): void {
+  let loop: RunLoop | undefined;
+  let board: PcBoard;
+  try {
+    board = new PcBoard(
+      {
+        ramBytes: config.ramBytes,
+        serialPorts: config.serials.length,
+        debugcon: config.debugcon !== undefined,
+        isaDebugExit: config.isaDebugExit,
+        rtcBase: config.rtcBase instanceof Date ? Math.floor(config.rtcBase.getTime() / 1000) : config.rtcBase,
+      },
+      {
+        serialOut: (i, b) => loop!.serialOutput(i, b),
+        serialRxReady: () => {},
+        debugconOut: (b) => loop!.debugconOutput(b),
+        powerOff: () => loop!.powerOff(),
+        debugExit: (status) => loop!.debugExit(status),
+        resetRequested: () => loop!.resetRequested(),
+      },
+    );
+  } catch (e) {
+    if (e instanceof RangeError) {
+      post({ kind: 'error', message: "cannot set up guest memory 'pc.ram': Cannot allocate memory" });
+      return;
+    }
+    throw e;
+  }
+  const cpu = new Cpu(board);
+  board.setCpu(cpu);
+  board.setUpWithoutFirmware();
+  const boot = () => {
+    if (config.kernel) loadKernel(board.memory, cpu, { kernel: config.kernel, initrd: config.initrd, append: config.append });
+  };
+  try {
+    boot();
+  } catch (e) {
+    if (e instanceof BootError) {
+      post({ kind: 'error', message: e.message });
+      return;
+    }
+    throw e;
+  }
+  loop = new RunLoop(board, cpu, init, port, config.clock, { noReboot: config.noReboot, noShutdown: config.noShutdown }, boot, config.startPaused);
+  post({ kind: 'ready' });
+  const status = loop.run();
+  post({ kind: 'exit', status });
+}
+
+main();

@@ -1,0 +1,35 @@
+// The narrow channels between the main thread (terminal, sockets, chardevs, monitor) and
+// the guest's worker: byte rings for serial data, a wake word the main thread bumps when
+// it has put input or a request there, a doorbell flag so the worker posts at most one
+// "output ready" message until the main thread has drained, and request/response
+// messages for monitor commands.
+
+import type { MachineConfig } from '../../cli/machine-config.js';
+import type { CpuRegisters } from '../../monitor/cpu-registers.js';
+
+export interface WorkerInit {
+  config: MachineConfig;
+  /** Per COM port: guest input and guest output rings. */
+  serialIn: SharedArrayBuffer[];
+  serialOut: SharedArrayBuffer[];
+  debugconOut: SharedArrayBuffer;
+  /** Int32Array(2): [0] wake counter, [1] output doorbell pending. */
+  signals: SharedArrayBuffer;
+}
+
+export const WAKE = 0;
+export const DOORBELL = 1;
+
+export type ControlRequest =
+  | { id: number; kind: 'stop' | 'cont' | 'reset' | 'powerdown' | 'quit' }
+  | { id: number; kind: 'registers' };
+
+export type WorkerMessage =
+  | { kind: 'ready' }
+  | { kind: 'output' }
+  | { kind: 'reply'; id: number; registers?: CpuRegisters }
+  /** The machine ended: exit the process with this status. */
+  | { kind: 'exit'; status: number }
+  /** The guest powered off with -no-shutdown: the VM stays, paused. */
+  | { kind: 'shutdown' }
+  | { kind: 'error'; message: string };
