@@ -37,6 +37,8 @@ while read -r module; do
   insmod "/lib/modules/$(uname -r)/$module" || echo "termu-guest: could not load $module"
 done < /etc/modules-load-order
 acpid
+# Late driver messages (link up, entropy) must not land in the middle of command output.
+dmesg -n 1
 ${BENCH_WORKLOAD}
 echo "${GUEST_READY_MARKER}"
 case " $(cat /proc/cmdline) " in
