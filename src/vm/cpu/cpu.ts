@@ -539,13 +539,30 @@ export class Cpu {
   }
 
   fetch16(): number {
+    const eip = this.eip;
+    const lin = (this.segBase[CS] + eip) | 0;
+    if (lin >>> 12 === this.fetchPage && this.fetchRam && (lin & 0xfff) <= 0xffe && eip + 1 <= this.segLimit[CS]) {
+      const p = this.fetchPhys | (lin & 0xfff);
+      this.eip = eip + 2;
+      return this.ram[p] | (this.ram[p + 1] << 8);
+    }
     const lo = this.fetch8();
     return lo | (this.fetch8() << 8);
   }
 
   fetch32(): number {
-    const lo = this.fetch16();
-    return lo | (this.fetch16() << 16);
+    const eip = this.eip;
+    const lin = (this.segBase[CS] + eip) | 0;
+    if (lin >>> 12 === this.fetchPage && this.fetchRam && (lin & 0xfff) <= 0xffc && eip + 3 <= this.segLimit[CS]) {
+      const p = this.fetchPhys | (lin & 0xfff);
+      const m = this.ram;
+      this.eip = eip + 4;
+      return m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24);
+    }
+    const lo = this.fetch8();
+    const b1 = this.fetch8();
+    const b2 = this.fetch8();
+    return lo | (b1 << 8) | (b2 << 16) | (this.fetch8() << 24);
   }
 
   private refillFetch(lin: number): void {
