@@ -94,6 +94,26 @@ test('a faulting FSAVE leaves the FPU untouched', () => {
   assert.equal(JSON.stringify(f.saveState()), before);
 });
 
+test('faulting stores and loads of every format leave the FPU untouched, also after a stack underflow', () => {
+  const edge = 0x2000 - 1; // the first byte fits, the rest faults
+  // FST/FSTP m32 m64 m80, FIST m16, FISTP m32 m64, FBSTP, FNSTENV, FXSAVE.
+  const stores: [number, number][] = [[0xd9, m(2)], [0xdd, m(3)], [0xdb, m(7)], [0xdf, m(2)], [0xdb, m(3)], [0xdf, m(7)], [0xdf, m(6)], [0xd9, m(6)],
+    // and loads: FLD m80, FIADD m32, FRSTOR, FLDENV, FBLD, FCOM m64
+    [0xdb, m(5)], [0xda, m(0)], [0xdd, m(4)], [0xd9, m(4)], [0xdf, m(4)], [0xdc, m(2)]];
+  for (const withValue of [true, false]) {
+    for (const [op, modrm] of stores) {
+      const f = new X87();
+      exec(f, 0xdb, 0xe3);
+      if (withValue) exec(f, 0xd9, 0xeb); // FLDPI, else the stack is empty
+      const before = JSON.stringify(f.saveState());
+      assert.throws(() => exec(f, op, modrm, edge), RangeError, `${op.toString(16)} /${modrm >> 3}`);
+      assert.equal(JSON.stringify(f.saveState()), before, `${op.toString(16)} /${modrm >> 3} with ${withValue ? 'a value' : 'an empty stack'}`);
+    }
+  }
+  const f = new X87();
+  assert.throws(() => f.fxsave(0x2000 - 256, mem), RangeError);
+});
+
 test('FILD m64 / FISTP m64 are exact for all 64-bit integers', () => {
   const f = new X87();
   exec(f, 0xdb, 0xe3);

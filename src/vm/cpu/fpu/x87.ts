@@ -643,6 +643,7 @@ export class X87 {
 
   /** FST/FSTP to memory in single (4), double (8) or extended (10) format. */
   private storeReal(size: number, linear: number, mem: FpuMemory, pop: boolean): void {
+    mem.probeWrite(linear, size); // a faulting store must leave the FPU untouched
     const p = this.top;
     this.sw &= ~SW_C1; // set again below when the conversion rounds up
     if (this.empty[p]) {
@@ -653,7 +654,6 @@ export class X87 {
     }
     const t = this.tmp;
     if (size === 10) {
-      mem.probeWrite(linear, 10);
       this.ensureRaw(MEM);
       this.sw &= ~SW_C1;
       mem.write32(linear, this.lo[MEM]);
@@ -706,7 +706,6 @@ export class X87 {
       }
       if (size === 4) mem.write32(linear, whi);
       else {
-        mem.probeWrite(linear, 8);
         mem.write32(linear, wlo);
         mem.write32(linear + 4, whi);
       }
@@ -739,6 +738,7 @@ export class X87 {
 
   /** FIST/FISTP/FISTTP (truncate) to a 2, 4 or 8-byte integer. */
   private storeInt(size: number, linear: number, mem: FpuMemory, pop: boolean, truncate: boolean): void {
+    mem.probeWrite(linear, size);
     const p = this.top;
     this.sw &= ~SW_C1; // set again below when rounding went up
     const t = this.tmp;
@@ -778,7 +778,6 @@ export class X87 {
     if (size === 2) mem.write16(linear, il & 0xffff);
     else if (size === 4) mem.write32(linear, il);
     else {
-      mem.probeWrite(linear, 8);
       mem.write32(linear, il);
       mem.write32(linear + 4, ih);
     }
@@ -799,6 +798,7 @@ export class X87 {
   }
 
   private fbstp(linear: number, mem: FpuMemory): void {
+    mem.probeWrite(linear, 10);
     const p = this.top;
     const b = this.bytes10;
     let indefinite = false;
@@ -836,7 +836,6 @@ export class X87 {
       b[8] = 0xff;
       b[9] = 0xff;
     }
-    mem.probeWrite(linear, 10);
     for (let i = 0; i < 10; i++) mem.write8(linear + i, b[i]);
     this.pop();
     this.flush();
@@ -1216,6 +1215,9 @@ export class X87 {
     cs: number, ip: number, ds: number, regs?: Int32Array): void {
     const reg = (modrm >>> 3) & 7;
     const isMem = modrm < 0xc0;
+    if (isMem) this.executeMem(opcode, reg, linear, mem, o32, realOrV86);
+    else this.executeReg(opcode, modrm, regs);
+    // Reached only when no memory fault was thrown: a faulting instruction leaves the pointers alone.
     if (isMem ? !isControlMem(opcode, reg) : !isControlReg(opcode, modrm)) {
       this.fop = ((opcode & 7) << 8) | modrm;
       this.fcs = cs & 0xffff;
@@ -1225,8 +1227,6 @@ export class X87 {
         this.fdp = linear >>> 0;
       }
     }
-    if (isMem) this.executeMem(opcode, reg, linear, mem, o32, realOrV86);
-    else this.executeReg(opcode, modrm, regs);
   }
 
   private executeMem(opcode: number, reg: number, linear: number, mem: FpuMemory, o32: boolean, real: boolean): void {
