@@ -6,6 +6,11 @@
 // (the guest's own drawing is not timed).
 // Reference in the same run: a naive full repaint (every cell with its own SGR), which is what
 // a renderer without a diff would send. Targets: < 2 ms per text frame, < 8 ms per graphics frame.
+// Keystroke-to-echo latency: the UI runs in a pty (the test harness), a key typed on its serial
+// console is echoed back by the harness's stand-in guest and timed until it is on the screen.
+// Target: < 50 ms. (With the real board this will be measured against a guest in a busy loop.)
+import { fileURLToPath } from 'node:url';
+import pty from 'node-pty';
 import { CellGrid } from '../src/tui/cell-grid.js';
 import { VGA_DEFAULT_PALETTE, sgrColor, type ColorDepth } from '../src/tui/color-depth.js';
 import { DiffRenderer, type CursorState } from '../src/tui/diff-renderer.js';
@@ -99,6 +104,36 @@ function graphicsScenario(kind: 'anim' | 'sprite', columns: number, rows: number
   return { grid, guest, compose: () => display.draw(grid, rect, fb) };
 }
 
+const ECHO_TARGET_MS = 50;
+
+async function echoLatency(samples: number): Promise<number[]> {
+  const harness = fileURLToPath(new URL('../test/tui/fixtures/tui-harness.js', import.meta.url));
+  const p = pty.spawn(process.execPath, [harness, 'text'], { name: 'xterm-256color', cols: 132, rows: 30, env: { ...process.env, COLORTERM: 'truecolor' } });
+  let seen = '';
+  let waiter: (() => void) | null = null;
+  p.onData((d) => { seen += d; waiter?.(); });
+  const until = (check: () => boolean) => new Promise<void>((resolve, reject) => {
+    const timeout = setTimeout(() => { p.kill(); reject(new Error('tui bench: no echo within 5 s')); }, 5000);
+    waiter = () => { if (check()) { waiter = null; clearTimeout(timeout); resolve(); } };
+    waiter();
+  });
+  await until(() => seen.includes('harness'));
+  p.write('\x1b3'); // focus the serial console
+  await new Promise((r) => setTimeout(r, 300));
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const ch = String.fromCharCode(0x3b1 + (i % 24)); // Greek letters never occur in escape sequences
+    await new Promise((r) => setTimeout(r, 40)); // typing speed, under the frame-rate cap
+    seen = '';
+    const t0 = performance.now();
+    p.write(ch);
+    await until(() => seen.includes(ch));
+    latencies.push(performance.now() - t0);
+  }
+  p.write('\x01x');
+  return latencies.sort((a, b) => a - b);
+}
+
 export async function run(args: string[]): Promise<void> {
   const frames = Number(args[0]) > 0 ? Number(args[0]) : 300;
   const row = (name: string, r: Result, target: number) =>
@@ -122,4 +157,8 @@ export async function run(args: string[]): Promise<void> {
       }
     }
   }
+  const lat = await echoLatency(100);
+  const pct = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))].toFixed(1);
+  console.log(`keystroke-to-echo (serial pane, pty) median ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${lat[lat.length - 1].toFixed(1)} ms` +
+    `   ${lat[Math.floor(0.95 * lat.length)] < ECHO_TARGET_MS ? 'within' : 'OVER'} ${ECHO_TARGET_MS} ms target`);
 }

@@ -3,7 +3,7 @@
 // SGR attributes are emitted only when they change. A frame is one buffer (one write()).
 import { CELL_BLINK, CELL_BOLD, CELL_INVERSE, CELL_UNDERLINE, CellGrid, DEFAULT_COLOR } from './cell-grid.js';
 import { ByteWriter } from './byte-writer.js';
-import { sgrColor, type ColorDepth } from './color-depth.js';
+import { rgbTo16, rgbTo256, type ColorDepth } from './color-depth.js';
 
 export type CursorShape = 'block' | 'underline' | 'bar';
 export interface CursorState {
@@ -25,14 +25,19 @@ const FLAG_RESET: readonly string[] = Array.from({ length: 16 }, (_, f) =>
   ['0', ...FLAG_SGR.filter(([bit]) => f & bit).map(([, on]) => on)].join(';'));
 const SHAPE_CODE: Record<CursorShape, number> = { block: 2, underline: 4, bar: 6 };
 const UNKNOWN = -1;
-/** Indexed-colour SGR strings are cached; graphics can bring thousands of colours, so the cache is bounded. */
-const COLOR_CACHE_LIMIT = 4096;
+/** RGB → palette index lookups live in a direct-mapped cache: graphics bring thousands of colours. */
+const COLOR_CACHE_SLOTS = 8192;
+const FG_256 = Array.from({ length: 256 }, (_, i) => `38;5;${i}`);
+const BG_256 = Array.from({ length: 256 }, (_, i) => `48;5;${i}`);
+const FG_16 = Array.from({ length: 16 }, (_, i) => String(i < 8 ? 30 + i : 82 + i));
+const BG_16 = Array.from({ length: 16 }, (_, i) => String(i < 8 ? 40 + i : 92 + i));
 
 export class DiffRenderer {
   /** What the terminal shows now (after the last frame). */
   private readonly front = new CellGrid(0, 0);
   private readonly out = new ByteWriter();
-  private colorCache = new Map<number, string>();
+  private readonly colorKeys = new Int32Array(COLOR_CACHE_SLOTS).fill(-1);
+  private readonly colorIndexes = new Uint8Array(COLOR_CACHE_SLOTS);
   private frontValid = false;
   private cursorColumn = UNKNOWN;
   private cursorRow = UNKNOWN;
@@ -49,7 +54,7 @@ export class DiffRenderer {
     this.frontValid = false;
     this.cursorVisible = null;
     this.cursorShape = null;
-    this.colorCache = new Map();
+    this.colorKeys.fill(-1); // the depth may have changed
   }
 
   /** Returns the bytes for one frame (empty when nothing changed). */
@@ -120,14 +125,14 @@ export class DiffRenderer {
       out.decimal(color & 255);
       return;
     }
-    const k = background ? color + 0x2000000 : color;
-    let s = this.colorCache.get(k);
-    if (s === undefined) {
-      if (this.colorCache.size >= COLOR_CACHE_LIMIT) this.colorCache.clear();
-      s = sgrColor(color, this.depth, background);
-      this.colorCache.set(k, s);
+    const slot = (Math.imul(color, 0x9e3779b1) >>> 19) & (COLOR_CACHE_SLOTS - 1);
+    if (this.colorKeys[slot] !== color) {
+      this.colorKeys[slot] = color;
+      this.colorIndexes[slot] = this.depth === '256' ? rgbTo256(color) : rgbTo16(color);
     }
-    out.ascii(s);
+    const index = this.colorIndexes[slot];
+    if (this.depth === '256') out.ascii(background ? BG_256[index] : FG_256[index]);
+    else out.ascii(background ? BG_16[index] : FG_16[index]);
   }
 
   private sgr(fg: number, bg: number, flags: number): void {

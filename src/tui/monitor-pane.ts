@@ -19,7 +19,8 @@ export class MonitorPane {
   private busy = false;
   readonly editor: LineEditor;
 
-  constructor(private readonly monitor: MonitorPort) {
+  /** @param changed called when new output arrives, so the UI can redraw soon */
+  constructor(private readonly monitor: MonitorPort, private readonly changed: () => void = () => {}) {
     this.editor = new LineEditor(() => monitor.commandNames());
     monitor.onOutput?.((text) => this.print(text));
   }
@@ -35,6 +36,7 @@ export class MonitorPane {
     this.partial = parts.pop()!;
     for (const line of parts) this.log.push(line);
     if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
+    this.changed();
   }
 
   key(e: KeyEvent): void {

@@ -23,13 +23,15 @@ export class SerialPane {
   private readonly decoder = new StringDecoder('utf8');
   private escape = '';
 
-  constructor(readonly port: SerialPort, columns = 80, rows = 24) {
+  /** @param changed called when guest output arrives, so the UI can redraw soon */
+  constructor(readonly port: SerialPort, private readonly changed: () => void = () => {}, columns = 80, rows = 24) {
     this.screen = new CellGrid(columns, rows);
     port.onOutput((bytes) => this.write(bytes));
   }
 
   write(bytes: Uint8Array): void {
     for (const ch of this.decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.put(ch);
+    this.changed();
   }
 
   private put(ch: string): void {
@@ -143,19 +145,20 @@ export class SerialPane {
     const body = drawTitle(grid, rect, `serial ${this.port.label}`, focused);
     grid.fill(body.x, body.y, body.width, body.height, 0x20, DEFAULT_COLOR, DEFAULT_COLOR, 0);
     const s = this.screen;
-    // Show the bottom of the console when the pane is shorter, so the cursor line stays visible.
-    const skip = Math.max(0, Math.min(s.rows - body.height, this.y - body.height + 1));
+    // A pane smaller than the console scrolls to keep the cursor in view.
+    const skipY = Math.max(0, Math.min(s.rows - body.height, this.y - body.height + 1));
+    const skipX = Math.max(0, Math.min(s.columns - body.width, this.x - body.width + 1));
     const rows = Math.min(body.height, s.rows), cols = Math.min(body.width, s.columns);
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
-        const i = (skip + r) * s.columns + c;
+        const i = (skipY + r) * s.columns + skipX + c;
         grid.set(body.x + c, body.y + r, s.chars[i], s.fg[i], s.bg[i], s.flags[i]);
       }
     }
     if (focused) {
-      cursor.visible = this.x < cols && this.y - skip < rows;
-      cursor.column = body.x + Math.min(this.x, cols - 1);
-      cursor.row = body.y + this.y - skip;
+      cursor.visible = this.x - skipX < cols && this.y - skipY < rows;
+      cursor.column = body.x + Math.min(this.x - skipX, cols - 1);
+      cursor.row = body.y + this.y - skipY;
       cursor.shape = 'block';
     }
   }

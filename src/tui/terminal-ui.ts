@@ -78,6 +78,10 @@ export class TerminalUi {
   private message = '';
   private messageUntil = 0;
   private timer: NodeJS.Timeout | null = null;
+  private pendingFrame: NodeJS.Timeout | null = null;
+  private lastFrameAt = 0;
+  private readonly frameInterval: number;
+  private readonly hiddenCursor: CursorState = { column: 0, row: 0, visible: false, shape: 'block' };
   private framesThisSecond = 0;
   private fps = 0;
   private fpsSecond = 0;
@@ -93,11 +97,12 @@ export class TerminalUi {
     const keymap = typeof options.keymap === 'object' ? options.keymap : Keymap.load(options.keymap ?? 'en-us');
     this.encoder = new ScancodeEncoder(keymap, keymap.name === 'en-us' ? null : Keymap.load('en-us'));
     this.tokenizer = new InputTokenizer((e) => this.handleEvent(e));
-    this.monitorPane = options.monitor ? new MonitorPane(options.monitor) : null;
-    this.serialPanes = (options.serials ?? []).map((p) => new SerialPane(p));
+    this.monitorPane = options.monitor ? new MonitorPane(options.monitor, () => this.requestFrame()) : null;
+    this.serialPanes = (options.serials ?? []).map((p) => new SerialPane(p, () => this.requestFrame()));
     const echr = options.escapeChar ?? 1;
     this.escapeKey = echr >= 1 && echr <= 26 ? String.fromCharCode(0x60 + echr) : String.fromCharCode(0x40 + echr);
     this.escapeName = echr >= 1 && echr <= 26 ? `C-${this.escapeKey}` : 'Escape-Char';
+    this.frameInterval = Math.max(1, Math.round(1000 / (options.maxFps ?? 30)));
   }
 
   get focus(): Focus { return this.focusValue; }
@@ -109,7 +114,7 @@ export class TerminalUi {
     this.options.input.on('data', this.onData);
     this.options.output.on('resize', this.onResize);
     this.options.input.resume?.();
-    this.timer = setInterval(() => this.frame(), Math.max(1, Math.round(1000 / (this.options.maxFps ?? 30))));
+    this.timer = setInterval(() => this.frame(), this.frameInterval);
     this.frame();
   }
 
@@ -117,7 +122,8 @@ export class TerminalUi {
     if (!this.running) return;
     this.running = false;
     if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.pendingFrame) clearTimeout(this.pendingFrame);
+    this.timer = this.pendingFrame = null;
     this.tokenizer.dispose();
     this.options.input.off('data', this.onData);
     this.options.output.off('resize', this.onResize);
@@ -131,7 +137,17 @@ export class TerminalUi {
     if (focus.startsWith('serial') && !this.serialPanes[Number(focus.slice(6))]) return this.flash('no serial console on this display');
     this.focusValue = focus;
     if (focus === 'monitor') this.monitorPane!.opened();
-    this.frame();
+    this.requestFrame();
+  }
+
+  /**
+   * Asks for a frame as soon as the frame-rate cap allows, for lower latency than the polling
+   * interval; the panes call it on new output, and the display device may call it on changes.
+   */
+  requestFrame(): void {
+    if (this.pendingFrame || !this.running) return;
+    const wait = Math.max(0, this.lastFrameAt + this.frameInterval - performance.now());
+    this.pendingFrame = setTimeout(() => { this.pendingFrame = null; this.frame(); }, wait);
   }
 
   /** Composes and writes one frame if anything changed. */
@@ -145,6 +161,7 @@ export class TerminalUi {
     const bytes = this.renderer.render(this.grid, this.cursor);
     if (bytes.length === 0) return;
     out.write(bytes);
+    this.lastFrameAt = performance.now();
     this.countFrame();
   }
 
@@ -156,7 +173,7 @@ export class TerminalUi {
     const screen = this.options.display.current();
     const mode = screen ? screen.kind : 'none';
     if (mode !== this.lastMode) { this.graphics.invalidate(); this.lastMode = mode; }
-    const dcursor = this.focusValue === 'display' ? this.cursor : { column: 0, row: 0, visible: false, shape: 'block' as const };
+    const dcursor = this.focusValue === 'display' ? this.cursor : this.hiddenCursor;
     if (screen?.kind === 'text') {
       drawTextScreen(grid, layout.display, screen, dcursor);
       screen.dirtyRows?.fill(0);
@@ -214,7 +231,7 @@ export class TerminalUi {
   private flash(text: string): void {
     this.message = text;
     this.messageUntil = Date.now() + MESSAGE_MS;
-    this.frame();
+    this.requestFrame();
   }
 
   private handleEvent(e: InputEvent): void {
@@ -222,7 +239,7 @@ export class TerminalUi {
     if (e.type === 'mouse') return;
     if (e.type === 'paste') { this.paste(e.text); return; }
     if (e.type !== 'key' || e.event === 3) return;
-    if (this.helpVisible) { this.helpVisible = false; this.frame(); return; }
+    if (this.helpVisible) { this.helpVisible = false; this.requestFrame(); return; }
     if (this.escapePending) { this.escapePending = false; this.muxCommand(e); return; }
     if (e.ctrl && !e.alt && e.key === this.escapeKey) { this.escapePending = true; return; }
     if (e.ctrl && e.alt && ((e.key === '2' && e.shift) || e.key === '@')) { this.toggle('monitor'); return; }
@@ -251,7 +268,7 @@ export class TerminalUi {
       case 'b':
         if (this.focusValue.startsWith('serial')) this.options.onBreak?.(this.serialPanes[Number(this.focusValue.slice(6))].port);
         break;
-      case 'h': case '?': this.helpVisible = true; this.frame(); break;
+      case 'h': case '?': this.helpVisible = true; this.requestFrame(); break;
     }
   }
 
@@ -269,7 +286,7 @@ export class TerminalUi {
       if (codes.length > 0) this.options.keyboard(codes);
     } else if (this.focusValue === 'monitor') {
       this.monitorPane!.key(e);
-      this.frame();
+      this.requestFrame();
     } else {
       this.serialPanes[Number(this.focusValue.slice(6))].key(e);
     }
@@ -281,7 +298,7 @@ export class TerminalUi {
       if (codes.length > 0) this.options.keyboard(codes);
     } else if (this.focusValue === 'monitor') {
       this.monitorPane!.paste(text);
-      this.frame();
+      this.requestFrame();
     } else {
       this.serialPanes[Number(this.focusValue.slice(6))].paste(text);
     }

@@ -95,7 +95,7 @@ test('a narrow terminal puts the monitor under the display', async () => {
 
 test('the serial console scrolls and applies erase sequences', () => {
   const port = serialPort();
-  const pane = new SerialPane(port, 20, 3);
+  const pane = new SerialPane(port, () => {}, 20, 3);
   port.emit('one\r\ntwo\r\nthree\r\nfour');
   assert.deepEqual([0, 1, 2].map((y) => pane.screen.rowText(y).trimEnd()), ['two', 'three', 'four']);
   port.emit('\x1b[2;1H\x1b[Kx\x1b[1;2Hy');
