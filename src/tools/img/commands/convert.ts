@@ -1,5 +1,5 @@
 // termu-img convert [-f fmt] [-O fmt] [-c] [-p] [-q] [-n] [-o opts] [-B backing [-F fmt]] [-S size] [-U] src... dst
-import type { BlockDriver } from '../../../vm/block/block-driver.js';
+import type { BlockDriver, BlockStatus } from '../../../vm/block/block-driver.js';
 import { BlockError } from '../../../vm/block/block-error.js';
 import { FORMATS } from '../../../vm/block/open-image.js';
 import { isZero } from '../../../vm/block/raw-driver.js';
@@ -59,8 +59,8 @@ export function runConvert(argv: string[]): number {
     }
     const dst = openForTool(target, { format: outFormat, readOnly: false });
     try {
+      // Like qemu-img (target cache mode "unsafe"), no flush: the data reaches the disk in time.
       copyImages(sources, dst, { compress, fresh: !noCreate, topOnly: backing !== null, progress: new Progress(progress) });
-      dst.flush();
     } finally {
       dst.close();
     }
@@ -89,7 +89,10 @@ export function copyImages(sources: BlockDriver[], dst: BlockDriver, o: CopyOpti
   let base = 0;
   for (const src of sources) {
     for (let off = 0; off < src.length;) {
-      let s = src.blockStatus(off, Math.min(CHUNK, src.length - off));
+      // A raw source is all data as far as we can tell; its zeros are found in the buffer.
+      let s: BlockStatus = src.format === 'raw'
+        ? { length: Math.min(CHUNK - (off % CHUNK), src.length - off), allocated: true, zero: false, depth: 0 }
+        : src.blockStatus(off, Math.min(CHUNK, src.length - off));
       // Compressed output works on whole clusters.
       const n = o.compress ? Math.min(src.length - off, cs - (off % cs)) : s.length;
       if (o.compress && n !== s.length) s = { ...s, zero: false };

@@ -582,24 +582,26 @@ export class Qcow2Driver implements BlockDriver {
   blockStatus(offset: number, length: number): BlockStatus {
     const cs = this.clusterSize;
     const end = Math.min(offset + length, this.header.size);
-    const first = this.statusAt(offset);
+    const kind = this.statusAt(offset);
+    const host = this.statusHost;
     let g = (Math.floor(offset / cs) + 1) * cs;
-    let expectHost = first.host >= 0 ? first.host + cs : -1;
+    if (kind === ClusterKind.Unallocated && this.statusWholeTable) g = this.nextTableStart(offset);
+    let expectHost = host >= 0 ? host + cs : -1;
     while (g < end) {
-      const s = this.statusAt(g);
-      if (s.kind !== first.kind || (expectHost >= 0 && s.host !== expectHost)) break;
+      const k = this.statusAt(g);
+      if (k !== kind || (expectHost >= 0 && this.statusHost !== expectHost)) break;
       if (expectHost >= 0) expectHost += cs;
-      g += s.kind === ClusterKind.Unallocated && s.wholeTable ? this.l2Entries * cs - (g % (this.l2Entries * cs)) : cs;
+      g = k === ClusterKind.Unallocated && this.statusWholeTable ? this.nextTableStart(g) : g + cs;
     }
     const len = Math.min(g, end) - offset;
     const inCluster = offset % cs;
-    switch (first.kind) {
+    switch (kind) {
       case ClusterKind.Normal:
-        return { length: len, allocated: true, zero: false, hostOffset: first.host + inCluster, depth: 0 };
+        return { length: len, allocated: true, zero: false, hostOffset: host + inCluster, depth: 0 };
       case ClusterKind.Compressed:
         return { length: len, allocated: true, zero: false, depth: 0, compressed: true };
       case ClusterKind.ZeroAlloc:
-        return { length: len, allocated: true, zero: true, hostOffset: first.host + inCluster, depth: 0 };
+        return { length: len, allocated: true, zero: true, hostOffset: host + inCluster, depth: 0 };
       case ClusterKind.ZeroPlain:
         return { length: len, allocated: true, zero: true, depth: 0 };
       default: {
@@ -612,16 +614,28 @@ export class Qcow2Driver implements BlockDriver {
     }
   }
 
-  private statusAt(g: number): { kind: ClusterKind; host: number; wholeTable: boolean } {
+  private nextTableStart(g: number): number {
+    const span = this.l2Entries * this.clusterSize;
+    return (Math.floor(g / span) + 1) * span;
+  }
+
+  /** Host offset of the cluster last classified by statusAt (−1 if none). */
+  private statusHost = -1;
+  /** The last statusAt found no L2 table at all for its range. */
+  private statusWholeTable = false;
+
+  private statusAt(g: number): ClusterKind {
     const ci = Math.floor(g / this.clusterSize);
     const t = this.l2Table(Math.floor(ci / this.l2Entries));
-    if (t === null) return { kind: ClusterKind.Unallocated, host: -1, wholeTable: true };
+    this.statusHost = -1;
+    this.statusWholeTable = t === null;
+    if (t === null) return ClusterKind.Unallocated;
     const idx = ci % this.l2Entries;
     const hi = t.view.getUint32(idx * 8);
     const lo = t.view.getUint32(idx * 8 + 4);
     const kind = Qcow2Driver.kind(hi, lo);
-    const host = kind === ClusterKind.Normal || kind === ClusterKind.ZeroAlloc ? Qcow2Driver.hostOffset(hi, lo) : -1;
-    return { kind, host, wholeTable: false };
+    if (kind === ClusterKind.Normal || kind === ClusterKind.ZeroAlloc) this.statusHost = Qcow2Driver.hostOffset(hi, lo);
+    return kind;
   }
 
   // ---- resize ---------------------------------------------------------------------------

@@ -1,0 +1,115 @@
+// `npm run bench -- img [--size=MiB]`: termu-img against qemu-img on the same machine.
+// Converts a raw image of mixed data and zeros (1 GiB by default) to qcow2 and back with
+// both tools, then times 4 KiB random writes and sequential reads through termu's block
+// layer against qemu-io / qemu-img bench doing the same. Prints time ratios
+// (termu / qemu; lower is better) and termu-img's peak memory.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { openImage } from '../src/vm/block/open-image.js';
+import { createQcow2 } from '../src/vm/block/qcow2/qcow2-create.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const MAIN = pathToFileURL(path.resolve(here, '../src/tools/img/main.js')).href;
+
+interface Timed { seconds: number; maxRssKiB: number }
+
+function timed(cmd: string, args: string[], cwd: string): Timed {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 4).join(' ')} failed: ${r.stderr}`);
+  const m = /MAXRSS (\d+)/.exec(r.stderr);
+  return { seconds, maxRssKiB: m ? Number(m[1]) : 0 };
+}
+
+/** Runs termu-img in a child that reports its peak resident memory on exit. */
+function termuImg(args: string[], cwd: string): Timed {
+  const code = "process.on('exit',()=>process.stderr.write('MAXRSS '+process.resourceUsage().maxRSS+'\\n'));" +
+    `process.argv.splice(1,0,'termu-img');await import(${JSON.stringify(MAIN)});`;
+  return timed(process.execPath, ['--input-type=module', '-e', code, ...args], cwd);
+}
+
+/** 1 MiB pattern blocks: random data, text-like data, zeros and half-filled blocks. */
+function makeSource(file: string, mib: number): void {
+  const fd = fs.openSync(file, 'w');
+  const block = Buffer.alloc(1 << 20);
+  let seed = 12345;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0);
+  for (let i = 0; i < mib; i++) {
+    const kind = i % 8;
+    if (kind === 0 || kind === 3 || kind === 6) continue; // holes: zeros
+    for (let j = 0; j < block.length; j += 4) block.writeUInt32LE(kind === 5 ? 0x61626364 + (j & 0xff) : rnd(), j);
+    if (kind === 7) block.fill(0, block.length / 2);
+    fs.writeSync(fd, block, 0, block.length, i * block.length);
+  }
+  fs.ftruncateSync(fd, mib << 20);
+  fs.closeSync(fd);
+}
+
+function ratio(t: number, q: number): string {
+  return `${(t / q).toFixed(2)}x`;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const mib = Number(/--size=(\d+)/.exec(args.join(' '))?.[1] ?? 1024);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termu-bench-img-'));
+  try {
+    console.log(`termu-img benchmark: ${mib} MiB raw image, mixed data and zeros (${dir})`);
+    makeSource(path.join(dir, 'src.raw'), mib);
+    const rows: Array<[string, number, number]> = [];
+    let peak = 0;
+    const step = (name: string, q: string[], t: string[]) => {
+      const qr = timed('qemu-img', q, dir);
+      const tr = termuImg(t, dir);
+      peak = Math.max(peak, tr.maxRssKiB);
+      rows.push([name, tr.seconds, qr.seconds]);
+    };
+    step('convert raw -> qcow2', ['convert', '-f', 'raw', '-O', 'qcow2', 'src.raw', 'q.qcow2'], ['convert', '-f', 'raw', '-O', 'qcow2', 'src.raw', 't.qcow2']);
+    step('convert qcow2 -> raw', ['convert', '-f', 'qcow2', '-O', 'raw', 'q.qcow2', 'q.raw'], ['convert', '-f', 'qcow2', '-O', 'raw', 't.qcow2', 't.raw']);
+    const same = spawnSync('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', 'src.raw', 't.raw'], { cwd: dir, encoding: 'utf8' });
+    if (same.status !== 0) throw new Error(`round trip differs: ${same.stdout}`);
+
+    // 4 KiB random writes into a fresh qcow2: termu's block layer vs qemu-io.
+    const writes = 20000;
+    let seed = 777;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const offsets = Array.from({ length: writes }, () => Math.floor(rnd() * ((mib << 20) / 4096)) * 4096);
+    spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', 'qw.qcow2', `${mib}M`], { cwd: dir });
+    fs.writeFileSync(path.join(dir, 'writes.cmd'), offsets.map((o) => `write -P 0x5a ${o} 4k\n`).join(''));
+    const qw = timed('sh', ['-c', 'qemu-io -t writeback qw.qcow2 < writes.cmd > /dev/null'], dir);
+    createQcow2(path.join(dir, 'tw.qcow2'), {
+      size: mib << 20, clusterSize: 65536, version: 3, lazyRefcounts: false, refcountBits: 16,
+      backingFile: null, backingFormat: null, preallocation: 'off',
+    });
+    const buf = new Uint8Array(4096).fill(0x5a);
+    let t0 = process.hrtime.bigint();
+    const d = openImage(path.join(dir, 'tw.qcow2'), { readOnly: false });
+    for (const o of offsets) d.write(o, buf);
+    d.flush();
+    d.close();
+    rows.push([`${writes} random 4 KiB writes`, Number(process.hrtime.bigint() - t0) / 1e9, qw.seconds]);
+
+    // Sequential 1 MiB reads of the converted image.
+    const qr = timed('qemu-img', ['bench', '-f', 'qcow2', '-c', String(mib), '-s', '1M', '-d', '1', 'q.qcow2'], dir);
+    t0 = process.hrtime.bigint();
+    const r = openImage(path.join(dir, 't.qcow2'), { readOnly: true });
+    const big = new Uint8Array(1 << 20);
+    for (let off = 0; off < r.length; off += big.length) r.read(off, big);
+    r.close();
+    rows.push([`sequential read ${mib} MiB`, Number(process.hrtime.bigint() - t0) / 1e9, qr.seconds]);
+
+    console.log('step                              termu s   qemu s   termu/qemu');
+    for (const [name, t, q] of rows) {
+      console.log(`${name.padEnd(32)} ${t.toFixed(2).padStart(8)} ${q.toFixed(2).padStart(8)}   ${ratio(t, q)}`);
+    }
+    console.log(`termu-img peak memory (max RSS): ${(peak / 1024).toFixed(1)} MiB`);
+    const convertRatio = Math.max(rows[0][1] / rows[0][2], rows[1][1] / rows[1][2]);
+    console.log(`targets: convert ratio <= 1.5 (${convertRatio.toFixed(2)}: ${convertRatio <= 1.5 ? 'met' : 'missed'}), ` +
+      `peak < 200 MiB (${peak / 1024 < 200 ? 'met' : 'missed'})`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
