@@ -231,3 +231,29 @@ test('2.88 MB media need the 1 Mb/s rate and have 36 sectors a track; read-only 
     assert.equal(b.result(1)[0] & 0x40, 0x40, 'ST3 reports write protect');
   });
 });
+
+test('saveState/loadState keeps the head position, the programmed DMA channel and a held request', { skip }, () => {
+  withImage('raw', 1474560, (path, data) => {
+    const medium = openImage(path, { format: 'raw', readOnly: true });
+    const b = new Bench(medium);
+    b.out(0x3f2, 0x1c);
+    b.command(0x0f, 0x00, 9);
+    b.senseInterrupt();
+    b.out(0x0a, 0x06); // channel 2 masked: the READ below waits for the DMA controller
+    b.programDma(0x10000, 512, true);
+    b.out(0x0a, 0x06);
+    b.command(0x46, 0x00, 9, 0, 3, 2, 18, 0x1b, 0xff);
+    assert.equal(b.in(0x3f4) & 0x80, 0, 'no RQM while the transfer waits');
+    const fdcState = structuredClone(b.fdc.saveState());
+    const dmaState = structuredClone(b.dma.saveState());
+
+    const c = new Bench(openImage(path, { format: 'raw', readOnly: true }));
+    c.dma.loadState(dmaState);
+    c.fdc.loadState(fdcState);
+    c.out(0x0a, 0x02); // unmasking lets the restored transfer run
+    assert.deepEqual(c.result(7), [0x00, 0, 0, 9, 0, 4, 2]);
+    const at = (9 * 2 * 18 + 2) * 512;
+    assert.ok(Buffer.from(c.memory.ram.subarray(0x10000, 0x10200)).equals(Buffer.from(data.subarray(at, at + 512))));
+    medium.close();
+  });
+});

@@ -148,3 +148,17 @@ test('graphics dirty tracking reports only the rows a write touched', () => {
   assert.equal(after.pixels[200 * 640 + 20], 0xffffff, 'pixel 10 of line 100, doubled: DAC entry 15');
   assert.equal(after.pixels[200 * 640 + 22], 0x000000);
 });
+
+test('saveState/loadState carries registers, palette and VRAM: the restored VGA draws the same screen', () => {
+  const { vga, io, memory } = machine();
+  const s = new VgaScript();
+  s.setMode(MODE13.misc, MODE13.seq, MODE13.crtc, MODE13.gc, MODE13.attr);
+  s.dac(0, 256, (i) => (i * 7) & 0x3f);
+  s.fill8(0xa0000, 64000, 0x1d);
+  s.runOnBus(io, memory);
+  const before = new VgaDisplay(vga, new TimerQueue()).screendump(false);
+  const copy = new Vga();
+  copy.loadState(structuredClone(vga.saveState()));
+  assert.ok(new VgaDisplay(copy, new TimerQueue()).screendump(false).equals(before));
+  assert.equal(copy.readRegister(0x3c8), vga.readRegister(0x3c8));
+});

@@ -9,8 +9,11 @@ import type { IrqLine } from '../../machine/irq.js';
 import { FloppyDrive } from './floppy-drive.js';
 import { DMA_READ_MEMORY, DMA_WRITE_MEMORY, type IsaDma } from './isa-dma.js';
 import type { BlockDriver } from '../../block/block-driver.js';
+import { loadFields, saveFields } from '../ide/saved-fields.js';
 
 export const FLOPPY_DMA_CHANNEL = 2;
+const CONTROLLER_FIELDS = ['dor', 'tdr', 'dsr', 'msr', 'sra', 'srb', 'status0', 'resetSenseInterrupts', 'config', 'precompensation', 'lock', 'stepRate', 'headLoad', 'phase', 'fifo', 'dataPos', 'dataLen', 'direction', 'multiTrack', 'endOfTrack', 'sectorBuffer'];
+const DRIVE_FIELDS = ['track', 'head', 'sector', 'mediaChanged', 'perpendicular'];
 const SECTOR = 512;
 
 // Main status register.
@@ -109,6 +112,25 @@ export class FloppyController implements PortHandler {
 
   private selectDrive(n: number): void {
     this.dor = (this.dor & ~DOR_SELECT_MASK) | (n & 1);
+  }
+
+  saveState(): object {
+    return {
+      ...saveFields(this, CONTROLLER_FIELDS),
+      command: this.spec ? COMMANDS.indexOf(this.spec) : -2,
+      drives: this.drives.map((d) => saveFields(d, DRIVE_FIELDS)),
+    };
+  }
+
+  loadState(state: object): void {
+    const st = state as Record<string, unknown> & { command?: number; drives?: Record<string, unknown>[] };
+    loadFields(this, st, CONTROLLER_FIELDS);
+    st.drives?.forEach((d, i) => this.drives[i] && loadFields(this.drives[i], d, DRIVE_FIELDS));
+    this.spec = st.command === undefined || st.command === -2 ? undefined : (COMMANDS[st.command] ?? INVALID);
+    // A data command waiting for the DMA controller asks again.
+    if (this.phase === Phase.Execution && !(this.msr & MSR_RQM) && this.dma) {
+      this.dma.holdRequest(FLOPPY_DMA_CHANNEL, () => this.runDma());
+    }
   }
 
   /** The monitor's `change`/`eject` for fda/fdb. */

@@ -61,6 +61,30 @@ export class Dma8237 implements IsaDma {
 
   constructor(private readonly memory: PhysicalMemory) {}
 
+  saveState(): object {
+    return {
+      controllers: this.controllers.map((c) => ({
+        flipFlop: c.flipFlop,
+        command: c.command,
+        status: c.status,
+        mask: c.mask,
+        request: c.request,
+        channels: c.channels.map(({ handler: _handler, ...registers }) => registers),
+      })),
+    };
+  }
+
+  /** Restores the registers; devices re-assert their requests from their own state. */
+  loadState(state: object): void {
+    const st = state as { controllers?: (Omit<Controller, 'channels'> & { channels: Omit<Channel, 'handler'>[] })[] };
+    st.controllers?.forEach((saved, i) => {
+      const c = this.controllers[i];
+      if (!c) return;
+      ({ flipFlop: c.flipFlop, command: c.command, status: c.status, mask: c.mask, request: c.request } = saved);
+      saved.channels.forEach((ch, n) => c.channels[n] && Object.assign(c.channels[n], ch, { handler: undefined }));
+    });
+  }
+
   register(io: IoBus): void {
     io.register(0x00, 0x10, this.portsFor(0));
     io.register(0xc0, 0x20, this.portsFor(1));

@@ -30,6 +30,17 @@ export class BusMasterDma {
   /** `onStart` runs when the guest sets the start bit, so a waiting command can proceed. */
   constructor(private readonly memory: PhysicalMemory, private readonly onStart: () => void) {}
 
+  saveState(): object {
+    return { command: this.command, status: this.status, prdTable: this.prdTable };
+  }
+
+  loadState(state: object): void {
+    const st = state as { command?: number; status?: number; prdTable?: number };
+    this.command = st.command ?? 0;
+    this.status = st.status ?? 0;
+    this.prdTable = st.prdTable ?? 0;
+  }
+
   get running(): boolean {
     return (this.command & BM_COMMAND_START) !== 0;
   }

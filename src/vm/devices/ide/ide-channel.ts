@@ -9,6 +9,7 @@ import * as A from './ata-constants.js';
 import { executeAtapi } from './atapi.js';
 import { BM_STATUS_ERROR, BM_STATUS_INTERRUPT, type BusMasterDma } from './bus-master-dma.js';
 import { CD_SECTOR_SIZE, type IdeDrive, MAX_MULTIPLE_SECTORS, SECTOR_SIZE } from './ide-drive.js';
+import { loadFields, saveFields } from './saved-fields.js';
 
 /** ATAPI interrupt reason bits in the sector count register. */
 const REASON_COD = 0x01;
@@ -45,6 +46,9 @@ const enum PioEnd {
   Packet,
   AtapiData,
 }
+
+const UNIT_FIELDS = ['feature', 'nsector', 'sector', 'lcyl', 'hcyl', 'hobFeature', 'hobNsector', 'hobSector', 'hobLcyl', 'hobHcyl', 'select', 'status', 'error', 'multipleSectors', 'lba48', 'heads', 'sectors'];
+const CHANNEL_FIELDS = ['selected', 'control', 'buffer', 'bufferPos', 'bufferEnd', 'pioEnd', 'nextSector', 'sectorsLeft', 'blockSectors', 'atapiLba', 'atapiBytesTotal', 'atapiBytesDone', 'atapiDma', 'dmaPending'];
 
 /** One device position: its copy of the task file (both latch every write) and its status. */
 class Unit {
@@ -106,6 +110,21 @@ export class IdeChannel implements PortHandler {
   ) {
     this.units = [new Unit(master), new Unit(slave)];
     for (const u of this.units) this.resetUnit(u);
+  }
+
+  saveState(): object {
+    return {
+      ...saveFields(this, CHANNEL_FIELDS),
+      atapiReply: this.atapiReply?.slice(),
+      units: this.units.map((u) => saveFields(u, UNIT_FIELDS)),
+    };
+  }
+
+  loadState(state: object): void {
+    const st = state as Record<string, unknown> & { units?: Record<string, unknown>[] };
+    loadFields(this, st, CHANNEL_FIELDS);
+    this.atapiReply = st.atapiReply instanceof Uint8Array ? st.atapiReply.slice() : undefined;
+    st.units?.forEach((u, i) => this.units[i] && loadFields(this.units[i], u, UNIT_FIELDS));
   }
 
   /** Connects the channel's bus-master DMA engine (PIIX BAR 4). */

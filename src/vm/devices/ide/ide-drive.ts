@@ -4,6 +4,7 @@
 
 import type { BlockDriver } from '../../block/block-driver.js';
 import { type DiskGeometry, guessDiskGeometry } from './disk-geometry.js';
+import { loadFields, saveFields } from './saved-fields.js';
 
 export const SECTOR_SIZE = 512;
 export const CD_SECTOR_SIZE = 2048;
@@ -12,6 +13,9 @@ export const MAX_MULTIPLE_SECTORS = 16;
 const FIRMWARE_REVISION = '2.5+';
 
 export type DriveKind = 'disk' | 'cdrom';
+
+/** What a drive remembers besides its medium (the medium itself is the block layer's). */
+const DRIVE_FIELDS = ['trayOpen', 'trayLocked', 'mediaChangeStage', 'newMediaEvent', 'ejectRequestEvent', 'senseKey', 'asc', 'identifyData'];
 
 export class IdeDrive {
   /** Disks: CHS geometry. CD-ROMs: unused. */
@@ -37,6 +41,16 @@ export class IdeDrive {
   ) {
     this.medium = medium;
     this.geometry = kind === 'disk' && medium ? guessDiskGeometry(medium) : { cylinders: 0, heads: 0, sectors: 0 };
+  }
+
+  saveState(): object {
+    return saveFields(this, DRIVE_FIELDS);
+  }
+
+  loadState(state: object): void {
+    const st = state as Record<string, unknown>;
+    loadFields(this, st, DRIVE_FIELDS.filter((k) => k !== 'identifyData'));
+    this.identifyData = st.identifyData instanceof Uint8Array ? st.identifyData.slice() : undefined;
   }
 
   get readOnly(): boolean {

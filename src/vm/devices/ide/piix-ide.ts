@@ -57,6 +57,21 @@ export class PiixIde {
     this.channels[1].attachBusMaster(this.busMasters[1]);
   }
 
+  saveState(): object {
+    return {
+      channels: this.channels.map((c) => c.saveState()),
+      busMasters: this.busMasters.map((b) => b.saveState()),
+      drives: Object.fromEntries([...this.drives].map(([slot, d]) => [slot, d.saveState()])),
+    };
+  }
+
+  loadState(state: object): void {
+    const st = state as { channels?: object[]; busMasters?: object[]; drives?: Record<string, object> };
+    st.channels?.forEach((c, i) => this.channels[i]?.loadState(c));
+    st.busMasters?.forEach((b, i) => this.busMasters[i]?.loadState(b));
+    for (const [slot, d] of Object.entries(st.drives ?? {})) this.drives.get(slot)?.loadState(d);
+  }
+
   /** Moves BAR 4 (the PCI code calls this when the guest programs the BAR); 0 unmaps it. */
   setBusMasterBase(io: IoBus, base: number): void {
     if (this.busMasterBase) io.unregister(this.busMasterBase, BUS_MASTER_BAR_SIZE);

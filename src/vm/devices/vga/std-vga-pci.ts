@@ -7,7 +7,7 @@
 import type { IoBus } from '../../machine/io-bus.js';
 import type { MmioHandler, PhysicalMemory } from '../../machine/physical-memory.js';
 import { BAR_UNMAPPED, PCI_COMMAND_MEMORY, PciDevice } from '../pci/pci-device.js';
-import { VGA_VRAM_SIZE, type Vga } from './vga.js';
+import { VGA_VRAM_SIZE, type Vga, type VgaState } from './vga.js';
 import { VBE_INDEX_COUNT } from './vga-registers.js';
 
 export const STD_VGA_DEFAULT_LFB = 0xfd000000;
@@ -82,6 +82,17 @@ export class StdVgaPci extends PciDevice {
     super.reset();
     this.updateRom();
     this.vga.reset();
+  }
+
+  override saveState(): object {
+    return { ...super.saveState(), vga: this.vga.saveState() };
+  }
+
+  override loadState(state: object): void {
+    super.loadState(state);
+    const st = state as { vga?: VgaState };
+    if (st.vga) this.vga.loadState(st.vga);
+    this.updateRom();
   }
 
   protected override barMapped(index: number, address: number): void {

@@ -20,6 +20,23 @@ for (let i = 0; i < 16; i++) {
   PLANE_MASK[i] = (i & 1 ? 0xff : 0) | (i & 2 ? 0xff00 : 0) | (i & 4 ? 0xff0000 : 0) | (i & 8 ? 0xff000000 : 0);
 }
 
+export interface VgaState {
+  registers: number[];
+  dac: number[];
+  vbe: number[];
+  dac8bit: boolean;
+  latch: number;
+  sr: Uint8Array;
+  srVbe: Uint8Array;
+  gr: Uint8Array;
+  ar: Uint8Array;
+  cr: Uint8Array;
+  dacCache: Uint8Array;
+  palette: Uint8Array;
+  vbeRegs: Uint16Array;
+  vram: Uint8Array;
+}
+
 export class Vga implements PortHandler {
   readonly vram = new Uint8Array(VGA_VRAM_SIZE);
   readonly vram32 = new Uint32Array(this.vram.buffer);
@@ -137,6 +154,45 @@ export class Vga implements PortHandler {
     this.vbeRegs.fill(0);
     this.vbeRegs[R.VBE_INDEX_ID] = R.VBE_ID5;
     this.vbeStartAddr = this.vbeLineOffset = 0;
+    this.registerGeneration++;
+  }
+
+  /** Everything guest-visible, VRAM included, for savevm/migration (structured-clone safe). */
+  saveState(): VgaState {
+    return structuredClone({
+      registers: [this.srIndex, this.grIndex, this.arIndex, this.arFlipFlop, this.crIndex, this.msr, this.fcr, this.st00, this.st01],
+      dac: [this.dacState, this.dacSubIndex, this.dacReadIndex, this.dacWriteIndex],
+      vbe: [this.vbeIndex, this.bankOffset, this.vbeLineOffset, this.vbeStartAddr],
+      dac8bit: this.dac8bit,
+      latch: this.latch,
+      sr: this.sr,
+      srVbe: this.srVbe,
+      gr: this.gr,
+      ar: this.ar,
+      cr: this.cr,
+      dacCache: this.dacCache,
+      palette: this.palette,
+      vbeRegs: this.vbeRegs,
+      vram: this.vram,
+    });
+  }
+
+  loadState(st: VgaState): void {
+    [this.srIndex, this.grIndex, this.arIndex, this.arFlipFlop, this.crIndex, this.msr, this.fcr, this.st00, this.st01] = st.registers;
+    [this.dacState, this.dacSubIndex, this.dacReadIndex, this.dacWriteIndex] = st.dac;
+    [this.vbeIndex, this.bankOffset, this.vbeLineOffset, this.vbeStartAddr] = st.vbe;
+    this.dac8bit = st.dac8bit;
+    this.latch = st.latch;
+    this.sr.set(st.sr);
+    this.srVbe.set(st.srVbe);
+    this.gr.set(st.gr);
+    this.ar.set(st.ar);
+    this.cr.set(st.cr);
+    this.dacCache.set(st.dacCache);
+    this.palette.set(st.palette);
+    this.vbeRegs.set(st.vbeRegs);
+    this.vram.set(st.vram);
+    this.dirtyPages.fill(1);
     this.registerGeneration++;
   }
 
