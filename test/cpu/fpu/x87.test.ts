@@ -42,8 +42,16 @@ function interesting80(r: () => number): [number, number, number] {
   }
 }
 
+test('power-on and FNINIT states', () => {
+  const f = new X87();
+  assert.deepEqual([f.controlWord, f.statusWord, f.tagWord], [0x0040, 0, 0x5555], 'power-on (SDM vol. 3, table 9-1)');
+  exec(f, 0xdb, 0xe3);
+  assert.deepEqual([f.controlWord, f.statusWord, f.tagWord], [0x037f, 0, 0xffff], 'after FNINIT');
+});
+
 test('FLD m80 / FSTP m80 round-trips every encoding bit for bit', () => {
   const f = new X87();
+  exec(f, 0xdb, 0xe3);
   const r = rng(1);
   for (let n = 0; n < 5000; n++) {
     const [se, hi, lo] = interesting80(r);

@@ -247,6 +247,15 @@ export function x87Snippets(seed: number): Snippet[] {
   s.push({ name: 'stack underflow', body: 'fld1\nfstp st0\nfadd st0, st1\nfstp qword ' + out(0) });
   s.push({ name: 'fxch empty', body: 'fld1\nfxch st3' });
   s.push({ name: 'ffree/fincstp/fdecstp', body: 'fld1\nfldpi\nffree st1\nfincstp\nfdecstp\nfdecstp' });
+  // Every exception unmasked (CW 0xf0c0, PC = 24): aborting ones (IE, DE, ZE) leave the destination alone,
+  // PE delivers the result; ES is set and the next waiting instruction raises #MF.
+  const allUnmasked = `fldcw word ${a(ODD_CW + 4)}`;
+  s.push({ name: 'unmasked PE', body: `fld1\nfld ${f64(9)}\n${allUnmasked}\nfadd st0, st1\nfnstsw ${a(OUT)}\nfwait` });
+  s.push({ name: 'unmasked ZE', body: `fld1\nfldz\n${allUnmasked}\nfdivr st0, st1\nfnstsw ${a(OUT)}\nfnclex\nfdivp st1, st0\nfnstsw ${a(OUT + 2)}\nfld1` });
+  s.push({ name: 'unmasked IE sqrt', body: `fld1\nfchs\n${allUnmasked}\nfsqrt\nfnstsw ${a(OUT)}\nfnclex\nfst dword ${a(OUT + 4)}` });
+  s.push({ name: 'unmasked DE', body: `fld1\nfld tword ${a(M80 + 30)}\n${allUnmasked}\nfadd st0, st1\nfnstsw ${a(OUT)}\nfnclex\nfmul qword ${a(F64 + 8 * 14)}\nfnstsw ${a(OUT + 2)}\nfnclex` });
+  s.push({ name: 'unmasked stack overflow', body: `${allUnmasked}\nfld1\nfld1\nfld1\nfld1\nfld1\nfld1\nfld1\nfld1\nfldz\nfnstsw ${a(OUT)}\nfwait` });
+  s.push({ name: 'unmasked IE on FIST', body: `fld ${f64(11)}\n${allUnmasked}\nfistp dword ${a(OUT)}\nfnstsw ${a(OUT + 4)}\nfnclex\nfist word ${a(OUT + 8)}` });
   s.push({ name: 'unmasked IE then #MF', body: `${cw(6)}\nfldz\nfldz\nfdiv st0, st1\nfnstsw ax\nmov [${DATA_BASE + OUT}], ax\nfld1` });
   s.push({ name: 'unmasked ZE then #MF', body: `${cw(7)}\nfld1\nfldz\nfdivp st1, st0\nfnstsw ax\nmov [${DATA_BASE + OUT}], ax\nfwait` });
   s.push({ name: 'fnclex clears ES', body: `${cw(7)}\nfld1\nfldz\nfdivp st1, st0\nfnclex\nfld1` });

@@ -112,17 +112,17 @@ export class X87 {
     this.reset();
   }
 
-  /** Power-on state; FNINIT is the same except CW = 0x037f. */
+  /** Power-on state (SDM vol. 3, table 9-1): CW 0x0040, SW 0, registers +0 tagged zero (TW 0x5555). */
   reset(): void {
     this.init();
     this.cw = 0x0040;
-    this.fip = this.fcs = this.fdp = this.fds = this.fop = 0;
     this.mxcsr = 0x1f80;
     this.st.fill(0);
     this.se.fill(0);
     this.hi.fill(0);
     this.lo.fill(0);
     this.exact.fill(1);
+    this.empty.fill(0, 0, 8);
   }
 
   /** FNINIT: registers keep their contents but are tagged empty. */
