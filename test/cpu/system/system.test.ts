@@ -95,7 +95,7 @@ test('virtual-8086 mode: IRET into V86, #GP on CLI with IOPL 0, INT through a ga
   assert.equal(lines[0], 'v86 #GP err=0000 0006 0800 00020002 1000 0700 0a00 0900 0c00 0b00');
   assert.equal(lines[1], 'marker=1234', 'DS:0010 with DS = 0900h is linear 9010h');
   // The handler sees null ES/FS; the frame holds the V86 segment registers and VM.
-  assert.equal(lines[3], 'v86 int ax=4321 0000 0000 000f 0800 00023202 1000 0700 0a00 0900 0c00 0b00');
+  assert.equal(lines[3], 'v86 int ax=4321 0000 0000 000e 0800 00023002 1000 0700 0a00 0900 0c00 0b00');
   assert.equal(lines[4], 'v86 exit bx=4322', 'IRET returned to V86 mode');
 });
 

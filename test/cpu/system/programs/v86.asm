@@ -1,4 +1,5 @@
-; Virtual-8086 mode: entering it with IRET, real-mode addressing, IOPL-sensitive CLI (#GP),
+; Virtual-8086 mode: entering it with IRET, real-mode addressing, IOPL-sensitive CLI (#GP at
+; IOPL 0, allowed at IOPL 3),
 ; INT n through a DPL-3 gate to ring 0 (segment registers pushed and cleared), IRET back.
 %include "lib.inc"
 
@@ -130,8 +131,7 @@ v86_code:
     cli
     hlt
 part2:
-    cli
-    sti
+    cli                          ; allowed at IOPL 3
     mov ax, 0x4321
     int 0x31
     mov bx, ax
