@@ -257,3 +257,22 @@ test('saveState/loadState keeps the head position, the programmed DMA channel an
     medium.close();
   });
 });
+
+test('an image of no standard size gets the 1.44 MB geometry; past its end reads zeros and writes fail', { skip }, () => {
+  withImage('raw', 100 * 1024, (path, data) => {
+    const b = new Bench(openImage(path, { format: 'raw', readOnly: false }));
+    assert.deepEqual(b.fdc.drives[0].format, { sectors: 18, tracks: 80, heads: 2, rate: 0, driveType: 4 });
+    b.out(0x3f2, 0x1c);
+    b.memory.ram.fill(0xee, 0x10000, 0x10400);
+    b.programDma(0x10000, 1024, true);
+    b.command(0x46, 0x00, 5, 1, 2, 2, 18, 0x1b, 0xff); // sectors 199-200: the image ends after 199
+    assert.equal(b.result(7)[0] & 0xc0, 0);
+    assert.ok(Buffer.from(b.memory.ram.subarray(0x10000, 0x10200)).equals(Buffer.from(data.subarray(199 * 512, 200 * 512))));
+    assert.ok(b.memory.ram.subarray(0x10200, 0x10400).every((v) => v === 0));
+    b.programDma(0x10000, 512, false);
+    b.command(0x45, 0x00, 5, 1, 3, 2, 18, 0x1b, 0xff);
+    assert.equal(b.result(7)[0] & 0xc0, 0x40, 'abnormal termination');
+    b.fdc.drives[0].medium!.close();
+    assert.equal(readFileSync(path).length, 100 * 1024, 'the image did not grow');
+  });
+});

@@ -520,6 +520,7 @@ export class FloppyController implements PortHandler {
         const n = Math.min(SECTOR, budget);
         const offset = this.sectorOffset(d);
         if (this.direction === Direction.Write) {
+          if (offset + SECTOR > d.medium!.length) throw new Error('write beyond the end of the image');
           if (n < SECTOR) this.readSector(d, offset, buf);
           dma.readMemory(FLOPPY_DMA_CHANNEL, buf.subarray(0, n));
           d.medium!.write(offset, buf);
@@ -566,7 +567,9 @@ export class FloppyController implements PortHandler {
     this.dataPos++;
     if (this.dataPos % SECTOR !== 0 && this.dataPos < this.dataLen) return;
     try {
-      d.medium!.write(this.sectorOffset(d), this.sectorBuffer);
+      const offset = this.sectorOffset(d);
+      if (offset + SECTOR > d.medium!.length) throw new Error('write beyond the end of the image');
+      d.medium!.write(offset, this.sectorBuffer);
     } catch {
       this.stopTransfer(ST0_ABNORMAL, ST1_NOT_WRITABLE, 0);
       return;

@@ -32,14 +32,12 @@ const FORMATS: FloppyFormat[] = [
   { sectors: 8, tracks: 40, heads: 1, rate: RATE_250K, driveType: 4 }, // 160 KB
 ];
 
-/** The format whose size matches the image, else the smallest that holds it (as QEMU picks). */
+/**
+ * The format whose size matches the image; otherwise, like QEMU, the drive's default
+ * 1.44 MB geometry (a short image then reads as zeros past its end).
+ */
 export function floppyFormatFor(bytes: number): FloppyFormat {
-  const size = (f: FloppyFormat) => f.sectors * f.tracks * f.heads * 512;
-  const exact = FORMATS.find((f) => size(f) === bytes);
-  if (exact) return exact;
-  const fits = FORMATS.filter((f) => size(f) >= bytes).sort((a, b) => size(a) - size(b));
-  if (fits.length === 0) throw new Error(`floppy image of ${bytes} bytes is larger than a 2.88 MB disk`);
-  return fits[0];
+  return FORMATS.find((f) => f.sectors * f.tracks * f.heads * 512 === bytes) ?? FORMATS[0];
 }
 
 export class FloppyDrive {

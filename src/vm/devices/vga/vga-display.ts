@@ -15,7 +15,7 @@ export interface TextScreen {
   rows: number;
   charWidth: number;
   charHeight: number;
-  /** cols*rows cells, char | attr << 8, as they sit in VGA memory. */
+  /** cols*rows cells, char | attr << 8, as they sit in VGA memory. Reused by the next snapshot. */
   cells: Uint16Array;
   /** Cursor cell, or -1/-1 when it is off or outside the screen. */
   cursorCol: number;
@@ -51,6 +51,10 @@ export type VgaScreen = TextScreen | GraphicsScreen | BlankScreen;
 
 export class VgaDisplay {
   readonly renderer: VgaRenderer;
+  // Reused by every text snapshot so a front end polling at frame rate allocates nothing.
+  private cells = new Uint16Array(80 * 25);
+  private readonly palette = new Uint32Array(16);
+  private readonly fonts: [Uint8Array, Uint8Array] = [new Uint8Array(256 * 32), new Uint8Array(256 * 32)];
 
   constructor(private readonly vga: Vga, private readonly clock: Clock) {
     this.renderer = new VgaRenderer(vga);
@@ -73,7 +77,9 @@ export class VgaDisplay {
     const vga = this.vga;
     const { vram, cr, ar } = vga;
     const g = textGeometry(vga);
-    const cells = new Uint16Array(Math.max(0, g.cols * g.rows));
+    const count = Math.max(0, g.cols * g.rows);
+    if (this.cells.length !== count) this.cells = new Uint16Array(count);
+    const cells = this.cells;
     const start = vga.vbeEnabled ? vga.vbeStartAddr : cr[R.CRTC_START_LO] | (cr[R.CRTC_START_HI] << 8);
     const lineOffset = cr[R.CRTC_OFFSET] << 3;
     const lineCompare = cr[R.CRTC_LINE_COMPARE] | ((cr[R.CRTC_OVERFLOW] & 0x10) << 4) | ((cr[R.CRTC_MAX_SCAN] & 0x40) << 3);
@@ -83,8 +89,8 @@ export class VgaDisplay {
     let offset = start * 4;
     let line = 0;
     for (let row = 0; row < g.rows; row++) {
-      for (let col = 0, src = offset; col < g.cols && src + 1 < vram.length; col++, src += 4) {
-        cells[row * g.cols + col] = vram[src] | (vram[src + 1] << 8);
+      for (let col = 0, src = offset; col < g.cols; col++, src += 4) {
+        cells[row * g.cols + col] = src + 1 < vram.length ? vram[src] | (vram[src + 1] << 8) : 0;
         if (src === cursorAddr) {
           cursorCol = col;
           cursorRow = row;
@@ -96,17 +102,15 @@ export class VgaDisplay {
     }
     if (cr[R.CRTC_CURSOR_START] & 0x20) cursorCol = cursorRow = -1;
 
-    const palette = new Uint32Array(16);
+    const palette = this.palette;
     for (let i = 0; i < 16; i++) {
       let v = ar[i];
       v = ar[R.ATC_MODE] & 0x80 ? ((ar[R.ATC_COLOR_PAGE] & 0xf) << 4) | (v & 0xf) : ((ar[R.ATC_COLOR_PAGE] & 0xc) << 4) | (v & 0x3f);
       palette[i] = (dac6to8(vga.palette[v * 3]) << 16) | (dac6to8(vga.palette[v * 3 + 1]) << 8) | dac6to8(vga.palette[v * 3 + 2]);
     }
-    const fonts = fontOffsets(vga.srVbe[R.SEQ_CHARACTER_MAP]).map((base) => {
-      const font = new Uint8Array(256 * 32);
-      for (let i = 0; i < font.length; i++) font[i] = vram[base + i * 4];
-      return font;
-    }) as [Uint8Array, Uint8Array];
+    const fonts = this.fonts;
+    const bases = fontOffsets(vga.srVbe[R.SEQ_CHARACTER_MAP]);
+    for (let f = 0; f < 2; f++) for (let i = 0; i < 256 * 32; i++) fonts[f][i] = vram[bases[f] + i * 4];
     return {
       mode: 'text',
       ...g,
