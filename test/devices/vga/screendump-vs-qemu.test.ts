@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Vga } from '../../../src/vm/devices/vga/vga.js';
 import { VgaDisplay } from '../../../src/vm/devices/vga/vga-display.js';
 import { TimerQueue } from '../../../src/vm/machine/clock.js';
-import { LFB_BASE, MODE12, MODE13, MODE3, VgaScript, prng } from './vga-script.js';
+import { LFB_BASE, MODE04, MODE0D, MODE12, MODE13, MODE3, VgaScript, prng } from './vga-script.js';
 import { qemuMissing, qemuScreendump } from './qemu-reference.js';
 
 const skip = qemuMissing();
@@ -133,10 +133,43 @@ test('mode 12h (planar 16 colours) drawn with every write mode, logic op and rea
   await compare(s);
 });
 
-for (const bpp of [8, 15, 16, 24, 32]) {
+test('mode 0Dh (planar, 320 pixels doubled to 640 by the dot clock)', { skip }, async () => {
+  const s = new VgaScript();
+  s.setMode(MODE0D.misc, MODE0D.seq, MODE0D.crtc, MODE0D.gc, MODE0D.attr);
+  const rnd = prng(0x0d);
+  s.dac(0, 64, () => rnd() & 0x3f);
+  for (let plane = 0; plane < 4; plane++) s.seq(2, 1 << plane).fill8(0xa0000, 8000, 0x21 + plane * 0x1e);
+  await compare(s);
+});
+
+test('mode 04h (CGA 4-colour: odd/even at 0xb8000, interleaved scan lines)', { skip }, async () => {
+  const s = new VgaScript();
+  s.setMode(MODE04.misc, MODE04.seq, MODE04.crtc, MODE04.gc, MODE04.attr);
+  const rnd = prng(4);
+  s.dac(0, 64, () => rnd() & 0x3f);
+  s.fill8(0xb8000, 0x4000, 0x4b);
+  await compare(s);
+});
+
+test('mode 12h split screen: line compare restarts the display at address 0', { skip }, async () => {
+  const s = new VgaScript();
+  s.setMode(MODE12.misc, MODE12.seq, MODE12.crtc, MODE12.gc, MODE12.attr);
+  const rnd = prng(18);
+  s.dac(0, 64, () => rnd() & 0x3f);
+  s.fill8(0xa0000, 0x10000, 0x77);
+  s.crtc(0x0c, 0x10).crtc(0x0d, 0x00); // start further down
+  s.crtc(0x18, 200).crtc(0x07, MODE12.crtc[7] & ~0x10).crtc(0x09, MODE12.crtc[9] & ~0x40);
+  await compare(s);
+});
+
+for (const bpp of [4, 8, 15, 16, 24, 32]) {
   test(`Bochs VBE 640x480x${bpp} on the linear framebuffer`, { skip }, async () => {
     const s = new VgaScript();
-    s.inb(0x3da).outb(0x3c0, 0x20);
+    // An identity attribute palette with all planes on (4 bpp goes through it; QEMU's BIOS left mode 3's).
+    s.inb(0x3da);
+    for (let i = 0; i < 16; i++) s.outb(0x3c0, i).outb(0x3c0, i);
+    s.outb(0x3c0, 0x10).outb(0x3c0, 0x01).outb(0x3c0, 0x12).outb(0x3c0, 0x0f).outb(0x3c0, 0x14).outb(0x3c0, 0x00);
+    s.outb(0x3c0, 0x20);
     const rnd = prng(bpp);
     s.dac(0, 256, () => rnd() & 0x3f);
     s.vbe(4, 0).vbe(1, 640).vbe(2, 480).vbe(3, bpp).vbe(4, 0x41);
