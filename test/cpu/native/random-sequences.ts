@@ -9,7 +9,7 @@ import { DATA_BASE } from './native-host.js';
 interface Form {
   /** Division may fault (#DE) and end the sequence with the flags as they were before it. */
   mayFault?: boolean;
-  /** Builds the instruction text and returns [text, flags left undefined]. */
+  /** Builds the instruction text and returns [text, flags left undefined], or -1 when this instance writes no flags. */
   make(r: () => number): [string, number];
   /** Flags the instruction reads. */
   reads: number;
@@ -27,11 +27,47 @@ function pick<T>(r: () => number, list: readonly T[]): T {
   return list[r() % list.length];
 }
 
-/** A register or a memory operand in the random-data part of the window, of `bits` size. */
+/**
+ * Instructions that load address registers for the next memory operand. operand() adds
+ * to it and randomSequences() emits it before the instruction that uses the operand.
+ */
+const addressSetup: string[] = [];
+const BASES = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp'];
+
+/**
+ * A register, or a memory operand in the random-data part of the window of `bits` size,
+ * addressed by disp32, base+disp8, base+disp32 or base+index*scale+disp (EBP-based forms
+ * default to SS), so the ModRM/SIB decoding is exercised too.
+ */
 function operand(r: () => number, bits: number, allowMem = true): string {
   if (allowMem && r() % 4 === 0) {
     const size = bits === 8 ? 'byte' : bits === 16 ? 'word' : 'dword';
-    return `${size} [0x${(DATA_BASE + (r() % 0x7f0)).toString(16)}]`;
+    const target = DATA_BASE + (r() % 0x7f0);
+    const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
+    switch (r() % 4) {
+      case 0: return `${size} [${hex(target)}]`;
+      case 1: {
+        const base = pick(r, BASES);
+        const disp = (r() % 256) - 128;
+        addressSetup.push(`mov ${base}, ${hex(target - disp)}`);
+        return `${size} [${base} + ${disp}]`;
+      }
+      case 2: {
+        const base = pick(r, BASES);
+        const disp = r() % 0x10000;
+        addressSetup.push(`mov ${base}, ${hex(target - disp)}`);
+        return `${size} [${base} + ${hex(disp)}]`;
+      }
+      default: {
+        const base = pick(r, BASES);
+        const index = pick(r, BASES.filter((x) => x !== base));
+        const scale = pick(r, [1, 2, 4, 8]);
+        const k = (r() % 64) - 32;
+        const disp = (r() % 256) - 128;
+        addressSetup.push(`mov ${base}, ${hex(target - k * scale - disp)}`, `mov ${index}, ${k}`);
+        return `${size} [${base} + ${index}*${scale} + ${disp}]`;
+      }
+    }
   }
   return pick(r, bits === 8 ? R8 : bits === 16 ? R16 : R32);
 }
@@ -131,11 +167,49 @@ const FORMS: Form[] = [
   })),
   {
     reads: 0, writes: 0,
-    make: (r) => [pick(r, ['bswap eax', 'bswap esi', 'cdq', 'cwde', 'cbw', `xchg ${reg(r, 32)}, ${reg(r, 32)}`, `movzx ${reg(r, 32)}, ${operand(r, 8)}`, `movsx ${reg(r, 32)}, ${operand(r, 16)}`, `lea ${reg(r, 32)}, [${reg(r, 32)} + ${reg(r, 32)}*4 + ${r() & 0xffff}]`]), 0],
+    // Built lazily: only the chosen form may add address setup.
+    make: (r) => [pick(r, [
+      () => 'bswap eax', () => 'bswap esi', () => 'cdq', () => 'cwde', () => 'cbw',
+      () => `xchg ${reg(r, 32)}, ${reg(r, 32)}`,
+      () => `movzx ${reg(r, 32)}, ${operand(r, 8)}`,
+      () => `movsx ${reg(r, 32)}, ${operand(r, 16)}`,
+      () => `lea ${reg(r, 32)}, [${reg(r, 32)} + ${reg(r, 32)}*4 + ${r() & 0xffff}]`,
+    ])(), 0],
   },
   {
     reads: 0, writes: CF,
     make: (r) => [pick(r, ['stc', 'clc']), 0],
+  },
+  {
+    // String instructions over the window, forwards or backwards, with REP/REPE/REPNE and a count of at least 1.
+    reads: 0, writes: ARITH_FLAGS,
+    make: (r) => {
+      const back = (r() & 1) === 1;
+      const [sfx, w] = pick(r, [['b', 1], ['w', 2], ['d', 4]] as const);
+      const n = 1 + (r() % 12);
+      const src = DATA_BASE + 0x100 + (r() % 0x200) + (back ? n * w : 0);
+      const dst = DATA_BASE + 0x900 + (r() % 0x200) + (back ? n * w : 0);
+      const op = pick(r, [`rep movs${sfx}`, `rep stos${sfx}`, `lods${sfx}`, `repe cmps${sfx}`, `repne scas${sfx}`, `repe scas${sfx}`]);
+      const compares = op.includes('cmps') || op.includes('scas');
+      const text = `${back ? 'std' : 'cld'}\nmov esi, 0x${src.toString(16)}\nmov edi, 0x${(op.includes('scas') ? src : dst).toString(16)}\nmov ecx, ${n}\n${op}\ncld`;
+      // Moves, stores and loads leave the flags as they were: only compares define them.
+      return [text, compares ? 0 : -1];
+    },
+  },
+  {
+    reads: 0, writes: 0,
+    make: (r) => [pick(r, [
+      () => `push ${operand(r, 32)}\npop ${reg(r, 32)}`,
+      () => `push ${reg(r, 32)}\npush word ${r() & 0xffff}\npop ${reg(r, 16)}\npop ${reg(r, 32)}`,
+      () => `xchg ${operand(r, 32)}, ${reg(r, 32)}`,
+    ])(), 0],
+  },
+  {
+    reads: 0, writes: ARITH_FLAGS,
+    make: (r) => {
+      const bits = pick(r, [8, 16, 32]);
+      return [`cmpxchg ${operand(r, bits)}, ${reg(r, bits)}`, 0];
+    },
   },
   {
     reads: CF, writes: CF,
@@ -159,10 +233,12 @@ export function randomSequences(seed: number, count: number): IntSnippet[] {
     while (lines.length < length) {
       const f = pick(r, FORMS);
       if (f.reads & undefinedNow) continue;
+      addressSetup.length = 0;
       const [text, u] = f.make(r);
       if (f.mayFault) undefinedAtFaults |= undefinedNow;
-      lines.push(text);
-      undefinedNow = (undefinedNow & ~f.writes) | u;
+      lines.push(...addressSetup, text);
+      // u = -1: this instance turned out not to write the flags at all.
+      if (u !== -1) undefinedNow = (undefinedNow & ~f.writes) | u;
     }
     out.push({ name: `random #${n} (seed ${seed})`, body: lines.join('\n'), undefinedFlags: undefinedNow | undefinedAtFaults });
   }
