@@ -62,6 +62,13 @@ test('text mode 80x50, 8-dot cells', { skip }, async () => {
   await compare(textScript({ nineDot: false, rows50: true, lineGraphics: false }));
 });
 
+test('text mode 40x25 (mode 01h: the halved dot clock draws 16-pixel cells)', { skip }, async () => {
+  const s = textScript({ nineDot: true, rows50: false, lineGraphics: true });
+  s.seq(0, 0x01).seq(1, 0x08).seq(0, 0x03);
+  s.crtc(0x11, 0x0e).crtc(0x00, 0x2d).crtc(0x01, 0x27).crtc(0x02, 0x28).crtc(0x03, 0x90).crtc(0x04, 0x2b).crtc(0x05, 0xa0).crtc(0x13, 0x14);
+  await compare(s);
+});
+
 test('text mode with a visible cursor, scrolled start address and a second font', { skip }, async () => {
   const s = textScript({ nineDot: true, rows50: false, lineGraphics: false });
   s.seq(3, 0x05); // font A = map 1, font B = map 2 (attribute bit 3 selects)
