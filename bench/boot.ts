@@ -51,11 +51,11 @@ export async function run(args: string[]): Promise<void> {
       results.push({ name: c.name, failure: 'bin/termu does not exist yet' });
       continue;
     }
-    // termu gets twenty times QEMU's time (at least a minute) unless told otherwise, so a
+    // termu gets ten times QEMU's time (at least a minute) unless told otherwise, so a
     // termu that cannot boot yet does not hold the benchmark for long.
     const qemuSeconds = results[0]?.seconds;
     const timeoutMs = explicitTimeout ??
-      (c.name === 'termu' && qemuSeconds !== undefined ? Math.max(60_000, qemuSeconds * 20_000) : 300_000);
+      (c.name === 'termu' && qemuSeconds !== undefined ? Math.max(60_000, qemuSeconds * 10_000) : 300_000);
     let best: Measurement | undefined;
     for (let i = 0; i < runs; i++) {
       const m = await measure(c.name, c.command, timeoutMs);
@@ -92,7 +92,10 @@ function measure(name: string, command: string[], timeoutMs: number): Promise<Me
       }
     };
     const sampler = setInterval(sample, 100);
-    const timer = setTimeout(() => finish({ failure: `no result line within ${timeoutMs / 1000} s` }), timeoutMs);
+    const lastLine = (): string => output.trim().split('\n').slice(-1)[0]?.trim().slice(0, 160) || '(no output)';
+    const timer = setTimeout(() => {
+      finish({ failure: `no result line within ${Math.round(timeoutMs / 1000)} s; last output: ${lastLine()}` });
+    }, timeoutMs);
     const finish = (outcome: Partial<Measurement>): void => {
       if (settled) return;
       settled = true;
@@ -115,8 +118,7 @@ function measure(name: string, command: string[], timeoutMs: number): Promise<Me
     child.stderr.on('data', onData);
     child.on('error', (e) => finish({ failure: e.message }));
     child.on('exit', (code, signal) => {
-      const last = output.trim().split('\n').slice(-1)[0]?.trim().slice(0, 160) || '(no output)';
-      finish({ failure: `exited (${signal ?? `status ${code}`}) before the result line; last output: ${last}` });
+      finish({ failure: `exited (${signal ?? `status ${code}`}) before the result line; last output: ${lastLine()}` });
     });
   });
 }
