@@ -177,11 +177,15 @@ export class Mmu {
     else this.trackOverflow = true;
   }
 
-  /** INVLPG: drops one page (global or not). */
+  /**
+   * INVLPG: drops the page (global or not). A 4 MiB page is cached as 1024 small entries,
+   * so the whole 4 MiB-aligned range goes: the CPU cannot know which of them the guest's
+   * page may have been.
+   */
   invalidatePage(linear: number): void {
-    const p = linear >>> 12;
-    this.tlbRead[p] = 0;
-    this.tlbWrite[p] = 0;
+    const first = (linear >>> 22) << 10;
+    this.tlbRead.fill(0, first, first + 1024);
+    this.tlbWrite.fill(0, first, first + 1024);
     this.onFlush();
   }
 

@@ -64,7 +64,7 @@ test('segment limits: #GP(0) and #SS(0) past the limit, read-only and expand-dow
   }
 });
 
-test('paging: A/D bits, #PF error codes and CR2, CR0.WP, 4 MiB pages, INVLPG match QEMU and the SDM', { skip: skipNoQemu }, () => {
+test('paging: A/D bits, #PF error codes and CR2, CR0.WP, 4 MiB pages, INVLPG (also of 4 MiB pages) match QEMU and the SDM', { skip: skipNoQemu }, () => {
   const lines = runBoth('paging').split('\n');
   assert.equal(lines[0], 'A/D=20', 'a read sets A only');
   assert.equal(lines[1], 'A/D=60', 'a write sets D');
@@ -75,9 +75,11 @@ test('paging: A/D bits, #PF error codes and CR2, CR0.WP, 4 MiB pages, INVLPG mat
   assert.equal(lines[6], 'A/D=60', 'the 4 MiB PDE gets A and D');
   assert.match(lines[7], /^#0e err=0000 .* cr2=00800000$/, 'not-present PDE');
   assert.equal(lines[8], '77777777', 'INVLPG makes the new PTE visible');
-  assert.match(lines[9], /^#0e err=0004 .* cs=001b cr2=00300000$/, 'user read, not present');
-  assert.match(lines[10], /^#0e err=0005 .* cs=001b cr2=00304000$/, 'user read of a supervisor page');
-  assert.match(lines[11], /^#0e err=0007 .* cs=001b cr2=00301000$/, 'user write to a read-only page');
+  assert.equal(lines[9], '11111111', 'the 4 MiB page maps physical 0-4 MiB');
+  assert.equal(lines[10], '00000000', 'INVLPG elsewhere in the 4 MiB page dropped the old translation');
+  assert.match(lines[11], /^#0e err=0004 .* cs=001b cr2=00300000$/, 'user read, not present');
+  assert.match(lines[12], /^#0e err=0005 .* cs=001b cr2=00304000$/, 'user read of a supervisor page');
+  assert.match(lines[13], /^#0e err=0007 .* cs=001b cr2=00301000$/, 'user write to a read-only page');
 });
 
 test('task switches: CALL/IRET through a TSS and a task gate, busy bits, #DF through a task gate (QEMU, SDM)', { skip: skipNoQemu }, () => {

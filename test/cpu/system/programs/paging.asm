@@ -72,6 +72,17 @@ main:
     mov eax, [PAGE_USER << 12]
     call print_hex
     call newline
+    ; INVLPG anywhere in a 4 MiB page drops all of it: remap 4-8 MiB onto physical 4-8 MiB
+    ; and invalidate a different 4 KiB piece than the one read before.
+    mov dword [0x5000], 0x11111111
+    mov eax, [0x400000 + 0x5000]
+    call print_hex
+    call newline
+    mov dword [pd + 4], 0x00400087
+    invlpg [0x400000 + 0x123000]
+    mov eax, [0x400000 + 0x5000]
+    call print_hex
+    call newline
     ; Ring 3: user faults carry U (err 4/5/7).
     mov dword [ring0_continue], .back
     mov eax, ring3
