@@ -8,7 +8,7 @@ import type { IoBus } from '../../machine/io-bus.js';
 import type { MmioHandler, PhysicalMemory } from '../../machine/physical-memory.js';
 import { BAR_UNMAPPED, PCI_COMMAND_MEMORY, PciDevice } from '../pci/pci-device.js';
 import { VGA_VRAM_SIZE, type Vga, type VgaState } from './vga.js';
-import { VBE_INDEX_COUNT } from './vga-registers.js';
+import { VBE_INDEX_COUNT, VBE_PORT_COUNT, VBE_PORT_INDEX } from './vga-registers.js';
 
 export const STD_VGA_DEFAULT_LFB = 0xfd000000;
 const LFB_BAR = 0;
@@ -62,7 +62,7 @@ export class StdVgaPci extends PciDevice {
   /** Claims the VGA's legacy ports and memory window (always decoded, as on a PC). */
   attach(io: IoBus): void {
     io.register(0x3b0, 0x30, this.vga);
-    io.register(0x1ce, 3, this.vga.vbePorts);
+    io.register(VBE_PORT_INDEX, VBE_PORT_COUNT, this.vga.vbePorts);
     this.memory.mapMmio(0xa0000, 0x20000, this.vga.legacyWindow);
   }
 

@@ -4,7 +4,7 @@
 import type { Clock } from '../../machine/clock.js';
 import type { Vga } from './vga.js';
 import * as R from './vga-registers.js';
-import { VgaRenderer, dac6to8, fontOffsets, textGeometry } from './vga-renderer.js';
+import { VgaRenderer, attributePalette, fontOffsets, textGeometry } from './vga-renderer.js';
 
 /** QEMU toggles the text cursor every VGA_TEXT_CURSOR_PERIOD_MS / 2 (16 fields at 60 Hz, halved). */
 export const CURSOR_HALF_PERIOD_MS = Math.trunc((1000 * 2 * 16) / 60 / 2);
@@ -103,11 +103,7 @@ export class VgaDisplay {
     if (cr[R.CRTC_CURSOR_START] & 0x20) cursorCol = cursorRow = -1;
 
     const palette = this.palette;
-    for (let i = 0; i < 16; i++) {
-      let v = ar[i];
-      v = ar[R.ATC_MODE] & 0x80 ? ((ar[R.ATC_COLOR_PAGE] & 0xf) << 4) | (v & 0xf) : ((ar[R.ATC_COLOR_PAGE] & 0xc) << 4) | (v & 0x3f);
-      palette[i] = (dac6to8(vga.palette[v * 3]) << 16) | (dac6to8(vga.palette[v * 3 + 1]) << 8) | dac6to8(vga.palette[v * 3 + 2]);
-    }
+    attributePalette(vga, palette);
     const fonts = this.fonts;
     const bases = fontOffsets(vga.srVbe[R.SEQ_CHARACTER_MAP]);
     for (let f = 0; f < 2; f++) for (let i = 0; i < 256 * 32; i++) fonts[f][i] = vram[bases[f] + i * 4];

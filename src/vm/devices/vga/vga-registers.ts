@@ -7,7 +7,6 @@ export const SEQ_CHARACTER_MAP = 0x03;
 export const SEQ_MEMORY_MODE = 0x04;
 export const SR01_CHAR_CLK_8DOTS = 0x01;
 export const SR01_DOUBLE_WIDTH = 0x08;
-export const SR01_SCREEN_OFF = 0x20;
 export const SR04_CHAIN4 = 0x08;
 
 export const GFX_SR_VALUE = 0x00;
@@ -55,10 +54,9 @@ export const SR_MASK = Uint8Array.of(0x03, 0x3d, 0x0f, 0x3f, 0x0e, 0x00, 0x00, 0
 export const GR_MASK = Uint8Array.of(0x0f, 0x0f, 0x0f, 0x1f, 0x03, 0x7b, 0x0f, 0x0f, 0xff, 0, 0, 0, 0, 0, 0, 0);
 
 // Bochs VBE: ports and register indices.
+/** Index at 0x1ce, data at 0x1cf and (QEMU decodes it too) 0x1d0. */
 export const VBE_PORT_INDEX = 0x1ce;
-export const VBE_PORT_DATA = 0x1cf;
-/** QEMU also decodes the data register one port up (the non-x86 location). */
-export const VBE_PORT_DATA_ALT = 0x1d0;
+export const VBE_PORT_COUNT = 3;
 
 export const VBE_INDEX_ID = 0;
 export const VBE_INDEX_XRES = 1;
@@ -79,7 +77,6 @@ export const VBE_ID5 = 0xb0c5;
 export const VBE_ENABLED = 0x01;
 export const VBE_GETCAPS = 0x02;
 export const VBE_8BIT_DAC = 0x20;
-export const VBE_LFB_ENABLED = 0x40;
 export const VBE_NOCLEARMEM = 0x80;
 
 // QEMU's limits (VBE_DISPI_MAX_*); the 16 MiB of VRAM limits the usable modes further.

@@ -23,6 +23,17 @@ export function dac6to8(v: number): number {
   return (v << 2) | (b << 1) | b;
 }
 
+/** The 16 attribute colours as 0xRRGGBB: palette registers, colour select, then the DAC. */
+export function attributePalette(vga: Vga, out: Uint32Array): void {
+  const { ar, palette } = vga;
+  for (let i = 0; i < 16; i++) {
+    let v = ar[i];
+    v = ar[R.ATC_MODE] & 0x80 ? ((ar[R.ATC_COLOR_PAGE] & 0xf) << 4) | (v & 0xf) : ((ar[R.ATC_COLOR_PAGE] & 0xc) << 4) | (v & 0x3f);
+    v *= 3;
+    out[i] = (dac6to8(palette[v]) << 16) | (dac6to8(palette[v + 1]) << 8) | dac6to8(palette[v + 2]);
+  }
+}
+
 /** Each bit j of a plane byte moved to bit 4*j: one nibble per pixel (QEMU's expand4). */
 const EXPAND4 = new Uint32Array(256);
 /** Each bit pair j of a byte moved to bits 4*j..4*j+1 (QEMU's expand2, for CGA modes). */
@@ -119,13 +130,7 @@ export class VgaRenderer {
   }
 
   private updatePalette16(): void {
-    const { ar, palette } = this.vga;
-    for (let i = 0; i < 16; i++) {
-      let v = ar[i];
-      v = ar[R.ATC_MODE] & 0x80 ? ((ar[R.ATC_COLOR_PAGE] & 0xf) << 4) | (v & 0xf) : ((ar[R.ATC_COLOR_PAGE] & 0xc) << 4) | (v & 0x3f);
-      v *= 3;
-      this.palette16[i] = (dac6to8(palette[v]) << 16) | (dac6to8(palette[v + 1]) << 8) | dac6to8(palette[v + 2]);
-    }
+    attributePalette(this.vga, this.palette16);
   }
 
   private updatePalette256(): void {
