@@ -57,7 +57,7 @@ test('Ctrl-a h, c and x in -nographic; the terminal is sane afterwards', { skip:
     pty.write('\x01x');
     await waitFor('EXIT=', mark);
     assert.ok(out.slice(mark).includes('QEMU: Terminated'));
-    await waitFor(/EXIT=0[\s\S]*icanon/, mark);
+    await waitFor(/EXIT=0[\s\S]*icanon[\s\S]*\n/, mark);
     const settings = out.slice(out.indexOf('EXIT='));
     assert.match(settings, /(^|\s)icanon(\s|$)/m);
     assert.match(settings, /(^|\s)echo(\s|$)/m);
