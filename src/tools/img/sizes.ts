@@ -4,19 +4,28 @@ const SUFFIXES = 'bkmgtpe';
 
 /** Parses "64M", "1.5G", "0x1000", … into bytes; null when the syntax is invalid (callers range-check). */
 export function parseSize(text: string): bigint | null {
-  const m = /^(0[xX][0-9a-fA-F]+|[0-9]+)(\.[0-9]*)?([bBkKmMgGtTpPeE])?$/.exec(text.trim() === text ? text : '');
+  const m = /^\s*\+?(0[xX][0-9a-fA-F]+|[0-9]+)(\.[0-9]*)?([bBkKmMgGtTpPeE])?$/.exec(text);
   if (!m) return null;
   const [, intPart, frac, suffix] = m;
   const hex = /^0[xX]/.test(intPart);
-  if (frac !== undefined && (hex || suffix === undefined)) return null;
+  const digits = frac ? frac.slice(1) : '';
+  const fractional = /[1-9]/.test(digits);
+  if (frac !== undefined && hex) return null;
+  // A fraction needs a unit ("1.5M"); "1." or "1.0" still mean whole bytes.
+  if (fractional && suffix === undefined) return null;
   const shift = suffix ? SUFFIXES.indexOf(suffix.toLowerCase()) * 10 : 0;
   const unit = 1n << BigInt(shift);
   let value = BigInt(intPart) * unit;
-  if (frac && frac.length > 1) {
-    const digits = frac.slice(1);
-    value += (BigInt(digits) * unit) / 10n ** BigInt(digits.length);
+  if (fractional) {
+    const scale = 10n ** BigInt(digits.length);
+    value += (BigInt(digits) * unit * 2n + scale) / (2n * scale);
   }
   return value;
+}
+
+/** qemu warns (but accepts) "0x10M": hexadecimal with a unit suffix. */
+export function isHexWithSuffix(text: string): boolean {
+  return /^\s*\+?0[xX][0-9a-fA-F]+[kKmMgGtTpPeE]$/.test(text);
 }
 
 /** size_to_str(): three significant digits, binary prefixes, C "%0.3g" rounding. */

@@ -3,18 +3,19 @@ import { BlockError } from '../../../vm/block/block-error.js';
 import { HostFile } from '../../../vm/block/host-file.js';
 import { FORMATS, openImage, resolveBackingPath } from '../../../vm/block/open-image.js';
 import { createQcow2, type Preallocation } from '../../../vm/block/qcow2/qcow2-create.js';
+import { MAX_L1_BYTES } from '../../../vm/block/qcow2/qcow2-header.js';
 import {
   parseBool, parseSizeOption, QCOW2_HELP, QCOW2_OPTIONS, RAW_HELP, RAW_OPTIONS, splitOptions,
 } from '../create-options.js';
 import { getopt } from '../getopt.js';
 import { err, ImgError, out, PROG, UsageError } from '../output.js';
-import { parseSize } from '../sizes.js';
+import { isHexWithSuffix, parseSize } from '../sizes.js';
 
 export interface CreateRequest {
   filename: string;
   format: string;
   options: Array<[string, string]>;
-  size: number | null;
+  size: number | bigint | null;
   /** -u: do not open the backing file. */
   unsafe: boolean;
   quiet: boolean;
@@ -46,16 +47,17 @@ export function runCreate(argv: string[]): number {
   }
   if (rest.length < 1) throw new UsageError('Expecting image file name');
   if (rest.length > 2) throw new UsageError(`Unexpected argument: ${rest[2]}`);
-  let size: number | null = null;
+  let size: bigint | null = null;
   if (rest.length === 2) {
     const n = parseSize(rest[1]);
+    if (n !== null && isHexWithSuffix(rest[1])) err(`${PROG}: warning: Using a multiplier suffix on hex numbers is deprecated: ${rest[1]}\n`);
     if (n === null) {
       err(`${PROG}: Invalid image size specified. You may use k, M, G, T, P or E suffixes for\n`);
       err(`${PROG}: kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.\n`);
       return 1;
     }
     if (n > 0x7fffffffffffffffn) throw new ImgError('Invalid image size specified. Must be between 0 and 9223372036854775807.');
-    size = Number(n);
+    size = n;
   }
   try {
     createImage({ filename: rest[0], format, options, size, unsafe, quiet });
@@ -78,8 +80,8 @@ export function createImage(r: CreateRequest): void {
     if (!allowed.includes(k)) throw new ImgError(`Invalid parameter '${k}'\n`);
     values.set(k, v);
   }
-  let size = r.size;
-  if (values.has('size')) size = parseSizeOption('size', values.get('size')!);
+  let size = r.size === null ? null : BigInt(r.size);
+  if (values.has('size')) size = BigInt(parseSizeOption('size', values.get('size')!));
   const backingFile = values.get('backing_file') ?? null;
   const backingFmt = values.get('backing_fmt') ?? null;
   if (backingFile !== null) {
@@ -99,7 +101,7 @@ export function createImage(r: CreateRequest): void {
     const len = b.length;
     b.close();
     if (backingFmt === null) throw new ImgError(`Backing file specified without backing format\nDetected format of ${detected}.`);
-    if (size === null) size = len;
+    if (size === null) size = BigInt(len);
   } else if (backingFile !== null && backingFmt === null) {
     throw new ImgError('Backing file specified without backing format\n');
   }
@@ -109,7 +111,8 @@ export function createImage(r: CreateRequest): void {
   if (r.format === 'raw') {
     if (!r.quiet) out(`Formatting '${r.filename}', fmt=raw size=${size}${prealloc !== undefined ? ` preallocation=${prealloc}` : ''}\n`);
     if (prealloc !== undefined && !['off', 'falloc', 'full'].includes(prealloc)) throw new ImgError(`Invalid parameter '${prealloc}'\n`);
-    createRaw(r.filename, size, (prealloc ?? 'off') as Preallocation);
+    if (size > MAX_EXACT) throw new ImgError("The image size is too large for file format 'raw'\n");
+    createRaw(r.filename, Number(size), (prealloc ?? 'off') as Preallocation);
     return;
   }
   const clusterSize = values.has('cluster_size') ? parseSizeOption('cluster_size', values.get('cluster_size')!) : 65536;
@@ -150,9 +153,16 @@ export function createImage(r: CreateRequest): void {
   if (prealloc !== undefined && !['off', 'metadata', 'falloc', 'full'].includes(prealloc)) {
     throw new ImgError(`Parameter 'preallocation' does not accept value '${prealloc}'\n`);
   }
+  const rounded = (size + 511n) / 512n * 512n;
+  if (rounded > 0x7fffffffffffffffn) throw new ImgError('Could not resize image: Image size cannot be negative\n');
+  if (rounded > MAX_LENGTH) throw new ImgError(`Could not resize image: offset(${rounded}) exceeds maximum(${MAX_LENGTH})\n`);
+  const coverage = BigInt(clusterSize) * BigInt(clusterSize / 8);
+  if ((rounded + coverage - 1n) / coverage * 8n > BigInt(MAX_L1_BYTES) || rounded > MAX_EXACT) {
+    throw new ImgError("The image size is too large for file format 'qcow2' (try using a larger cluster size)\n");
+  }
   try {
     createQcow2(r.filename, {
-      size: Math.ceil(size / 512) * 512, clusterSize, version, lazyRefcounts: lazy, refcountBits,
+      size: Number(rounded), clusterSize, version, lazyRefcounts: lazy, refcountBits,
       backingFile, backingFormat: backingFmt, preallocation: (prealloc ?? 'off') as Preallocation,
     });
   } catch (e) {
@@ -160,6 +170,11 @@ export function createImage(r: CreateRequest): void {
     throw e;
   }
 }
+
+/** Largest length qemu's block layer accepts (BDRV_MAX_LENGTH). */
+const MAX_LENGTH = 0x7fffffffc0000000n;
+/** Sizes termu handles exactly (JavaScript numbers). */
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 export function createRaw(filename: string, size: number, prealloc: Preallocation): void {
   let f: HostFile;
