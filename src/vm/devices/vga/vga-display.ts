@@ -135,13 +135,15 @@ export class VgaDisplay {
 }
 
 export function encodePpm(width: number, height: number, pixels: Uint32Array): Buffer {
-  const header = Buffer.from(`P6\n${width} ${height}\n255\n`, 'latin1');
-  const body = Buffer.alloc(width * height * 3);
-  for (let i = 0, o = 0; i < width * height; i++, o += 3) {
+  const header = `P6\n${width} ${height}\n255\n`;
+  const out = Buffer.allocUnsafe(header.length + width * height * 3);
+  out.write(header, 'latin1');
+  const body = new Uint8Array(out.buffer, out.byteOffset + header.length, width * height * 3);
+  for (let i = 0, o = 0, n = width * height; i < n; i++, o += 3) {
     const p = pixels[i];
     body[o] = p >>> 16;
-    body[o + 1] = (p >>> 8) & 0xff;
-    body[o + 2] = p & 0xff;
+    body[o + 1] = p >>> 8;
+    body[o + 2] = p;
   }
-  return Buffer.concat([header, body]);
+  return out;
 }
