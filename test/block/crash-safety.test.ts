@@ -30,6 +30,7 @@ function runAndKill(file: string, seed: number, delayMs: number): Promise<void> 
 for (const variant of [
   { name: '64 KiB clusters', clusterSize: 65536, rounds: 30 },
   { name: '512-byte clusters, 1-bit refcounts (refcount blocks and table grow)', clusterSize: 512, refcountBits: 1, rounds: 15 },
+  { name: 'lazy refcounts (dirty bit set while writing)', clusterSize: 4096, lazyRefcounts: true, rounds: 8 },
 ]) {
   test(`SIGKILL during random writes never corrupts the image: ${variant.name}`, { skip, timeout: 120_000 }, async (t) => {
     const dir = scratch('crash');
@@ -38,7 +39,7 @@ for (const variant of [
       assert.equal(qemuIo(['-c', 'write -P 0x5a 0 12M', 'base.qcow2'], dir).status, 0);
       const file = path.join(dir, 'top.qcow2');
       createQcow2(file, {
-        size: 16 << 20, clusterSize: variant.clusterSize, version: 3, lazyRefcounts: false,
+        size: 16 << 20, clusterSize: variant.clusterSize, version: 3, lazyRefcounts: variant.lazyRefcounts ?? false,
         refcountBits: variant.refcountBits ?? 16, backingFile: 'base.qcow2', backingFormat: 'qcow2', preallocation: 'off',
       });
       const next = rng(1234 + variant.clusterSize);
@@ -48,11 +49,15 @@ for (const variant of [
         const chk = qemuImg(['check', 'top.qcow2'], dir);
         assert.ok(chk.status === 0 || chk.status === 3, `round ${round}: qemu-img check exit ${chk.status}\n${chk.stdout}${chk.stderr}`);
         assert.doesNotMatch(chk.stderr, /ERROR/, `round ${round}`);
-        if (chk.status === 3) {
-          leakyRounds++;
+        if (variant.lazyRefcounts) {
+          assert.match(qemuImg(['info', 'top.qcow2'], dir).stdout, /cleanly shut down: no/, `round ${round}: dirty bit not set`);
+        }
+        if (chk.status === 3 || variant.lazyRefcounts) {
+          if (chk.status === 3) leakyRounds++;
           const fix = termuImg(['check', '-r', 'leaks', 'top.qcow2'], dir);
           assert.equal(fix.status, 0, `round ${round}: termu-img check -r leaks: ${fix.stdout}${fix.stderr}`);
           assert.equal(qemuImg(['check', 'top.qcow2'], dir).status, 0, `round ${round}: still not clean after repair`);
+          assert.doesNotMatch(qemuImg(['info', 'top.qcow2'], dir).stdout, /cleanly shut down/, `round ${round}: dirty bit left set`);
         }
       }
       // Backing data must still show through wherever the overlay was never written.

@@ -76,7 +76,8 @@ export class HostFile {
     try {
       fs.ftruncateSync(this.fd, length);
     } catch (e) {
-      throw new BlockError(errnoText((e as NodeJS.ErrnoException).code), (e as NodeJS.ErrnoException).code);
+      const code = (e as NodeJS.ErrnoException).code === 'ERR_OUT_OF_RANGE' ? 'EFBIG' : (e as NodeJS.ErrnoException).code;
+      throw new BlockError(errnoText(code), code);
     }
     this.cachedSize = length;
   }

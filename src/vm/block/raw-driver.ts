@@ -80,7 +80,13 @@ export class RawDriver implements BlockDriver {
 
   resize(newLength: number): void {
     if (this.readOnly) throw new BlockError('Permission denied', 'EACCES');
-    this.file.truncate(newLength);
+    if (newLength > Number.MAX_SAFE_INTEGER) throw new BlockError('Could not resize file: File too large', 'EFBIG');
+    try {
+      this.file.truncate(newLength);
+    } catch (e) {
+      if (e instanceof BlockError) throw new BlockError(`Could not resize file: ${e.message}`, e.code);
+      throw e;
+    }
   }
 
   close(): void {

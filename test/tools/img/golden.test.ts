@@ -129,6 +129,7 @@ const CASES: string[] = [
   'resize --shrink -f raw r.raw -- -5M => r.raw', 'resize -f raw --shrink r.raw 5M => r.raw', 'resize r.raw 1000',
   'resize q.qcow2 +10M => q.qcow2', 'resize q.qcow2 5M', 'resize --shrink q.qcow2 5M => q.qcow2', 'resize --shrink q.qcow2 10000',
   'resize q.qcow2 0', 'resize --shrink q.qcow2 0', 'resize q.qcow2 abc', 'resize q.qcow2', 'resize -f raw r.raw 2000001 => r.raw',
+  'resize q.qcow2 16P', 'resize q.qcow2 9E', 'resize -f raw r.raw 100P',
   'resize --shrink base.qcow2 512k => base.qcow2', 'resize --shrink snap.qcow2 8M => snap.qcow2', 'resize top.qcow2 8M => top.qcow2',
   // rebase, commit
   'rebase -b base2.qcow2 -F qcow2 top.qcow2 => top.qcow2', 'rebase -p -b base2.qcow2 -F qcow2 top.qcow2 => top.qcow2',

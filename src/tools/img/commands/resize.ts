@@ -31,8 +31,10 @@ export function runResize(argv: string[]): number {
   const drv = openForTool(rest[0], { format, readOnly: false });
   try {
     const current = drv.length;
-    const total = rel ? current + rel * Number(n) : Number(n);
-    if (total <= 0) throw new ImgError('New image size must be positive');
+    // qemu reads the size as a signed 64-bit number: 8E and above come out negative.
+    const wide = rel ? BigInt(current) + BigInt(rel) * n : n;
+    if (wide <= 0n || wide >= 1n << 63n) throw new ImgError('New image size must be positive');
+    const total = Number(wide);
     if (prealloc !== undefined && prealloc !== 'off' && total <= current) throw new ImgError('Preallocation can only be used for growing images');
     if (total < current && !shrink) {
       err(`${PROG}: Use the --shrink option to perform a shrink operation.\n`);

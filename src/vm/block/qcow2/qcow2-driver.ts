@@ -13,7 +13,7 @@ import { BlockError } from '../block-error.js';
 import type { HostFile } from '../host-file.js';
 import { LruTables, type CachedTable } from './lru-tables.js';
 import {
-  COMPAT_LAZY_REFCOUNTS, INCOMPAT_DIRTY, readQcow2Header, serializeHeader, writeU64,
+  COMPAT_LAZY_REFCOUNTS, INCOMPAT_DIRTY, MAX_L1_BYTES, readQcow2Header, serializeHeader, writeU64,
   type Qcow2Header,
 } from './qcow2-header.js';
 import { Refcounts, hex } from './refcounts.js';
@@ -686,6 +686,7 @@ export class Qcow2Driver implements BlockDriver {
 
   /** Replaces the active L1 table with a bigger copy; the header switches once it is written. */
   growL1(entries: number): void {
+    if (entries * 8 > MAX_L1_BYTES) throw new BlockError('Failed to grow the L1 table: File too large', 'EFBIG');
     const cs = this.clusterSize;
     const bytes = new Uint8Array(Math.ceil((entries * 8) / cs) * cs);
     bytes.set(this.l1);
