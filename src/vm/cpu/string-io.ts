@@ -9,6 +9,7 @@ import { DF, IOPL } from './flags.js';
 import { arith } from './alu.js';
 import { getReg, setReg } from './operands.js';
 import type { IoSize } from '../machine/io-bus.js';
+import { PAGE_RAM } from '../machine/physical-memory.js';
 
 export const MOVS = 0, CMPS = 1, STOS = 2, LODS = 3, SCAS = 4, INS = 5, OUTS = 6;
 
@@ -67,7 +68,25 @@ export function stringOp(c: Cpu, kind: number, top: number): void {
   const checkZf = kind === CMPS || kind === SCAS;
   if (kind === INS || kind === OUTS) checkIoPermission(c, r16[EDX * 2], size);
   let slice = REP_SLICE;
+  const bulk = rep !== 0 && delta > 0 && a32 && (kind === MOVS || kind === STOS);
   for (;;) {
+    if (bulk) {
+      const n = bulkForward(c, kind, top, srcSeg, Math.min(count, slice));
+      if (n > 0) {
+        const bytes = n * size;
+        if (kind === MOVS) r[ESI] = r[ESI] + bytes;
+        r[EDI] = r[EDI] + bytes;
+        count -= n;
+        r[ECX] = count;
+        if (count === 0) return;
+        slice -= n;
+        if (slice <= 0) {
+          c.eip = c.startEip;
+          return;
+        }
+        continue;
+      }
+    }
     const si = a32 ? r[ESI] >>> 0 : r16[ESI * 2];
     const di = a32 ? r[EDI] >>> 0 : r16[EDI * 2];
     switch (kind) {
@@ -114,6 +133,55 @@ export function stringOp(c: Cpu, kind: number, top: number): void {
       return;
     }
   }
+}
+
+/**
+ * REP MOVS/STOS going forwards with 32-bit addressing over plain RAM (memcpy, memset and
+ * page clearing in the kernel): moves the run of elements that stays inside one page on
+ * each side in one step. Translation happens in the order the element loop would fault
+ * (source, then destination). Returns the elements done, or 0 when the general loop must
+ * take the next element (page-crossing element, MMIO/ROM, limits, overlapping forward copy).
+ */
+function bulkForward(c: Cpu, kind: number, top: number, srcSeg: number, max: number): number {
+  const size = (top + 1) >> 3;
+  const user = c.cpl === 3;
+  const mem = c.host.memory;
+  const di = c.reg32[EDI] >>> 0;
+  const dLin = (c.segBase[ES] + di) | 0;
+  let n = Math.min(max, ((0x1000 - (dLin & 0xfff)) / size) | 0);
+  let sPhys = 0;
+  if (kind === MOVS) {
+    const si = c.reg32[ESI] >>> 0;
+    const sLin = (c.segBase[srcSeg] + si) | 0;
+    n = Math.min(n, ((0x1000 - (sLin & 0xfff)) / size) | 0);
+    if (n === 0 || si < c.segLo[srcSeg] || si + n * size - 1 > c.segRHi[srcSeg]) return 0;
+    sPhys = c.mmu.translate(sLin, false, user);
+    if (mem.pageKind[sPhys >>> 12] !== PAGE_RAM) return 0;
+  }
+  if (n === 0 || di < c.segLo[ES] || di + n * size - 1 > c.segWHi[ES]) return 0;
+  const dPhys = c.mmu.translate(dLin, true, user);
+  if (mem.pageKind[dPhys >>> 12] !== PAGE_RAM) return 0;
+  const ram = mem.ram;
+  const bytes = n * size;
+  if (kind === MOVS) {
+    // A forward copy onto itself a few bytes ahead replicates a pattern; copyWithin would not.
+    if (dPhys > sPhys && dPhys < sPhys + bytes) return 0;
+    ram.copyWithin(dPhys, sPhys, sPhys + bytes);
+  } else {
+    const v = getReg(c, 0, top);
+    if (size === 1) ram.fill(v, dPhys, dPhys + bytes);
+    else {
+      for (let p = dPhys, end = dPhys + bytes; p < end; p += size) {
+        ram[p] = v;
+        ram[p + 1] = v >> 8;
+        if (size === 4) {
+          ram[p + 2] = v >> 16;
+          ram[p + 3] = v >> 24;
+        }
+      }
+    }
+  }
+  return n;
 }
 
 function portOutUnchecked(c: Cpu, port: number, size: number, v: number): void {

@@ -119,3 +119,11 @@ test('x87 traps owned by the CPU: #NM for TS/EM, WAIT with MP, #MF for a pending
   assert.match(lines[3], /^#10 /, 'FWAIT after an unmasked divide by zero, CR0.NE = 1');
   assert.equal(lines[4], '0084', 'ES and ZE are set');
 });
+
+test('REP MOVS/STOS: page crossings, pattern-replicating overlap, #PF part-way with restartable registers (QEMU, SDM)', { skip: skipNoQemu }, () => {
+  const lines = runBoth('strings').split('\n');
+  assert.equal(lines[2], '00000000 0000d388 0000d38b', 'the overlapping copy ran to the end');
+  // The fault leaves ECX/ESI/EDI at the first element not copied (SDM: REP is interruptible per element).
+  assert.match(lines[7], /^#0e err=0002 .* cr2=00220000$/);
+  assert.equal(lines[8], '000003d4 00000ff0 00020000');
+});
