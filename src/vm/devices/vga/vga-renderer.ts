@@ -390,6 +390,11 @@ export class VgaRenderer {
         }
         break;
       case LineKind.Rgb32:
+        if ((addr & 3) === 0 && addr + width * 4 <= VGA_VRAM_SIZE) {
+          // The usual case: an aligned line of little-endian x8r8g8b8 words.
+          for (let x = 0, w = addr >>> 2; x < width; x++) out[d++] = vram32[w + x] & 0xffffff;
+          break;
+        }
         for (let x = 0; x < width; x++, addr += 4) {
           out[d++] = (vram[(addr + 2) & VRAM_MASK] << 16) | (vram[(addr + 1) & VRAM_MASK] << 8) | vram[addr & VRAM_MASK];
         }
