@@ -24,6 +24,13 @@ interface Session {
 }
 
 /** `kittyTerminal` answers the kitty keyboard query as kitty does (xterm.js itself does not). */
+/** Every harness started, so none outlives a failed test. */
+const running = new Set<pty.IPty>();
+test.afterEach(() => {
+  for (const p of running) p.kill('SIGKILL');
+  running.clear();
+});
+
 function launch(mode: 'text' | 'graphics', env: Record<string, string> = {}, kittyTerminal = false): Session {
   const logFile = join(mkdtempSync(join(tmpdir(), 'termu-tui-')), 'log');
   const term = createTerminal(COLS, ROWS);
@@ -32,23 +39,30 @@ function launch(mode: 'text' | 'graphics', env: Record<string, string> = {}, kit
     env: { ...process.env, COLORTERM: 'truecolor', TERM: 'xterm-256color', TUI_HARNESS_LOG: logFile, ...env },
   });
   const raw: string[] = [];
+  let answered = false;
   proc.onData((d) => {
     raw.push(d);
-    if (kittyTerminal && d.includes('\x1b[?u')) proc.write('\x1b[?0u');
+    if (kittyTerminal && !answered && raw.join('').includes('\x1b[?u')) { answered = true; proc.write('\x1b[?0u'); }
     term.write(d);
   });
   term.onData((d) => proc.write(d)); // the headless terminal's replies to DA1 and friends
-  const exited = new Promise<number>((resolve) => proc.onExit((e) => resolve(e.exitCode)));
+  running.add(proc);
+  const exited = new Promise<number>((resolve) => proc.onExit((e) => { running.delete(proc); resolve(e.exitCode); }));
   return { term, proc, logFile, raw, exited };
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+async function waitFor(what: string, check: () => boolean, timeoutMs = 10000, session?: Session): Promise<void> {
   const start = Date.now();
   while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - start > timeoutMs) {
+      const tail = session ? `; last output ${JSON.stringify(session.raw.join('').slice(-300))}` : '';
+      throw new Error(`timed out waiting for ${what}${tail}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+/** Resolves once the headless terminal has parsed everything received so far. */
+const parsed = (s: Session) => new Promise<void>((resolve) => s.term.write('', resolve));
 const lines = (s: Session) => Array.from({ length: ROWS }, (_, y) => screenLine(s.term, y));
 const sideOpen = (s: Session) => screenLine(s.term, 0).slice(81).includes(' monitor ');
 const log = (s: Session) => (existsSync(s.logFile) ? readFileSync(s.logFile, 'utf8') : '');
@@ -149,16 +163,17 @@ test('a graphics framebuffer appears as half-blocks coloured with the area avera
   await quit(s);
 });
 
-test('the key protocol follows the terminal and everything is restored on quit and on SIGTERM', async () => {
+test('the key protocol follows the terminal and everything is restored on quit, SIGTERM and a crash', async () => {
   for (const kitty of [false, true]) {
     const s = launch('text', {}, kitty);
-    await waitFor('the key protocol choice', () => /protocol (pending|kitty|modifyOtherKeys)/.test(log(s)));
+    await waitFor(`the key protocol choice (kitty terminal: ${kitty})`, () => /protocol (pending|kitty|modifyOtherKeys)/.test(log(s)), 10000, s);
     const out = () => s.raw.join('');
     assert.match(log(s), kitty ? /protocol kitty/ : /protocol modifyOtherKeys/);
     assert.ok(out().includes(kitty ? '\x1b[>1u' : '\x1b[>4;2m'));
     assert.ok(!out().includes(kitty ? '\x1b[>4;2m' : '\x1b[>1u'));
     s.proc.write('\x01x');
     assert.equal(await s.exited, 0);
+    await parsed(s);
     assert.equal(s.term.buffer.active.type, 'normal');
     const undo = kitty ? '\x1b[<u' : '\x1b[>4m';
     assert.ok(out().endsWith(`${undo}\x1b[?2004l\x1b[0m\x1b[ q\x1b[?25h\x1b[?1049lharness stopped, raw mode off\r\n`));
@@ -169,8 +184,15 @@ test('the key protocol follows the terminal and everything is restored on quit a
   await waitFor('the status line', () => screenLine(t.term, ROWS - 1).includes('harness'));
   t.proc.kill('SIGTERM');
   assert.equal(await t.exited, 143);
-  await new Promise((r) => setTimeout(r, 50));
+  await parsed(t);
   assert.equal(t.term.buffer.active.type, 'normal');
   assert.ok(t.raw.join('').includes('\x1b[?1049l'));
   t.term.dispose();
+
+  const c = launch('text', { TUI_HARNESS_CRASH_AFTER_MS: '400' });
+  assert.equal(await c.exited, 1);
+  await parsed(c);
+  assert.equal(c.term.buffer.active.type, 'normal');
+  assert.match(c.raw.join(''), /\x1b\[\?1049l[^]*termu: Error: harness crashed on purpose/);
+  c.term.dispose();
 });
