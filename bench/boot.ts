@@ -128,7 +128,7 @@ function report(results: Measurement[]): void {
     m.name,
     m.bootSeconds !== undefined ? `${m.bootSeconds.toFixed(2)} s` : '-',
     m.seconds !== undefined ? `${m.seconds.toFixed(2)} s` : m.name === 'termu' ? 'not yet bootable' : 'failed',
-    m.peakBytes !== undefined && m.seconds !== undefined ? `${(m.peakBytes / 2 ** 20).toFixed(0)} MiB` : '-',
+    m.peakBytes !== undefined ? `${(m.peakBytes / 2 ** 20).toFixed(0)} MiB` : '-',
   ]);
   const header = ['emulator', 'boot (init ready)', 'boot + workload', 'peak RSS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -150,7 +150,8 @@ function report(results: Measurement[]): void {
   const ratio = (a: Measurement, b: Measurement): string =>
     a.seconds !== undefined && b.seconds !== undefined ? `${(a.seconds / b.seconds).toFixed(2)}x` : 'n/a';
   console.log(`termu/QEMU: ${ratio(termu, qemu)}   termu/v86: ${ratio(termu, v86)}   v86/QEMU: ${ratio(v86, qemu)}`);
-  console.log(`termu peak memory: ${termu.peakBytes !== undefined && termu.seconds !== undefined ? `${(termu.peakBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a (not yet bootable)'}`);
+  const termuPeak = termu.peakBytes === undefined ? 'n/a' : `${(termu.peakBytes / 2 ** 20).toFixed(0)} MiB`;
+  console.log(`termu peak memory: ${termuPeak}${termu.seconds === undefined ? ' (not yet bootable: peak before it was stopped)' : ''}`);
 }
 
 function numberOption(args: string[], name: string, fallback: number): number {
