@@ -330,8 +330,6 @@ export function farReturn(c: Cpu, extra: number): void {
     c.setCpl(rpl);
     c.loadSegmentCache(SS, ssSel, ss.base, ss.limit, ss.flags);
     c.setSp(newEsp + extra);
-    if (!c.stack32) c.reg16[ESP * 2] = newEsp + extra;
-    else c.reg32[ESP] = newEsp + extra;
     c.eip = eip >>> 0;
     nullInaccessibleSegments(c, DATA_SEGS);
     return;
@@ -432,8 +430,7 @@ export function iret(c: Cpu): void {
     c.writeEflagsMasked(fl, mask);
     c.setCpl(rpl);
     c.loadSegmentCache(SS, ssSel, ss.base, ss.limit, ss.flags);
-    if (c.stack32) c.reg32[ESP] = newEsp;
-    else c.reg16[ESP * 2] = newEsp;
+    c.setSp(newEsp);
     c.eip = eip >>> 0;
     nullInaccessibleSegments(c, DATA_SEGS);
     return;
