@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { VgaScript } from '../vga/vga-script.js';
 import { qemuMissing, qemuRun } from '../vga/qemu-reference.js';
+import { PiixIdePciFunction } from '../../../src/vm/devices/ide/piix-ide-pci.js';
+import { PciHost } from '../../../src/vm/devices/pci/pci-host.js';
 import { IdeBench, TempDir, run, toolMissing } from './ide-harness.js';
 
 const skip = qemuMissing() ?? toolMissing('xorriso', 'qemu-img');
@@ -99,7 +101,77 @@ function conversation(): VgaScript {
   packet(s, [0x1e, 0, 0, 0, 1, 0], 0); // PREVENT
   packet(s, [0x1b, 0, 0, 0, 2, 0], 0); // eject while locked
   packet(s, [0x03, 0, 0, 0, 18, 0], 18);
+  diskExtras(s);
   return s;
+}
+
+/** Task file after a command: status, error, count, sector, cylinder low/high, drive/head. */
+function taskFile(s: VgaScript): void {
+  s.poll(PRIMARY + 7, 0x80, 0);
+  for (const r of [7, 1, 2, 3, 4, 5, 6]) s.printInb(PRIMARY + r);
+}
+
+function lba28(s: VgaScript, command: number, lba: number, count: number): void {
+  s.outb(PRIMARY + 2, count).outb(PRIMARY + 3, lba & 0xff).outb(PRIMARY + 4, (lba >>> 8) & 0xff).outb(PRIMARY + 5, (lba >>> 16) & 0xff);
+  s.outb(PRIMARY + 6, 0xe0 | ((lba >>> 24) & 0x0f)).outb(PRIMARY + 7, command);
+}
+
+/** Bus-master DMA (BAR 4 placed at 0xc000 through PCI config), CHS translation, HOB reads, diagnostics. */
+function diskExtras(s: VgaScript): void {
+  const BM = 0xc000;
+  s.outl(0xcf8, 0x80000920).outl(0xcfc, BM | 1).outl(0xcf8, 0x80000904).outl(0xcfc, 0x0005);
+  // PIO WRITE SECTORS of a pattern, then READ DMA of it into two PRD regions.
+  lba28(s, 0x30, 100, 2);
+  for (let i = 0; i < 512; i++) {
+    if (i % 256 === 0) s.poll(PRIMARY + 7, 0x88, 0x08);
+    s.outw(PRIMARY, (i * 0x0101 + 0x1234) & 0xffff);
+  }
+  taskFile(s);
+  s.write32(0x8000, 0x20000).write32(0x8004, 512).write32(0x8008, 0x21000).write32(0x800c, 0x80000000 | 512);
+  s.outb(BM, 0x08).outb(BM + 2, 0x06).outl(BM + 4, 0x8000);
+  lba28(s, 0xc8, 100, 2);
+  s.printInb(BM + 2).outb(BM, 0x09).poll(BM + 2, 0x04, 0x04).printInb(BM + 2).outb(BM, 0x08);
+  taskFile(s);
+  s.printInb(BM + 2).outb(BM + 2, 0x04).printInb(BM + 2);
+  for (const base of [0x20000, 0x21000]) for (let i = 0; i < 512; i += 61) s.printMem8(base + i);
+  // WRITE DMA EXT from guest memory, read back by PIO.
+  s.fill8(0x30000, 512, 0x3d);
+  s.write32(0x8000, 0x30000).write32(0x8004, 0x80000000 | 512).outb(BM, 0x00);
+  s.outb(PRIMARY + 2, 0).outb(PRIMARY + 3, 0).outb(PRIMARY + 4, 0).outb(PRIMARY + 5, 0);
+  s.outb(PRIMARY + 2, 1).outb(PRIMARY + 3, 200).outb(PRIMARY + 4, 0).outb(PRIMARY + 5, 0).outb(PRIMARY + 6, 0x40).outb(PRIMARY + 7, 0x35);
+  s.outb(BM, 0x01).poll(BM + 2, 0x04, 0x04).printInb(BM + 2).outb(BM, 0x00);
+  taskFile(s);
+  lba28(s, 0x20, 200, 1);
+  readBlock(s, PRIMARY, 256);
+  // A PRD table shorter than the transfer.
+  s.write32(0x8000, 0x40000).write32(0x8004, 0x80000000 | 512).outb(BM + 2, 0x06).outb(BM, 0x08);
+  lba28(s, 0xc8, 0, 4);
+  s.outb(BM, 0x09).poll(BM + 2, 0x01, 0x00).printInb(BM + 2).outb(BM, 0x08);
+  taskFile(s);
+  // READ NATIVE MAX ADDRESS EXT, read back through the HOB bit.
+  s.outb(PRIMARY + 6, 0x40).outb(PRIMARY + 7, 0x27);
+  taskFile(s);
+  s.outb(0x3f6, 0x80);
+  for (const r of [2, 3, 4, 5]) s.printInb(PRIMARY + r);
+  s.outb(0x3f6, 0x00);
+  // INITIALIZE DEVICE PARAMETERS (4 heads, 17 sectors), then a CHS read of C1/H2/S5 = LBA 106.
+  s.outb(PRIMARY + 2, 17).outb(PRIMARY + 6, 0xa3).outb(PRIMARY + 7, 0x91);
+  taskFile(s);
+  s.outb(PRIMARY + 2, 1).outb(PRIMARY + 3, 5).outb(PRIMARY + 4, 1).outb(PRIMARY + 5, 0).outb(PRIMARY + 6, 0xa2).outb(PRIMARY + 7, 0x20);
+  s.poll(PRIMARY + 7, 0x88, 0x08);
+  for (let i = 0; i < 256; i++) s.inb(PRIMARY);
+  taskFile(s);
+  // READ VERIFY, SEEK, RECALIBRATE, EXECUTE DEVICE DIAGNOSTIC, an unknown command.
+  lba28(s, 0x40, 1000, 8);
+  taskFile(s);
+  lba28(s, 0x70, 50, 0);
+  taskFile(s);
+  s.outb(PRIMARY + 7, 0x10);
+  taskFile(s);
+  s.outb(PRIMARY + 7, 0x90);
+  taskFile(s);
+  s.outb(PRIMARY + 7, 0xfb);
+  taskFile(s);
 }
 
 test('IDE/ATAPI transcript: termu answers exactly like qemu-system-i386', { skip }, async () => {
@@ -123,6 +195,10 @@ test('IDE/ATAPI transcript: termu answers exactly like qemu-system-i386', { skip
       { bus: 0, unit: 0, kind: 'disk', medium: IdeBench.open(disk, 'qcow2') },
       { bus: 1, unit: 0, kind: 'cdrom', medium: IdeBench.open(iso, 'raw', true) },
     ]);
+    bench.ide.setBusMasterBase(bench.io, 0);
+    const host = new PciHost();
+    host.attach(bench.io);
+    host.add(1, 1, new PiixIdePciFunction(bench.ide, bench.io));
     const ours = script.runOnBus(bench.io, bench.memory);
     if (process.env.TERMU_DUMP_TRANSCRIPTS) writeFileSync(process.env.TERMU_DUMP_TRANSCRIPTS, `${ours}\n${qemu.serial}\n`);
     assert.equal(ours.length, qemu.serial.length, 'same transcript length');

@@ -7,6 +7,7 @@
 ;   10 inb a, printed as two hex digits on COM1   11 inw a, printed as four hex digits
 ;   12 wait until (inb a) & b == c (bounded), then print nothing
 ;   13 byte [a], printed as two hex digits
+;   14 outl a,b   15 inl a, printed as eight hex digits
 bits 32
 org 0x100000
 MB_MAGIC equ 0x1BADB002
@@ -48,7 +49,22 @@ start:
     je .poll
     cmp eax, 13
     je .printm
+    cmp eax, 14
+    je .outl
+    cmp eax, 15
+    je .printl
     jmp .done
+.outl:
+    mov edx, ebx
+    mov eax, ecx
+    out dx, eax
+    jmp .next
+.printl:
+    mov edx, ebx
+    in eax, dx
+    mov ecx, 8
+    call hex
+    jmp .next
 .printm:
     movzx eax, byte [ebx]
     mov ecx, 2

@@ -19,6 +19,8 @@ const PRINT_INB = 10;
 const PRINT_INW = 11;
 const POLL = 12;
 const PRINT_MEM8 = 13;
+const OUTL = 14;
+const PRINT_INL = 15;
 
 export const LFB_BASE = 0xfd000000;
 
@@ -45,6 +47,13 @@ export class VgaScript {
   /** Reads a word port and appends it to the output as four hex digits. */
   printInw(port: number): this {
     return this.op(PRINT_INW, port);
+  }
+  outl(port: number, v: number): this {
+    return this.op(OUTL, port, v);
+  }
+  /** Reads a dword port and appends it as eight hex digits. */
+  printInl(port: number): this {
+    return this.op(PRINT_INL, port);
   }
   /** Appends the byte at a physical address as two hex digits. */
   printMem8(addr: number): this {
@@ -142,6 +151,12 @@ export class VgaScript {
           break;
         case PRINT_INW:
           out += io.read(a, 2).toString(16).padStart(4, '0');
+          break;
+        case OUTL:
+          io.write(a, 4, b);
+          break;
+        case PRINT_INL:
+          out += (io.read(a, 4) >>> 0).toString(16).padStart(8, '0');
           break;
         case PRINT_MEM8:
           out += mem.read8(a).toString(16).padStart(2, '0');

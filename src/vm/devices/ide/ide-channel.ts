@@ -235,8 +235,10 @@ export class IdeChannel implements PortHandler {
     }
   }
 
+  /** Byte accesses to the 16-bit data port move a whole word (QEMU widens them). */
   private readData(size: IoSize): number {
-    if (this.bufferPos >= this.bufferEnd) return size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
+    if (size === 1) return this.readData(2) & 0xff;
+    if (this.bufferPos >= this.bufferEnd) return size === 4 ? 0xffffffff : 0xffff;
     const b = this.buffer;
     let p = this.bufferPos;
     let v = b[p];
@@ -249,6 +251,7 @@ export class IdeChannel implements PortHandler {
   }
 
   private writeData(size: IoSize, value: number): void {
+    if (size === 1) return this.writeData(2, value & 0xff);
     if (this.bufferPos >= this.bufferEnd) return;
     const b = this.buffer;
     const p = this.bufferPos;
@@ -283,7 +286,7 @@ export class IdeChannel implements PortHandler {
 
   /** The registers that tell a disk (0/0) from a packet device (0x14/0xeb) after reset. */
   private setSignature(u: Unit): void {
-    u.select &= 0xf0;
+    u.select = (u.select & A.SELECT_DRIVE1) | SELECT_ALWAYS_ON; // CHS, head 0 (QEMU keeps only the drive bit)
     u.nsector = 1;
     u.sector = 1;
     if (u.drive?.kind === 'cdrom') {
@@ -421,11 +424,9 @@ export class IdeChannel implements PortHandler {
       case A.ATA_READ_VERIFY:
       case A.ATA_READ_VERIFY_NORETRY:
       case A.ATA_READ_VERIFY_EXT: {
+        // Nothing to check on an image; like QEMU the task file keeps the request.
         u.lba48 = command === A.ATA_READ_VERIFY_EXT;
-        const start = this.currentSector(u);
-        const count = this.sectorCount(u);
-        if (start + count > drive.sectorCount) return this.abort(u);
-        this.setSector(u, start + count);
+        if (this.currentSector(u) + this.sectorCount(u) > drive.sectorCount) return this.abort(u);
         return this.complete(u);
       }
       case A.ATA_SET_MULTIPLE_MODE: {
@@ -533,6 +534,7 @@ export class IdeChannel implements PortHandler {
     this.nextSector += n;
     this.sectorsLeft -= n;
     this.setSector(u, this.nextSector);
+    u.nsector = this.sectorsLeft & 0xff; // the count register shows what is left, as in QEMU
     u.status = A.STATUS_DRDY | A.STATUS_DSC;
     this.startPio(n * SECTOR_SIZE, PioEnd.ReadSectors);
     this.raiseIrq();
@@ -573,6 +575,7 @@ export class IdeChannel implements PortHandler {
     this.nextSector += n;
     this.sectorsLeft -= n;
     this.setSector(u, this.nextSector);
+    u.nsector = this.sectorsLeft & 0xff;
     u.status = A.STATUS_DRDY | A.STATUS_DSC;
     if (this.sectorsLeft > 0) this.startPio(Math.min(this.sectorsLeft, this.blockSectors) * SECTOR_SIZE, PioEnd.WriteSectors);
     this.raiseIrq();
