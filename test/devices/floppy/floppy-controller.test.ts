@@ -39,7 +39,7 @@ class Bench {
 
   constructor(fda: BlockDriver | undefined) {
     this.dma = new Dma8237(this.memory);
-    this.dma.register(this.io);
+    this.dma.attach(this.io);
     this.fdc = new FloppyController(this.irq, this.dma, fda, undefined);
     this.fdc.attach(this.io);
   }

@@ -128,7 +128,7 @@ test('floppy transcript: termu answers exactly like qemu-system-i386', { skip },
     const io = new IoBus();
     const memory = new PhysicalMemory(16 << 20);
     const dmac = new Dma8237(memory);
-    dmac.register(io);
+    dmac.attach(io);
     const fdc = new FloppyController(NO_IRQ, dmac, openImage(ourCopy, { format: 'raw', readOnly: false }), undefined);
     fdc.attach(io);
     const ours = script.runOnBus(io, memory);

@@ -56,7 +56,7 @@ export class IdeBench {
 
   constructor(drives: IdeDriveConfig[]) {
     this.ide = new PiixIde(this.memory, this.irq14, this.irq15, drives);
-    this.ide.registerLegacyPorts(this.io);
+    this.ide.attach(this.io);
     this.ide.setBusMasterBase(this.io, BM_BASE);
     this.memory.onExternalWrite = (a, n) => this.externalWrites.push([a, n]);
   }

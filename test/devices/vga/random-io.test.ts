@@ -94,10 +94,10 @@ test('the IDE controller and the floppy controller survive random port traffic',
       { bus: 0, unit: 0, kind: 'disk', medium: openImage(disk, { format: 'raw', readOnly: false }) },
       { bus: 1, unit: 0, kind: 'cdrom', medium: openImage(cd, { format: 'raw', readOnly: true }) },
     ]);
-    ide.registerLegacyPorts(io);
+    ide.attach(io);
     ide.setBusMasterBase(io, 0xc000);
     const dma = new Dma8237(memory);
-    dma.register(io);
+    dma.attach(io);
     const fdc = new FloppyController(NO_IRQ, dma, openImage(fd, { format: 'raw', readOnly: false }), undefined);
     fdc.attach(io);
     const ports = [...range(0x1f0, 0x1f7), 0x3f6, ...range(0x170, 0x177), 0x376, ...range(0xc000, 0xc00f), ...range(0x00, 0x0f), 0x81, 0x82, 0x83, 0x87, 0x3f2, 0x3f4, 0x3f5, 0x3f7];

@@ -85,7 +85,7 @@ export class Dma8237 implements IsaDma {
     });
   }
 
-  register(io: IoBus): void {
+  attach(io: IoBus): void {
     io.register(0x00, 0x10, this.portsFor(0));
     io.register(0xc0, 0x20, this.portsFor(1));
     const pages = this.pagePorts();

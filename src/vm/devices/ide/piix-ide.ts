@@ -80,7 +80,7 @@ export class PiixIde {
   }
 
   /** Claims the legacy task-file and control ports. */
-  registerLegacyPorts(io: IoBus): void {
+  attach(io: IoBus): void {
     for (const ch of this.channels) {
       io.register(ch.commandBase, 8, ch);
       io.register(ch.controlPort, 1, ch);
