@@ -172,6 +172,21 @@ function diskExtras(s: VgaScript): void {
   taskFile(s);
   s.outb(PRIMARY + 7, 0xfb);
   taskFile(s);
+  atapiExtras(s, BM + 8);
+}
+
+/** A multi-block PIO read (byte count limit larger than a block) and a READ(10) by DMA. */
+function atapiExtras(s: VgaScript, bm: number): void {
+  const b = SECONDARY;
+  s.outb(b + 6, 0xa0);
+  packet(s, [0x28, 0, 0, 0, 0, 16, 0, 0, 3, 0], 3 * 2048);
+  s.write32(0x9000, 0x50000).write32(0x9004, 0x80000000 | 4096).outb(bm, 0x08).outb(bm + 2, 0x06).outl(bm + 4, 0x9000);
+  s.outb(b + 1, 1).outb(b + 4, 0xfe).outb(b + 5, 0xff).outb(b + 7, 0xa0).poll(b + 7, 0x88, 0x08);
+  const cdb = [0x28, 0, 0, 0, 0, 16, 0, 0, 2, 0, 0, 0];
+  for (let i = 0; i < 12; i += 2) s.outw(b, cdb[i] | (cdb[i + 1] << 8));
+  s.printInb(bm + 2).outb(bm, 0x09).poll(bm + 2, 0x04, 0x04).printInb(bm + 2).outb(bm, 0x08);
+  s.poll(b + 7, 0x80, 0).printInb(b + 7).printInb(b + 2).printInb(b + 1);
+  for (let i = 0; i < 4096; i += 127) s.printMem8(0x50000 + i);
 }
 
 test('IDE/ATAPI transcript: termu answers exactly like qemu-system-i386', { skip }, async () => {
