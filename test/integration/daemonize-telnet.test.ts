@@ -61,9 +61,16 @@ test('-daemonize with telnet serial and monitor; system_powerdown ends the VM cl
   // "ready" is dropped unless the client connected before the guest printed it (QEMU's nowait).
   assert.match(console.subarray(12).toString(), /^(ready\r\n)?echo me$/);
 
-  const monitor = (await nc(monitorPort, 'info name\nsystem_powerdown\n', 1500)).toString('latin1').replace(/\x1b\[[0-9]*[A-Z]/g, '');
+  const commands = 'info name\ninfo registers\nstop\ninfo status\ncont\ninfo status\ninfo chardev\nsystem_powerdown\n';
+  const monitor = (await nc(monitorPort, commands, 2500)).toString('latin1').replace(/\x1b\[[0-9]*[A-Z]/g, '');
   assert.match(monitor, /QEMU [0-9.]+ monitor - type 'help' for more information\r\n/);
   assert.match(monitor, /info name\r\nvm1\r\n/);
+  // The guest polls in 32-bit protected mode with flat segments set up by the Multiboot loader.
+  assert.match(monitor, /\r\nEIP=001000[0-9a-f]{2} EFL=[0-9a-f]{8} \[[-DOSZAPC]{7}\] CPL=0 II=0 A20=1 SMM=0 HLT=0\r\n/);
+  assert.match(monitor, /\r\nCS =0010 00000000 ffffffff 00cf9b00 DPL=0 CS32 \[-RA\]\r\n/);
+  assert.match(monitor, /info status\r\nVM status: paused\r\n[\s\S]*info status\r\nVM status: running\r\n/);
+  assert.match(monitor, new RegExp(`serial0: filename=disconnected:telnet:127.0.0.1:${serialPort},server=on\r\n`));
+  assert.match(monitor, new RegExp(`compat_monitor0: filename=telnet:127.0.0.1:${monitorPort},server=on <-> 127.0.0.1:\\d+\r\n`));
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((res) => setTimeout(res, 100));
   assert.ok(!alive(pid), 'termu exits after the guest powers off');
   assert.ok(!existsSync(pidfile), 'the pid file is removed on exit');
