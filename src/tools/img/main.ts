@@ -14,12 +14,12 @@ import { runRebase } from './commands/rebase.js';
 import { runResize } from './commands/resize.js';
 import { runSnapshot } from './commands/snapshot.js';
 
-const COMMANDS: Record<string, (argv: string[]) => number> = {
+const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
   amend: runAmend, check: runCheck, commit: runCommit, compare: runCompare, convert: runConvert, create: runCreate,
   info: runInfo, map: runMap, measure: runMeasure, rebase: runRebase, resize: runResize, snapshot: runSnapshot,
 };
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
   try {
     if (cmd === undefined) throw new UsageError('Not enough arguments');
@@ -33,7 +33,7 @@ export function main(argv: string[]): number {
     }
     const run = COMMANDS[cmd];
     if (!run) throw new UsageError(`Command not found: ${cmd}`);
-    return run(args);
+    return await run(args);
   } catch (e) {
     if (e instanceof ImgError) return report(e);
     if (e instanceof BlockError) return report(new ImgError(e.message));
@@ -41,4 +41,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

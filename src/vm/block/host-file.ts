@@ -61,6 +61,45 @@ export class HostFile {
     if (done < want) buf.fill(0, done);
   }
 
+  /** readAt() on libuv's thread pool, so a caller can overlap it with its own writes. */
+  readAtAsync(offset: number, buf: Uint8Array): Promise<void> {
+    const want = Math.max(0, Math.min(buf.length, this.cachedSize - offset));
+    return new Promise((resolve, reject) => {
+      const step = (done: number) => {
+        if (done >= want) {
+          buf.fill(0, done);
+          resolve();
+          return;
+        }
+        fs.read(this.fd, buf, done, want - done, offset + done, (e, n) => {
+          if (e) reject(new BlockError(errnoText(e.code), e.code));
+          else if (n === 0) step(want);
+          else step(done + n);
+        });
+      };
+      step(0);
+    });
+  }
+
+  /** writeAt() on libuv's thread pool, so a caller can overlap it with its own reads. */
+  writeAtAsync(offset: number, data: Uint8Array): Promise<void> {
+    if (this.readOnly) return Promise.reject(new BlockError('Permission denied', 'EACCES'));
+    if (offset + data.length > this.cachedSize) this.cachedSize = offset + data.length;
+    return new Promise((resolve, reject) => {
+      const step = (done: number) => {
+        if (done >= data.length) {
+          resolve();
+          return;
+        }
+        fs.write(this.fd, data, done, data.length - done, offset + done, (e, n) => {
+          if (e) reject(new BlockError(errnoText(e.code), e.code));
+          else step(done + n);
+        });
+      };
+      step(0);
+    });
+  }
+
   writeAt(offset: number, data: Uint8Array): void {
     if (this.readOnly) throw new BlockError('Permission denied', 'EACCES');
     let done = 0;

@@ -1,8 +1,8 @@
 // termu-img convert [-f fmt] [-O fmt] [-c] [-p] [-q] [-n] [-o opts] [-B backing [-F fmt]] [-S size] [-U] src... dst
-import type { BlockDriver, BlockStatus } from '../../../vm/block/block-driver.js';
+import type { BlockDriver } from '../../../vm/block/block-driver.js';
 import { BlockError } from '../../../vm/block/block-error.js';
 import { FORMATS } from '../../../vm/block/open-image.js';
-import { isZero } from '../../../vm/block/raw-driver.js';
+import { isZero, RawDriver } from '../../../vm/block/raw-driver.js';
 import { Qcow2Driver } from '../../../vm/block/qcow2/qcow2-driver.js';
 import { splitOptions } from '../create-options.js';
 import { getopt } from '../getopt.js';
@@ -14,7 +14,7 @@ import { createImage } from './create.js';
 const CHUNK = 2 << 20;
 const SPARSE = 4096;
 
-export function runConvert(argv: string[]): number {
+export async function runConvert(argv: string[]): Promise<number> {
   const { opts, rest } = getopt(argv, ':hf:O:B:CcF:o:l:S:pt:T:qnm:WrU', [
     { name: 'force-share', hasArg: false, key: 'U' }, { name: 'target-is-zero', hasArg: false }, { name: 'salvage', hasArg: false },
     { name: 'image-opts', hasArg: false }, { name: 'target-image-opts', hasArg: false }, { name: 'object', hasArg: true },
@@ -60,7 +60,7 @@ export function runConvert(argv: string[]): number {
     const dst = openForTool(target, { format: outFormat, readOnly: false });
     try {
       // Like qemu-img (target cache mode "unsafe"), no flush: the data reaches the disk in time.
-      copyImages(sources, dst, { compress, fresh: !noCreate, topOnly: backing !== null, progress: new Progress(progress) });
+      await copyImages(sources, dst, { compress, fresh: !noCreate, topOnly: backing !== null, progress: new Progress(progress) });
     } finally {
       dst.close();
     }
@@ -82,17 +82,24 @@ interface CopyOptions {
   progress: Progress;
 }
 
-export function copyImages(sources: BlockDriver[], dst: BlockDriver, o: CopyOptions): void {
+export async function copyImages(sources: BlockDriver[], dst: BlockDriver, o: CopyOptions): Promise<void> {
   const total = sources.reduce((n, s) => n + s.length, 0);
   const cs = dst instanceof Qcow2Driver ? dst.clusterSize : 65536;
   const buf = new Uint8Array(Math.max(CHUNK, cs));
   let base = 0;
   for (const src of sources) {
+    if (src instanceof RawDriver && !o.compress && !o.topOnly) {
+      await copyRawAhead(src, dst, base, o, cs);
+      base += src.length;
+      continue;
+    }
+    if (dst instanceof RawDriver && o.fresh && !o.topOnly) {
+      await copyToRawBehind(src, dst, base, o);
+      base += src.length;
+      continue;
+    }
     for (let off = 0; off < src.length;) {
-      // A raw source is all data as far as we can tell; its zeros are found in the buffer.
-      let s: BlockStatus = src.format === 'raw'
-        ? { length: Math.min(CHUNK - (off % CHUNK), src.length - off), allocated: true, zero: false, depth: 0 }
-        : src.blockStatus(off, Math.min(CHUNK, src.length - off));
+      let s = src.blockStatus(off, Math.min(CHUNK, src.length - off));
       // Compressed output works on whole clusters.
       const n = o.compress ? Math.min(src.length - off, cs - (off % cs)) : s.length;
       if (o.compress && n !== s.length) s = { ...s, zero: false };
@@ -112,6 +119,49 @@ export function copyImages(sources: BlockDriver[], dst: BlockDriver, o: CopyOpti
     base += src.length;
   }
   o.progress.finish();
+
+  /**
+   * Into a fresh raw target: the data runs of one chunk are written on the thread pool
+   * while the next chunk is read through the source's driver.
+   */
+  async function copyToRawBehind(src: BlockDriver, to: RawDriver, at: number, opts: CopyOptions): Promise<void> {
+    const bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+    let writing: Promise<unknown> = Promise.resolve();
+    let i = 0;
+    for (let off = 0; off < src.length;) {
+      const s = src.blockStatus(off, Math.min(CHUNK, src.length - off));
+      if (!s.zero) {
+        const data = bufs[i].subarray(0, s.length);
+        src.read(off, data);
+        await writing;
+        const writes: Promise<void>[] = [];
+        forEachDataRun(data, (from, to2) => writes.push(to.file.writeAtAsync(at + off + from, data.subarray(from, to2))));
+        writing = Promise.all(writes);
+        i ^= 1;
+      }
+      off += s.length;
+      opts.progress.show(((at + off) / total) * 100);
+    }
+    await writing;
+    if (to.file.size < at + src.length) to.file.truncate(at + src.length);
+  }
+
+  /**
+   * A raw source is all data as far as Node can tell (no SEEK_HOLE); its zeros are found in
+   * the buffer. The next chunk is read on the thread pool while this one is written.
+   */
+  async function copyRawAhead(src: RawDriver, to: BlockDriver, at: number, opts: CopyOptions, clusterSize: number): Promise<void> {
+    const bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+    let pending = src.file.readAtAsync(0, bufs[0].subarray(0, Math.min(CHUNK, src.length)));
+    for (let off = 0, i = 0; off < src.length; off += CHUNK, i ^= 1) {
+      await pending;
+      const n = Math.min(CHUNK, src.length - off);
+      const nextOff = off + CHUNK;
+      if (nextOff < src.length) pending = src.file.readAtAsync(nextOff, bufs[i ^ 1].subarray(0, Math.min(CHUNK, src.length - nextOff)));
+      writeData(to, at + off, bufs[i].subarray(0, n), opts, clusterSize);
+      opts.progress.show(((at + off + n) / total) * 100);
+    }
+  }
 }
 
 function writeData(dst: BlockDriver, at: number, data: Uint8Array, o: CopyOptions, cs: number): void {
@@ -119,17 +169,23 @@ function writeData(dst: BlockDriver, at: number, data: Uint8Array, o: CopyOption
     if (!isZero(data)) dst.writeCompressed(at, data);
     return;
   }
-  // Skip 4 KiB blocks of zeros (qemu's default -S 4k) so the target stays sparse.
+  forEachDataRun(data, (from, to) => dst.write(at + from, data.subarray(from, to)), (from, to) => {
+    if (!o.fresh) dst.writeZeroes(at + from, to - from, true);
+  });
+}
+
+/** Splits a buffer into runs of data and of 4 KiB zero blocks (qemu's default -S 4k). */
+function forEachDataRun(data: Uint8Array, onData: (from: number, to: number) => void, onZero?: (from: number, to: number) => void): void {
   let runStart = -1;
   for (let i = 0; i < data.length; i += SPARSE) {
-    const block = data.subarray(i, Math.min(i + SPARSE, data.length));
-    const zero = isZero(block);
+    const end = Math.min(i + SPARSE, data.length);
+    const zero = isZero(data.subarray(i, end));
     if (!zero && runStart < 0) runStart = i;
-    if (zero && runStart >= 0) {
-      dst.write(at + runStart, data.subarray(runStart, i));
+    if (zero) {
+      if (runStart >= 0) onData(runStart, i);
       runStart = -1;
+      onZero?.(i, end);
     }
-    if (zero && !o.fresh) dst.writeZeroes(at + i, block.length, true);
   }
-  if (runStart >= 0) dst.write(at + runStart, data.subarray(runStart));
+  if (runStart >= 0) onData(runStart, data.length);
 }
