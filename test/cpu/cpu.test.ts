@@ -146,6 +146,15 @@ ORG 0x7c00
     mov [0x50c], edx
     mov word [13 * 4], gp
     mov word [13 * 4 + 2], 0
+    mov ecx, 0x8b
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    cpuid
+    mov ecx, 0x8b
+    rdmsr
+    mov [0x514], edx
+    mov word [0x518], 0x600d
     mov ecx, 0x12345
     rdmsr
     hlt
@@ -153,12 +162,14 @@ gp: mov word [0x510], 0xdead
     hlt`));
   host.clock.setTime(123456);
   cpu.run(100);
-  const m = Buffer.from(host.memory.ram.subarray(0x500, 0x514));
+  const m = Buffer.from(host.memory.ram.subarray(0x500, 0x51a));
   assert.equal(m.readUInt32LE(0), 123456, 'TSC = virtual ns since reset');
   assert.equal(m.readUInt32LE(4), 0x60, 'SYSENTER_CS');
   assert.equal(m.readUInt32LE(8), 0x00070406, 'PAT power-on value (low)');
   assert.equal(m.readUInt32LE(12), 0x00070406, 'PAT power-on value (high)');
   assert.equal(m.readUInt16LE(16), 0xdead, 'RDMSR of an absent MSR: #GP');
+  assert.equal(m.readUInt16LE(24), 0x600d, 'WRMSR/RDMSR of the microcode signature MSR do not fault');
+  assert.equal(m.readUInt32LE(20), 0, 'it reads revision 0');
 });
 
 test('saveState/loadState restore the architectural state', { skip: skipNoNasm }, () => {

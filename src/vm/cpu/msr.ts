@@ -1,11 +1,15 @@
 // Model-specific registers the i686 kernel and firmware touch: the TSC, the APIC base (kept
-// by the board's local APIC), SYSENTER_*, PAT and the MTRRs. Anything else raises #GP(0),
-// which is what rdmsr_safe/wrmsr_safe expect for an absent MSR.
+// by the board's local APIC), SYSENTER_*, PAT, the MTRRs, the platform ID and the microcode
+// signature. Anything else raises #GP(0), which is what rdmsr_safe/wrmsr_safe expect for an
+// absent MSR.
 
 import type { Cpu } from './cpu.js';
 
+export const MSR_PLATFORM_ID = 0x17;
 export const MSR_TSC = 0x10;
 export const MSR_APIC_BASE = 0x1b;
+/** IA32_BIOS_SIGN_ID: writing 0 then CPUID(1) latches the microcode revision (none here: 0). */
+export const MSR_BIOS_SIGN_ID = 0x8b;
 export const MSR_SYSENTER_CS = 0x174;
 export const MSR_SYSENTER_ESP = 0x175;
 export const MSR_SYSENTER_EIP = 0x176;
@@ -53,6 +57,9 @@ export class MsrFile {
         return BigInt(this.tsc()) & 0xffffffffffffffffn;
       case MSR_APIC_BASE:
         return this.cpu.host.readApicBase();
+      case MSR_PLATFORM_ID:
+      case MSR_BIOS_SIGN_ID:
+        return 0n;
       case MSR_SYSENTER_CS:
         return BigInt(this.sysenterCs >>> 0);
       case MSR_SYSENTER_ESP:
@@ -77,6 +84,8 @@ export class MsrFile {
         return true;
       case MSR_APIC_BASE:
         this.cpu.host.writeApicBase(value);
+        return true;
+      case MSR_BIOS_SIGN_ID:
         return true;
       case MSR_SYSENTER_CS:
         this.sysenterCs = Number(value & 0xffffn);
