@@ -22,14 +22,15 @@ function run(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
 }
 
-/** Paths of the built kernels: the a.out-kludge and ELF info kernels, the echo guest and the halting guest. */
-export function buildTestKernels(): { aout: string; elf: string; echo: string; halt: string; dir: string } {
+/** Paths of the built kernels: the a.out-kludge and ELF info kernels, and the echo, halting and triple-faulting guests. */
+export function buildTestKernels(): { aout: string; elf: string; echo: string; halt: string; tripleFault: string; dir: string } {
   dir ??= mkdtempSync(join(tmpdir(), 'termu-mb-'));
-  const out = { aout: join(dir, 'mbtest.bin'), elf: join(dir, 'mbtest.elf'), echo: join(dir, 'echo.bin'), halt: join(dir, 'halt.bin'), dir };
+  const out = { aout: join(dir, 'mbtest.bin'), elf: join(dir, 'mbtest.elf'), echo: join(dir, 'echo.bin'), halt: join(dir, 'halt.bin'), tripleFault: join(dir, 'triple-fault.bin'), dir };
   run('nasm', ['-w-zeroing', '-f', 'bin', '-o', out.aout, join(SOURCES, 'mbtest.asm')]);
   run('nasm', ['-f', 'elf32', '-DELF', '-o', join(dir, 'mbtest.o'), join(SOURCES, 'mbtest.asm')]);
   run('ld', ['-m', 'elf_i386', '-Ttext=0x100000', '-o', out.elf, join(dir, 'mbtest.o')]);
   run('nasm', ['-f', 'bin', '-o', out.echo, join(SOURCES, 'echo.asm')]);
   run('nasm', ['-f', 'bin', '-o', out.halt, join(SOURCES, 'halt.asm')]);
+  run('nasm', ['-f', 'bin', '-o', out.tripleFault, join(SOURCES, 'triple-fault.asm')]);
   return out;
 }

@@ -45,8 +45,9 @@ export class MachineHost implements VmControl {
       quit: () => this.quit(),
       commitSnapshots: () => {},
       interrupted: (signal) => {
+        // QEMU shuts down cleanly on these signals and exits with status 0.
         process.stderr.write(`termu: terminating on signal ${signalNumber(signal)}\n`);
-        this.finish(1);
+        this.finish(0);
       },
       log: (line) => process.stderr.write(`termu: ${line}\n`),
     };
