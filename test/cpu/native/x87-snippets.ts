@@ -7,7 +7,7 @@ import { DATA_BASE, DATA_SIZE } from './native-host.js';
 
 /** Offsets in the data window. */
 export const CW_TABLE = 0x000; // 8 control words
-const M80 = 0x010; // 16 × 10 bytes
+export const M80 = 0x010; // 16 × 10 bytes
 export const I16 = 0x0b0; // 8 × 2
 export const I32 = 0x0c0; // 8 × 4
 const I64 = 0x0e0; // 8 × 8
@@ -16,13 +16,11 @@ export const F32 = 0x150; // 16 × 4
 export const F64 = 0x200; // 64 × 8
 export const MMX = 0x400; // 16 × 8
 const COUNTS = 0x480; // 8 × 8 shift counts
-const ODD_CW = 0x4c0; // 4 control words with reserved bits set or clear
+export const ODD_CW = 0x4c0; // 4 control words with reserved bits set or clear
 const TRIG = 0x4c8; // 7 arguments for FSIN/FCOS/FPTAN near and far from multiples of π/2
 const IMAGE = 0x500; // a hand-made FSAVE image (108 bytes)
 const FXIMAGE = 0x600; // a hand-made FXSAVE image (512 bytes, 16-byte aligned)
 export const OUT = 0x800;
-/** 64-bit precision results: termu rounds to double, so allow the difference of one double rounding. */
-const EXTENDED_TOLERANCE = 2 ** -52;
 
 /** Control words: PC=53 with RC 0-3, PC=64, PC=24, PC=53 with IE unmasked, PC=53 with ZE unmasked. */
 export const CONTROL_WORDS = [0x027f, 0x067f, 0x0a7f, 0x0e7f, 0x037f, 0x007f, 0x027e, 0x027b];
@@ -32,7 +30,7 @@ export interface Snippet {
   body: string;
   /**
    * Relative tolerance for ST values and the `approxSlots` doubles (C1 is then ignored):
-   * transcendentals, and arithmetic at 64-bit precision, which termu computes in double.
+   * transcendentals, which termu computes in double precision.
    */
   tolerance?: number;
   /** Byte offsets (in the data window) of results written as doubles, for approx snippets. */
@@ -150,15 +148,13 @@ export function x87Snippets(seed: number): Snippet[] {
       const x = pick(ARITH_VALUES);
       const y = pick(ARITH_VALUES);
       const k = n % 6;
-      const tolerance = k === 4 ? EXTENDED_TOLERANCE : undefined;
-      const slots = k === 4 ? [OUT] : undefined;
-      s.push({ name: `${op} m64 cw${k}`, body: `${cw(k)}\nfld ${f64(x)}\n${op} ${f64(y)}\nfst qword ${out(0)}`, tolerance, approxSlots: slots });
-      s.push({ name: `${op} st(i) cw${k}`, body: `${cw(k)}\nfld ${f64(x)}\nfld ${f64(y)}\n${op} st1, st0\n${op} st0, st1`, tolerance });
-      s.push({ name: `${op}p cw${k}`, body: `${cw(k)}\nfld ${f64(x)}\nfld ${f64(y)}\n${op}p st1, st0\nfstp qword ${out(0)}`, tolerance, approxSlots: slots });
+      s.push({ name: `${op} m64 cw${k}`, body: `${cw(k)}\nfld ${f64(x)}\n${op} ${f64(y)}\nfst qword ${out(0)}` });
+      s.push({ name: `${op} st(i) cw${k}`, body: `${cw(k)}\nfld ${f64(x)}\nfld ${f64(y)}\n${op} st1, st0\n${op} st0, st1` });
+      s.push({ name: `${op}p cw${k}`, body: `${cw(k)}\nfld ${f64(x)}\nfld ${f64(y)}\n${op}p st1, st0\nfstp qword ${out(0)}` });
     }
     s.push({ name: `${op} m32`, body: `${cw(0)}\nfld ${f64(pick(ARITH_VALUES))}\n${op} dword ${a(F32 + (r() % 16) * 4)}` });
     s.push({ name: `fi${op.slice(1)} m32`, body: `${cw(0)}\nfld ${f64(pick(ARITH_VALUES))}\nfi${op.slice(1)} dword ${a(I32 + (r() % 8) * 4)}` });
-    s.push({ name: `fi${op.slice(1)} m16`, body: `${cw(0)}\nfld ${f64(pick(ARITH_VALUES))}\nfi${op.slice(1)} word ${a(I16 + (r() % 8) * 2)}` });
+    s.push({ name: `fi${op.slice(1)} m16`, body: `${cw(4)}\nfld ${f64(pick(ARITH_VALUES))}\nfi${op.slice(1)} word ${a(I16 + (r() % 8) * 2)}` });
   }
   s.push({ name: 'fsqrt', body: `${cw(0)}\nfld ${f64(pick(ARITH_VALUES))}\nfsqrt\nfld ${f64(16 + (r() % 48))}\nfabs\nfsqrt` });
   for (let k = 0; k < 4; k++) s.push({ name: `fsqrt rc${k}`, body: `${cw(k)}\nfld ${f64(17 + k)}\nfabs\nfsqrt\nfld ${f64(9)}\nfsqrt` });

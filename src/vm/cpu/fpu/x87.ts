@@ -2,25 +2,34 @@
 // shares its registers). The CPU decodes D8-DF, checks CR0.EM/TS/MP and pending errors,
 // and calls execute() with the operand's linear address.
 //
-// Register representation: each of the 8 physical registers holds a double (`st`, what
-// arithmetic uses) and, when `exact` is set, the register's exact 80-bit encoding (`se`
-// sign+exponent, `hi`/`lo` significand) from which the double was rounded. Loads and
-// stores of the 80-bit format, FXCH/FLD ST(i)/FST ST(i), FCHS/FABS, FXTRACT's significand,
-// FILD/FISTP m64, FSAVE/FRSTOR and MMX therefore move bits exactly (NaN payloads,
-// denormals, pseudo-values included); arithmetic is IEEE double, correctly rounded in all
-// four rounding modes, with the exception flags derived from that. Slot 8 holds the memory
-// operand of the current instruction, so memory and register forms share one code path.
+// Register representation: each of the 8 physical registers holds its exact 80-bit
+// encoding (`se` sign+exponent, `hi`/`lo` significand, valid where `exact` is 1) and the
+// nearest double (`st`). FADD/FSUB/FMUL/FDIV (all forms), FPREM/FPREM1, FSCALE, FRNDINT,
+// FXTRACT, the integer/BCD conversions and the stores to single and double are computed
+// on the exact values (extended-arith.ts), rounded once at the precision control in the
+// current rounding mode over the full extended exponent range: bit for bit what the
+// hardware produces. FSQRT and the transcendentals compute in double precision from `st`
+// (results correct to double precision; values outside the double range saturate there).
+// Loads and stores of the 80-bit format, FXCH/FLD ST(i)/FST ST(i), FCHS/FABS, FSAVE/FRSTOR
+// and MMX move bits exactly (NaN payloads, denormals, pseudo-values included). Slot 8 holds
+// the memory operand of the current instruction, so memory and register forms share one
+// code path.
 
 import type { EflagsAccess, FpuMemory } from './fpu-memory.js';
 import {
   F80_DENORMAL, F80_INFINITY, F80_NORMAL, F80_QNAN, F80_SNAN, F80_UNSUPPORTED, F80_ZERO,
   RC_CHOP, RC_DOWN, RC_NEAREST, RC_UP, TOINT_INEXACT, TOINT_OVERFLOW, TOINT_ROUNDED_UP,
-  classifyF80, doubleBits, doubleToF80, f32BitsToDouble, f32BitsToF80, f64BitsToDouble, f64BitsToF80,
-  f80NanToF32Bits, f80NanToF64Bits, f80ToDouble, f80ToInt64, floatBits, int64ToF80, nextDouble, scale2,
+  classifyF80, doubleToF80, f32BitsToDouble, f32BitsToF80, f64BitsToDouble, f64BitsToF80,
+  f80NanToF32Bits, f80NanToF64Bits, f80ToDouble, f80ToInt64, int64ToF80, nextDouble, scale2,
 } from './float80.js';
 import { BCD_LIMIT, bcdToBigInt, bigIntToBcd } from './packed-bcd.js';
 import { fldenv, frstor, fsave, fstenv, fxrstor, fxsave } from './x87-images.js';
 import { executeMmx } from './mmx.js';
+import {
+  XF_INEXACT, XF_OVERFLOW, XF_ROUNDED_UP, XF_UNDERFLOW, addExtended, divExtended, extendedFormat,
+  extendedToDouble, extendedToSingle, mulExtended, remainderExtended, remainderPartial, remainderQuotient,
+  result as xResult, resultFlags as xFlags, scaleExtended,
+} from './extended-arith.js';
 
 // Status word bits.
 export const SW_IE = 0x0001;
@@ -41,7 +50,6 @@ const SW_TOP = 0x3800;
 
 const MEM = 8;
 const MAX_DOUBLE = Number.MAX_VALUE;
-const FLOAT_MAX = 3.4028234663852886e38;
 const MIN_NORMAL = 2 ** -1022;
 const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
 
@@ -52,6 +60,11 @@ const AF = 0x0010;
 const ZF = 0x0040;
 const SF = 0x0080;
 const OF = 0x0800;
+
+/** exactArith outcomes. */
+const EXACT_NOT_HANDLED = 0;
+const EXACT_DONE = 1;
+const EXACT_ABORTED = 2;
 
 /** Comparison outcomes. */
 const CMP_GT = 0;
@@ -288,11 +301,79 @@ export class X87 {
     this.push(MEM);
   }
 
-  /** The exact value has bits a double cannot hold (extra significand bits, or below the double range). */
-  private beyondDouble(p: number): boolean {
-    if (!this.exact[p] || (this.hi[p] | this.lo[p]) === 0) return false;
-    const e = this.se[p] & 0x7fff;
-    return e !== 0x7fff && ((this.lo[p] & 0x7ff) !== 0 || e < 16383 - 1022);
+  /**
+   * Finite operands that need rounding (not zero · y, 0 / y, x / 0, which the double path
+   * gets exactly): computes d ← d op s on the exact 80-bit values, rounded once at the
+   * precision control. Returns EXACT_NOT_HANDLED to leave the operation to the double path.
+   */
+  private exactArith(op: number, d: number, s: number): number {
+    this.ensureRaw(d);
+    this.ensureRaw(s);
+    const dse = this.se[d], dhi = this.hi[d], dlo = this.lo[d];
+    const sse = this.se[s], shi = this.hi[s], slo = this.lo[s];
+    if ((dse & 0x7fff) === 0x7fff || (sse & 0x7fff) === 0x7fff) return EXACT_NOT_HANDLED; // infinities
+    const dZero = (dhi | dlo) === 0;
+    const sZero = (shi | slo) === 0;
+    const f = extendedFormat((this.cw >>> 8) & 3);
+    const rc = this.rc;
+    if ((op === 6 && sZero && !dZero) || (op === 7 && dZero && !sZero)) {
+      // A finite non-zero value (of any exponent) divided by zero.
+      this.exc |= SW_ZE;
+      if (this.aborts(SW_ZE)) return EXACT_ABORTED;
+      this.sw &= ~SW_C1;
+      this.setRaw(d, ((dse ^ sse) & 0x8000) | 0x7fff, 0x80000000, 0);
+      return EXACT_DONE;
+    }
+    if (op === 6 || op === 7 ? dZero && sZero : false) return EXACT_NOT_HANDLED; // 0/0: invalid, on the double path
+    const zeroSign = (dse ^ sse) & 0x8000;
+    switch (op) {
+      case 0: case 4: case 5: {
+        // d + s, d − s or s − d, with the subtrahend's sign flipped.
+        const ase = op === 5 ? sse : dse;
+        const ahi = op === 5 ? shi : dhi;
+        const alo = op === 5 ? slo : dlo;
+        const bse = (op === 5 ? dse : sse) ^ (op === 0 ? 0 : 0x8000);
+        const bhi = op === 5 ? dhi : shi;
+        const blo = op === 5 ? dlo : slo;
+        if (dZero && sZero) {
+          // Zeros of one sign keep it; opposite signs give +0, or −0 rounding down.
+          const sum = (ase & 0x8000) === (bse & 0x8000) ? ase & 0x8000 : rc === RC_DOWN ? 0x8000 : 0;
+          this.sw &= ~SW_C1;
+          this.setRaw(d, sum, 0, 0);
+          return EXACT_DONE;
+        }
+        addExtended(ase, ahi, alo, bse, bhi, blo, f, rc);
+        break;
+      }
+      case 1:
+        if (dZero || sZero) {
+          this.sw &= ~SW_C1;
+          this.setRaw(d, zeroSign, 0, 0);
+          return EXACT_DONE;
+        }
+        mulExtended(dse, dhi, dlo, sse, shi, slo, f, rc);
+        break;
+      case 6:
+        if (dZero) { this.sw &= ~SW_C1; this.setRaw(d, zeroSign, 0, 0); return EXACT_DONE; }
+        divExtended(dse, dhi, dlo, sse, shi, slo, f, rc);
+        break;
+      default:
+        if (sZero) { this.sw &= ~SW_C1; this.setRaw(d, zeroSign, 0, 0); return EXACT_DONE; }
+        divExtended(sse, shi, slo, dse, dhi, dlo, f, rc);
+        break;
+    }
+    const fl = xFlags;
+    if (fl & XF_INEXACT) this.exc |= SW_PE;
+    if (fl & XF_UNDERFLOW) this.exc |= SW_UE;
+    if (fl & XF_OVERFLOW) this.exc |= SW_OE;
+    this.setC1((fl & XF_ROUNDED_UP) !== 0);
+    this.setRaw(d, xResult[0], xResult[1], xResult[2]);
+    return EXACT_DONE;
+  }
+
+  private finiteNonZero(p: number): boolean {
+    const c = this.classOf(p);
+    return c === F80_NORMAL || c === F80_DENORMAL;
   }
 
   private isDenormal(p: number): boolean {
@@ -380,13 +461,17 @@ export class X87 {
         this.flush();
         return;
       }
+      const handled = this.exactArith(op, d, s);
+      if (handled !== EXACT_NOT_HANDLED) {
+        if (pop && handled === EXACT_DONE) this.pop();
+        this.flush();
+        return;
+      }
       const r = this.compute(op, x, y);
       if (this.aborts(SW_IE | SW_ZE)) {
         this.flush();
         return;
       }
-      // An operand with more precision than its double (FLDPI, m80 loads) makes any finite result inexact.
-      if (r - r === 0 && (this.beyondDouble(d) || this.beyondDouble(s))) this.exc |= SW_PE;
       this.setDouble(d, r);
     }
     if (pop) this.pop();
@@ -479,7 +564,7 @@ export class X87 {
     if (q === Infinity || q === -Infinity) {
       return x - x === 0 && y - y === 0 ? this.overflow(q) : this.exactResult(q);
     }
-    if (x - x !== 0 || y - y !== 0) return this.exactResult(q); // inf/finite or finite/inf
+    if (x === 0 || x - x !== 0 || y - y !== 0) return this.exactResult(q); // 0/y, inf/finite or finite/inf
     if (q === 0 && x !== 0) return this.round(q, (x > 0) === (y > 0) ? 1 : -1);
     const p = q * y;
     const rem = (x - p) - productError(q, y, p);
@@ -498,6 +583,7 @@ export class X87 {
 
   private invalid(): number {
     this.exc |= SW_IE;
+    this.sw &= ~SW_C1;
     return NaN;
   }
 
@@ -572,14 +658,18 @@ export class X87 {
     if (this.isDenormal(a) || this.isDenormal(b)) this.exc |= SW_DE;
     if (x > y) return CMP_GT;
     if (x < y) return CMP_LT;
-    if (x !== 0 && this.exact[a] && this.exact[b]) {
-      // Equal as doubles: the exact significands decide (e.g. 64-bit integers from FILD).
+    if (x !== 0) {
+      this.ensureRaw(a);
+      this.ensureRaw(b);
+      // Equal as doubles: the exact values decide (64-bit integers from FILD, extended results).
+      const ea = this.se[a] & 0x7fff;
+      const eb = this.se[b] & 0x7fff;
       const ha = this.hi[a];
       const hb = this.hi[b];
       const la = this.lo[a];
       const lb = this.lo[b];
-      if (ha !== hb || la !== lb) {
-        const aBigger = ha > hb || (ha === hb && la > lb);
+      if (ea !== eb || ha !== hb || la !== lb) {
+        const aBigger = ea > eb || (ea === eb && (ha > hb || (ha === hb && la > lb)));
         return aBigger === x > 0 ? CMP_GT : CMP_LT;
       }
     }
@@ -678,26 +768,24 @@ export class X87 {
           wlo = t[2];
         }
       } else {
-        let r = v;
-        this.sw &= ~SW_C1;
-        if (this.exact[MEM] && (this.hi[MEM] | this.lo[MEM]) !== 0 && (this.se[MEM] & 0x7fff) < 16383 - 1022) {
-          // Below the double range: the stored value is tiny (and here always inexact).
-          doubleToF80(v, t);
-          if (v === 0 || t[0] !== this.se[MEM] || t[1] !== this.hi[MEM] || t[2] !== this.lo[MEM]) this.exc |= SW_UE | SW_PE;
-        }
-        if (this.exact[MEM] && (this.lo[MEM] & 0x7ff) !== 0 && (this.se[MEM] & 0x7fff) !== 0) {
-          // The extended value had bits below double precision; C1 tells whether it rounded up.
-          this.exc |= SW_PE;
-          doubleToF80(v, t);
-          this.setC1(t[1] > this.hi[MEM] || (t[1] === this.hi[MEM] && t[2] > this.lo[MEM]) || t[0] !== this.se[MEM]);
-        }
-        if (size === 4) {
-          r = this.toSingle(v);
-          whi = floatBits(r);
+        // Round the exact value once into the memory format, under RC.
+        this.ensureRaw(MEM);
+        const se = this.se[MEM];
+        if ((se & 0x7fff) === 0x7fff) {
+          whi = size === 4 ? (se & 0x8000 ? 0xff800000 : 0x7f800000) : (se & 0x8000 ? 0xfff00000 : 0x7ff00000);
+        } else if (size === 4) {
+          whi = extendedToSingle(se, this.hi[MEM], this.lo[MEM], this.rc);
         } else {
-          doubleBits(r, t);
-          whi = t[1];
-          wlo = t[2];
+          extendedToDouble(se, this.hi[MEM], this.lo[MEM], this.rc);
+          whi = xResult[1];
+          wlo = xResult[2];
+        }
+        if ((se & 0x7fff) !== 0x7fff) {
+          const fl = xFlags;
+          if (fl & XF_INEXACT) this.exc |= SW_PE;
+          if (fl & XF_UNDERFLOW) this.exc |= SW_UE;
+          if (fl & XF_OVERFLOW) this.exc |= SW_OE;
+          this.setC1((fl & XF_ROUNDED_UP) !== 0);
         }
         if (this.aborts(SW_DE | SW_OE | SW_UE)) {
           this.flush();
@@ -712,28 +800,6 @@ export class X87 {
     }
     if (pop) this.pop();
     this.flush();
-  }
-
-  /** Rounds a double to single precision under RC, raising PE/OE/UE. */
-  private toSingle(v: number): number {
-    let f = Math.fround(v);
-    if (f === v) return f;
-    const rc = this.rc;
-    if (rc !== RC_NEAREST) {
-      const up = f > v;
-      const wantUp = rc === RC_UP || (rc === RC_CHOP && v < 0);
-      if (up !== wantUp) f = Math.fround(up ? nextFloatDown(f) : nextFloatUp(f));
-    }
-    this.exc |= SW_PE;
-    // Overflow: the result rounded with an unbounded exponent exceeds the largest single,
-    // even when the rounding direction then delivers that largest single.
-    const av = Math.abs(v);
-    const away = (rc === RC_UP && v > 0) || (rc === RC_DOWN && v < 0);
-    if (av > FLOAT_MAX && (rc === RC_NEAREST ? Math.fround(av) === Infinity : away || av >= 2 ** 128) && v - v === 0) this.exc |= SW_OE;
-    else if (f !== 0 && Math.abs(f) < 2 ** -126) this.exc |= SW_UE;
-    else if (f === 0) this.exc |= SW_UE;
-    this.setC1(Math.abs(f) > Math.abs(v));
-    return f;
   }
 
   /** FIST/FISTP/FISTTP (truncate) to a 2, 4 or 8-byte integer. */
@@ -908,7 +974,7 @@ export class X87 {
     let r: number;
     switch (kind) {
       case 0xfa: r = this.sqrt(x); break;
-      case 0xfc: r = this.frndint(x); break;
+      case 0xfc: this.frndint(p); this.flush(); return;
       case 0xf0: r = this.transcendental(Math.expm1(x * Math.LN2), x === 0); break;
       default: {
         // FSIN/FCOS: out of range (|x| ≥ 2^63) sets C2 and leaves ST(0) alone.
@@ -942,26 +1008,27 @@ export class X87 {
     return r;
   }
 
-  private frndint(x: number): number {
-    if (x === 0 || x - x !== 0 || Math.abs(x) >= 2 ** 52) return this.exactResult(x);
-    let r: number;
-    switch (this.rc) {
-      case RC_NEAREST: {
-        const a = Math.abs(x);
-        const n = (a + 2 ** 52) - 2 ** 52;
-        r = x < 0 ? -n : n;
-        break;
-      }
-      case RC_DOWN: r = Math.floor(x); break;
-      case RC_UP: r = Math.ceil(x); break;
-      default: r = Math.trunc(x); break;
+  /** FRNDINT on the exact value, under RC (values of 2^63 and more are integers already). */
+  private frndint(p: number): void {
+    this.ensureRaw(p);
+    const se = this.se[p];
+    this.sw &= ~SW_C1;
+    if ((this.hi[p] | this.lo[p]) === 0 || (se & 0x7fff) === 0x7fff || (se & 0x7fff) >= 16383 + 63) return;
+    const t = this.tmp;
+    const flags = f80ToInt64(se, this.hi[p], this.lo[p], this.rc, t);
+    if (flags & TOINT_OVERFLOW) {
+      // Rounded up to 2^63.
+      this.setRaw(p, (se & 0x8000) | (16383 + 63), 0x80000000, 0);
+    } else if ((t[1] | t[2]) === 0) {
+      this.setRaw(p, se & 0x8000, 0, 0);
+    } else {
+      int64ToF80(t[1], t[2], t);
+      this.setRaw(p, t[0], t[1], t[2]);
     }
-    if (r === 0 && x < 0) r = -0;
-    if (r !== x) {
+    if (flags & TOINT_OVERFLOW || flags & TOINT_INEXACT) {
       this.exc |= SW_PE;
-      this.setC1(Math.abs(r) > Math.abs(x));
-    } else this.sw &= ~SW_C1;
-    return r;
+      this.setC1((flags & TOINT_OVERFLOW) !== 0 || (flags & TOINT_ROUNDED_UP) !== 0);
+    }
   }
 
   /** FYL2X, FYL2XP1, FPATAN, FSCALE, FPREM, FPREM1: two operands ST(0), ST(1). */
@@ -988,6 +1055,46 @@ export class X87 {
     }
     if (this.isDenormal(p0) || this.isDenormal(p1)) this.exc |= SW_DE;
     if (this.aborts(SW_DE)) {
+      this.flush();
+      return;
+    }
+    if (kind === 0xfd && y - y === 0 && this.classOf(p0) !== F80_ZERO && this.classOf(p0) !== F80_INFINITY) {
+      // FSCALE of a finite value: an exact exponent change, rounded only outside the extended range.
+      const n = Math.max(-100000, Math.min(100000, Math.trunc(y)));
+      scaleExtended(this.se[p0], this.hi[p0], this.lo[p0], n, this.rc);
+      const fl = xFlags;
+      if (fl & XF_INEXACT) this.exc |= SW_PE;
+      if (fl & XF_UNDERFLOW) this.exc |= SW_UE;
+      if (fl & XF_OVERFLOW) this.exc |= SW_OE;
+      this.setC1((fl & XF_ROUNDED_UP) !== 0);
+      this.setRaw(p0, xResult[0], xResult[1], xResult[2]);
+      this.flush();
+      return;
+    }
+    if ((kind === 0xf8 || kind === 0xf5) && this.finiteNonZero(p0) && this.finiteNonZero(p1)) {
+      remainderExtended(this.se[p0], this.hi[p0], this.lo[p0], this.se[p1], this.hi[p1], this.lo[p1], kind === 0xf5);
+      this.sw &= ~(SW_C0 | SW_C1 | SW_C2 | SW_C3);
+      if (remainderPartial) this.sw |= SW_C2;
+      else {
+        const q = remainderQuotient;
+        if (q & 4) this.sw |= SW_C0;
+        if (q & 2) this.sw |= SW_C3;
+        if (q & 1) this.sw |= SW_C1;
+      }
+      // The remainder is exact: no precision or (masked) underflow exception even when denormal.
+      this.setRaw(p0, xResult[0], xResult[1], xResult[2]);
+      this.flush();
+      return;
+    }
+    if ((kind === 0xf8 || kind === 0xf5) && this.classOf(p0) === F80_ZERO && y === y && y !== 0) {
+      // 0 rem y = 0, unchanged.
+      this.sw &= ~(SW_C0 | SW_C1 | SW_C2 | SW_C3);
+      this.flush();
+      return;
+    }
+    if ((kind === 0xf8 || kind === 0xf5) && this.finiteNonZero(p0) && (y === Infinity || y === -Infinity)) {
+      // x rem ±∞ = x, unchanged (exactly, whatever its precision).
+      this.sw &= ~(SW_C0 | SW_C1 | SW_C2 | SW_C3);
       this.flush();
       return;
     }
@@ -1513,20 +1620,6 @@ function exponentOf(x: number): number {
 }
 const exponentScratch = new Uint32Array(3);
 
-function nextFloatUp(f: number): number {
-  return f32Neighbour(f, 1);
-}
-function nextFloatDown(f: number): number {
-  return f32Neighbour(f, -1);
-}
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-function f32Neighbour(f: number, dir: number): number {
-  if (f === 0) return dir > 0 ? 2 ** -149 : -(2 ** -149);
-  f32Scratch[0] = f;
-  u32Scratch[0] += (f > 0) === (dir > 0) ? 1 : -1;
-  return f32Scratch[0];
-}
 
 // The x87 reduces trigonometric arguments by a 66-bit approximation of π (SDM vol. 1,
 // 8.3.10), so results near multiples of π/2 differ from the exact ones (fsin(M_PI) is

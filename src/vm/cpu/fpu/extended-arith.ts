@@ -1,0 +1,437 @@
+// Exact x87 arithmetic on the 80-bit format: FADD/FSUB/FMUL/FDIV with the result rounded
+// once to the precision control's 64, 53 or 24 bits in any rounding mode over the full
+// extended exponent range, and the rounding of extended values into single and double
+// memory formats. Significands are 64-bit integers held as two 32-bit halves; wide
+// intermediates are 128 bits in `w` (w[0] most significant). Nothing is allocated.
+
+import { RC_DOWN, RC_NEAREST, RC_UP } from './float80.js';
+
+/** The 128-bit working significand. */
+const w = new Uint32Array(4);
+const v = new Uint32Array(4);
+const limbA = new Float64Array(4);
+const limbB = new Float64Array(4);
+const column = new Float64Array(8);
+
+/** Flags of the last operation (x87 status word bit positions). */
+export const XF_INVALID = 0x01;
+export const XF_OVERFLOW = 0x08;
+export const XF_UNDERFLOW = 0x10;
+export const XF_INEXACT = 0x20;
+/** C1: the rounded magnitude is larger than the exact one. */
+export const XF_ROUNDED_UP = 0x200;
+
+/** The rounded result: sign, unbiased exponent, significand (bit 63 set unless denormal or zero), flags. */
+let rSign = 0;
+let rExp = 0;
+let rHi = 0;
+let rLo = 0;
+let rInfinity = false;
+export let resultFlags = 0;
+/** Extended encodings and memory images are returned here: [signExp, hi, lo] or [_, hi, lo] words. */
+export const result = new Uint32Array(3);
+
+/** Target formats for roundPack. */
+export interface Format { precision: number; emin: number; emax: number }
+export const EXTENDED: Format = { precision: 64, emin: -16382, emax: 16383 };
+const EXT53: Format = { precision: 53, emin: -16382, emax: 16383 };
+const EXT24: Format = { precision: 24, emin: -16382, emax: 16383 };
+export const DOUBLE: Format = { precision: 53, emin: -1022, emax: 1023 };
+export const SINGLE: Format = { precision: 24, emin: -126, emax: 127 };
+
+/** The extended format at the precision control's width (CW bits 8-9). */
+export function extendedFormat(pc: number): Format {
+  return pc === 3 ? EXTENDED : pc === 2 ? EXT53 : EXT24;
+}
+
+function shiftRightJam(a: Uint32Array, s: number): void {
+  if (s <= 0) return;
+  let sticky = 0;
+  while (s >= 32) {
+    sticky |= a[3];
+    a[3] = a[2]; a[2] = a[1]; a[1] = a[0]; a[0] = 0;
+    s -= 32;
+    if (a[0] === 0 && a[1] === 0 && a[2] === 0 && a[3] === 0) break;
+  }
+  if (s > 0 && s < 32) {
+    sticky |= a[3] << (32 - s);
+    a[3] = (a[3] >>> s) | (a[2] << (32 - s));
+    a[2] = (a[2] >>> s) | (a[1] << (32 - s));
+    a[1] = (a[1] >>> s) | (a[0] << (32 - s));
+    a[0] = a[0] >>> s;
+  }
+  if (sticky !== 0) a[3] |= 1;
+}
+
+function shiftLeft(a: Uint32Array, s: number): void {
+  while (s >= 32) {
+    a[0] = a[1]; a[1] = a[2]; a[2] = a[3]; a[3] = 0;
+    s -= 32;
+  }
+  if (s > 0) {
+    a[0] = (a[0] << s) | (a[1] >>> (32 - s));
+    a[1] = (a[1] << s) | (a[2] >>> (32 - s));
+    a[2] = (a[2] << s) | (a[3] >>> (32 - s));
+    a[3] = a[3] << s;
+  }
+}
+
+function leadingZeros(a: Uint32Array): number {
+  for (let i = 0; i < 4; i++) if (a[i] !== 0) return i * 32 + Math.clz32(a[i]);
+  return 128;
+}
+
+/**
+ * Rounds sign · w · 2^(exp − 127) (w normalised: bit 127 set) to format `f` under `rc`,
+ * denormalising below f.emin, into rSign/rExp/rHi/rLo/rInfinity and resultFlags.
+ */
+function roundPack(sign: number, exp: number, f: Format, rc: number): void {
+  let flags = 0;
+  let tiny = false;
+  if (exp < f.emin) {
+    shiftRightJam(w, f.emin - exp);
+    exp = f.emin;
+    tiny = true;
+  }
+  // Discarded bits below the precision: round bit and sticky.
+  const p = f.precision;
+  let round: number;
+  let sticky: boolean;
+  let lsb: number;
+  if (p === 64) {
+    round = w[2] >>> 31;
+    sticky = (w[2] & 0x7fffffff) !== 0 || w[3] !== 0;
+    lsb = w[1] & 1;
+  } else if (p === 53) {
+    round = (w[1] >>> 10) & 1;
+    sticky = (w[1] & 0x3ff) !== 0 || w[2] !== 0 || w[3] !== 0;
+    lsb = (w[1] >>> 11) & 1;
+  } else {
+    round = (w[0] >>> 7) & 1;
+    sticky = (w[0] & 0x7f) !== 0 || w[1] !== 0 || w[2] !== 0 || w[3] !== 0;
+    lsb = (w[0] >>> 8) & 1;
+  }
+  const inexact = round !== 0 || sticky;
+  let up = false;
+  if (inexact) {
+    flags |= XF_INEXACT;
+    if (tiny) flags |= XF_UNDERFLOW;
+    if (rc === RC_NEAREST) up = round !== 0 && (sticky || lsb !== 0);
+    else if (rc === RC_UP) up = sign === 0;
+    else if (rc === RC_DOWN) up = sign !== 0;
+  }
+  // Keep the top p bits.
+  let hi: number;
+  let lo: number;
+  if (p === 64) { hi = w[0]; lo = w[1]; }
+  else if (p === 53) { hi = w[0]; lo = (w[1] & ~0x7ff) >>> 0; }
+  else { hi = (w[0] & ~0xff) >>> 0; lo = 0; }
+  if (up) {
+    flags |= XF_ROUNDED_UP;
+    const unit = p === 64 ? 1 : p === 53 ? 0x800 : 0;
+    if (p === 24) {
+      hi = (hi + 0x100) >>> 0;
+      if (hi === 0) { hi = 0x80000000; exp += 1; }
+    } else {
+      lo = (lo + unit) >>> 0;
+      if (lo < unit) {
+        hi = (hi + 1) >>> 0;
+        if (hi === 0) { hi = 0x80000000; exp += 1; }
+      }
+    }
+  }
+  rSign = sign;
+  rInfinity = false;
+  if (exp > f.emax) {
+    flags |= XF_OVERFLOW | XF_INEXACT;
+    rInfinity = rc === RC_NEAREST || (rc === RC_UP && sign === 0) || (rc === RC_DOWN && sign !== 0);
+    flags = rInfinity ? flags | XF_ROUNDED_UP : flags & ~XF_ROUNDED_UP;
+    // Toward zero: the largest finite value of the format.
+    exp = f.emax;
+    hi = p === 24 ? 0xffffff00 : 0xffffffff;
+    lo = p === 64 ? 0xffffffff : p === 53 ? 0xfffff800 : 0;
+  }
+  rExp = exp;
+  rHi = hi;
+  rLo = lo;
+  resultFlags = flags;
+}
+
+/** The rounded result as an extended encoding in result[]. */
+function packExtended(): void {
+  const s = rSign ? 0x8000 : 0;
+  if (rInfinity) {
+    result[0] = s | 0x7fff; result[1] = 0x80000000; result[2] = 0;
+    return;
+  }
+  result[0] = s | (rHi & 0x80000000 ? rExp + 16383 : 0);
+  result[1] = rHi;
+  result[2] = rLo;
+}
+
+/** Loads w with an operand's significand at the top. */
+function loadW(hi: number, lo: number): void {
+  w[0] = hi; w[1] = lo; w[2] = 0; w[3] = 0;
+}
+
+/** Unbiased exponent of a finite non-zero extended value whose significand is normalised by `normalise`. */
+let nHi = 0;
+let nLo = 0;
+function normalise(se: number, hi: number, lo: number): number {
+  let e = (se & 0x7fff) - 16383;
+  if ((se & 0x7fff) === 0) e = -16382;
+  const z = hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);
+  if (z >= 32) { hi = (lo << (z - 32)) >>> 0; lo = 0; }
+  else if (z > 0) { hi = ((hi << z) | (lo >>> (32 - z))) >>> 0; lo = (lo << z) >>> 0; }
+  nHi = hi;
+  nLo = lo;
+  return e - z;
+}
+
+/** Exact a ± b (sub: b's sign flipped) for finite operands, at least one non-zero. */
+export function addExtended(ase: number, ahi: number, alo: number, bse: number, bhi: number, blo: number,
+  f: Format, rc: number): void {
+  let sa = ase >>> 15;
+  let sb = bse >>> 15;
+  const aZero = (ahi | alo) === 0;
+  const bZero = (bhi | blo) === 0;
+  let ea = aZero ? -1e9 : normalise(ase, ahi, alo);
+  let ah = nHi, al = nLo;
+  let eb = bZero ? -1e9 : normalise(bse, bhi, blo);
+  let bh = nHi, bl = nLo;
+  if (aZero) { ah = 0; al = 0; }
+  if (bZero) { bh = 0; bl = 0; }
+  // Order by magnitude: a is the larger.
+  if (eb > ea || (eb === ea && (bh > ah || (bh === ah && bl > al)))) {
+    let t = ea; ea = eb; eb = t;
+    t = ah; ah = bh; bh = t;
+    t = al; al = bl; bl = t;
+    t = sa; sa = sb; sb = t;
+  }
+  loadW(ah, al);
+  v[0] = bh; v[1] = bl; v[2] = 0; v[3] = 0;
+  if (bh !== 0 || bl !== 0) shiftRightJam(v, ea - eb > 200 ? 200 : ea - eb);
+  let exp = ea;
+  if (sa === sb) {
+    let c = 0;
+    for (let i = 3; i >= 0; i--) {
+      const s = w[i] + v[i] + c;
+      w[i] = s >>> 0;
+      c = s > 0xffffffff ? 1 : 0;
+    }
+    if (c) {
+      shiftRightJam(w, 1);
+      w[0] |= 0x80000000;
+      exp += 1;
+    }
+  } else {
+    let borrow = 0;
+    for (let i = 3; i >= 0; i--) {
+      const d = w[i] - v[i] - borrow;
+      w[i] = d >>> 0;
+      borrow = d < 0 ? 1 : 0;
+    }
+    const z = leadingZeros(w);
+    if (z === 128) {
+      // Exact cancellation: +0, or −0 when rounding down.
+      result[0] = rc === RC_DOWN ? 0x8000 : 0;
+      result[1] = 0;
+      result[2] = 0;
+      resultFlags = 0;
+      return;
+    }
+    shiftLeft(w, z);
+    exp -= z;
+  }
+  roundPack(sa, exp, f, rc);
+  packExtended();
+}
+
+/** Exact a · b for finite non-zero operands. */
+export function mulExtended(ase: number, ahi: number, alo: number, bse: number, bhi: number, blo: number,
+  f: Format, rc: number): void {
+  const sign = (ase ^ bse) >>> 15 & 1;
+  const ea = normalise(ase, ahi, alo);
+  const ah = nHi, al = nLo;
+  const eb = normalise(bse, bhi, blo);
+  const bh = nHi, bl = nLo;
+  limbA[0] = al & 0xffff; limbA[1] = al >>> 16; limbA[2] = ah & 0xffff; limbA[3] = ah >>> 16;
+  limbB[0] = bl & 0xffff; limbB[1] = bl >>> 16; limbB[2] = bh & 0xffff; limbB[3] = bh >>> 16;
+  column.fill(0);
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) column[i + j] += limbA[i] * limbB[j];
+  let carry = 0;
+  for (let k = 0; k < 8; k++) {
+    const s = column[k] + carry;
+    column[k] = s % 65536;
+    carry = Math.floor(s / 65536);
+  }
+  w[0] = (column[7] * 65536 + column[6]) >>> 0;
+  w[1] = (column[5] * 65536 + column[4]) >>> 0;
+  w[2] = (column[3] * 65536 + column[2]) >>> 0;
+  w[3] = (column[1] * 65536 + column[0]) >>> 0;
+  let exp = ea + eb + 1;
+  if (!(w[0] & 0x80000000)) {
+    shiftLeft(w, 1);
+    exp -= 1;
+  }
+  roundPack(sign, exp, f, rc);
+  packExtended();
+}
+
+/** Exact a / b for finite non-zero operands. */
+export function divExtended(ase: number, ahi: number, alo: number, bse: number, bhi: number, blo: number,
+  f: Format, rc: number): void {
+  const sign = (ase ^ bse) >>> 15 & 1;
+  const ea = normalise(ase, ahi, alo);
+  let rh = nHi, rl = nLo;
+  const eb = normalise(bse, bhi, blo);
+  const dh = nHi, dl = nLo;
+  let exp = ea - eb;
+  let top = 0; // bit 64 of the remainder
+  if (rh < dh || (rh === dh && rl < dl)) {
+    top = rh >>> 31;
+    rh = ((rh << 1) | (rl >>> 31)) >>> 0;
+    rl = (rl << 1) >>> 0;
+    exp -= 1;
+  }
+  w.fill(0);
+  for (let i = 0; i < 68; i++) {
+    if (top || rh > dh || (rh === dh && rl >= dl)) {
+      const nl = rl - dl;
+      rl = nl >>> 0;
+      rh = (rh - dh - (nl < 0 ? 1 : 0)) >>> 0;
+      w[i >>> 5] |= 1 << (31 - (i & 31));
+    }
+    top = rh >>> 31;
+    rh = ((rh << 1) | (rl >>> 31)) >>> 0;
+    rl = (rl << 1) >>> 0;
+  }
+  if (top || rh || rl) w[3] |= 1;
+  roundPack(sign, exp, f, rc);
+  packExtended();
+}
+
+/** Rounds an extended value to double under rc; the bits go to result[1] (high word) and result[2]. */
+export function extendedToDouble(se: number, hi: number, lo: number, rc: number): void {
+  const s = se & 0x8000 ? 0x80000000 : 0;
+  if ((hi | lo) === 0) {
+    result[1] = s; result[2] = 0; resultFlags = 0;
+    return;
+  }
+  const e = normalise(se, hi, lo);
+  loadW(nHi, nLo);
+  roundPack(se >>> 15 & 1, e, DOUBLE, rc);
+  if (rInfinity) {
+    result[1] = (s | 0x7ff00000) >>> 0; result[2] = 0;
+    return;
+  }
+  const biased = rHi & 0x80000000 ? rExp + 1023 : 0;
+  result[1] = (s | (biased << 20) | ((rHi >>> 11) & 0xfffff)) >>> 0;
+  result[2] = (((rHi & 0x7ff) << 21) | (rLo >>> 11)) >>> 0;
+}
+
+/** Rounds an extended value to single under rc and returns the bits. */
+export function extendedToSingle(se: number, hi: number, lo: number, rc: number): number {
+  const s = se & 0x8000 ? 0x80000000 : 0;
+  if ((hi | lo) === 0) {
+    resultFlags = 0;
+    return s >>> 0;
+  }
+  const e = normalise(se, hi, lo);
+  loadW(nHi, nLo);
+  roundPack(se >>> 15 & 1, e, SINGLE, rc);
+  if (rInfinity) return (s | 0x7f800000) >>> 0;
+  const biased = rHi & 0x80000000 ? rExp + 127 : 0;
+  return (s | (biased << 23) | ((rHi >>> 8) & 0x7fffff)) >>> 0;
+}
+
+/** x · 2^n exactly (FSCALE), rounded only when the result leaves the extended range. */
+export function scaleExtended(se: number, hi: number, lo: number, n: number, rc: number): void {
+  const e = normalise(se, hi, lo);
+  loadW(nHi, nLo);
+  roundPack(se >>> 15 & 1, e + n, EXTENDED, rc);
+  packExtended();
+}
+
+/** Quotient bits of the last remainderExtended (low three) and whether it was partial. */
+export let remainderQuotient = 0;
+export let remainderPartial = false;
+
+/**
+ * FPREM (ieee = false: truncated quotient) and FPREM1 (nearest quotient) of finite a by
+ * finite non-zero b, exactly. When the exponents differ by 64 or more it reduces only by
+ * b·2^(d−N), N = 32 + d mod 32, as the hardware does, and sets remainderPartial.
+ */
+export function remainderExtended(ase: number, ahi: number, alo: number, bse: number, bhi: number, blo: number,
+  ieee: boolean): void {
+  const sign = ase >>> 15 & 1;
+  const ea = normalise(ase, ahi, alo);
+  let rh = nHi, rl = nLo;
+  const eb = normalise(bse, bhi, blo);
+  const dh = nHi, dl = nLo;
+  const d = ea - eb;
+  remainderPartial = d >= 64;
+  remainderQuotient = 0;
+  let resultSign = sign;
+  let exp: number;
+  if (d < 0) {
+    // |a| < |b|: the remainder is a (FPREM1 may still subtract b once).
+    exp = ea;
+    if (ieee && d === -1 && (rh > dh || (rh === dh && rl > dl))) {
+      // |a| > |b|/2: a − b·sign, magnitude b − |a|.
+      // 2·Mb − Ma < Mb fits in 64 bits, so the lost bit 64 of 2·Mb cancels out.
+      let l = ((dl << 1) >>> 0) - rl;
+      let h = (((dh << 1) | (dl >>> 31)) >>> 0) - rh;
+      if (l < 0) { l += 4294967296; h -= 1; }
+      rh = h >>> 0; rl = l >>> 0;
+      resultSign ^= 1;
+      remainderQuotient = 1;
+    }
+  } else {
+    const steps = remainderPartial ? 32 + (d % 32) : d;
+    let top = 0;
+    let q = 0;
+    for (let i = 0; i <= steps; i++) {
+      q = (q << 1) & 7;
+      if (top || rh > dh || (rh === dh && rl >= dl)) {
+        const nl = rl - dl;
+        rl = nl >>> 0;
+        rh = (rh - dh - (nl < 0 ? 1 : 0)) >>> 0;
+        q |= 1;
+      }
+      if (i < steps) {
+        top = rh >>> 31;
+        rh = ((rh << 1) | (rl >>> 31)) >>> 0;
+        rl = (rl << 1) >>> 0;
+      }
+    }
+    exp = ea - steps;
+    if (ieee && !remainderPartial) {
+      // Nearest quotient: take b − r when r > b/2, or r = b/2 with an odd quotient.
+      const twiceH = ((rh << 1) | (rl >>> 31)) >>> 0;
+      const twiceL = (rl << 1) >>> 0;
+      const over = rh >>> 31 === 1 || twiceH > dh || (twiceH === dh && twiceL > dl);
+      const half = rh >>> 31 === 0 && twiceH === dh && twiceL === dl;
+      if (over || (half && (q & 1) === 1)) {
+        let l = dl - rl;
+        let h = dh - rh;
+        if (l < 0) { l += 4294967296; h -= 1; }
+        rh = h >>> 0; rl = l >>> 0;
+        resultSign ^= 1;
+        q = (q + 1) & 7;
+      }
+    }
+    remainderQuotient = q;
+  }
+  if ((rh | rl) === 0) {
+    result[0] = sign ? 0x8000 : 0; result[1] = 0; result[2] = 0;
+    resultFlags = 0;
+    return;
+  }
+  // The remainder R has its units at 2^(exp − 63); normalise it (exactly representable).
+  const z = rh !== 0 ? Math.clz32(rh) : 32 + Math.clz32(rl);
+  loadW(rh, rl);
+  shiftLeft(w, z);
+  roundPack(resultSign, exp - z, EXTENDED, RC_NEAREST);
+  packExtended();
+}
