@@ -156,6 +156,14 @@ export class Cpu {
     this.mmu.flush(false);
   }
 
+  /**
+   * Drops every cached translation. The board calls this after changing what a physical
+   * page is (PAM shadowing, MMIO remapping): TLB entries remember whether a page is RAM.
+   */
+  flushTlb(): void {
+    this.mmu.flush(false);
+  }
+
   requestExit(): void {
     this.exitRequested = true;
   }
