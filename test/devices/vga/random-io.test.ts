@@ -84,6 +84,8 @@ test('the IDE controller and the floppy controller survive random port traffic',
   try {
     const disk = join(dir, 'disk.raw');
     writeFileSync(disk, new Uint8Array(2 << 20));
+    const disk2 = join(dir, 'disk2.raw');
+    writeFileSync(disk2, new Uint8Array(1 << 20));
     const cd = join(dir, 'cd.raw');
     writeFileSync(cd, new Uint8Array(1 << 20));
     const fd = join(dir, 'fd.raw');
@@ -92,6 +94,8 @@ test('the IDE controller and the floppy controller survive random port traffic',
     const memory = new PhysicalMemory(16 << 20);
     const ide = new PiixIde(memory, NO_IRQ, NO_IRQ, [
       { bus: 0, unit: 0, kind: 'disk', medium: openImage(disk, { format: 'raw', readOnly: false }) },
+      { bus: 0, unit: 1, kind: 'cdrom', medium: undefined },
+      { bus: 1, unit: 1, kind: 'disk', medium: openImage(disk2, { format: 'raw', readOnly: true }) },
       { bus: 1, unit: 0, kind: 'cdrom', medium: openImage(cd, { format: 'raw', readOnly: true }) },
     ]);
     ide.attach(io);
@@ -103,7 +107,7 @@ test('the IDE controller and the floppy controller survive random port traffic',
     const ports = [...range(0x1f0, 0x1f7), 0x3f6, ...range(0x170, 0x177), 0x376, ...range(0xc000, 0xc00f), ...range(0x00, 0x0f), 0x81, 0x82, 0x83, 0x87, 0x3f2, 0x3f4, 0x3f5, 0x3f7];
     // Bias towards the command registers and data ports so commands actually start.
     const weighted = [...ports, ...Array(20).fill(0x1f7), ...Array(20).fill(0x177), ...Array(30).fill(0x1f0), ...Array(30).fill(0x170), ...Array(30).fill(0x3f5)];
-    storm(io, memory, weighted, [[0, 1 << 20]], 200000, 77);
+    storm(io, memory, weighted, [[0, 1 << 20]], 200000, 73);
     // Still alive: a fresh IDENTIFY after a reset works.
     io.write(0x3f6, 1, 0x04);
     io.write(0x3f6, 1, 0x00);

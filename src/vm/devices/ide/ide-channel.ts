@@ -48,7 +48,7 @@ const enum PioEnd {
 }
 
 const UNIT_FIELDS = ['feature', 'nsector', 'sector', 'lcyl', 'hcyl', 'hobFeature', 'hobNsector', 'hobSector', 'hobLcyl', 'hobHcyl', 'select', 'status', 'error', 'multipleSectors', 'lba48', 'heads', 'sectors'];
-const CHANNEL_FIELDS = ['selected', 'control', 'buffer', 'bufferPos', 'bufferEnd', 'pioEnd', 'nextSector', 'sectorsLeft', 'blockSectors', 'atapiLba', 'atapiBytesTotal', 'atapiBytesDone', 'atapiDma', 'dmaPending'];
+const CHANNEL_FIELDS = ['selected', 'control', 'buffer', 'bufferPos', 'bufferEnd', 'pioEnd', 'transferUnit', 'nextSector', 'sectorsLeft', 'blockSectors', 'atapiLba', 'atapiBytesTotal', 'atapiBytesDone', 'atapiDma', 'dmaPending'];
 
 /** One device position: its copy of the task file (both latch every write) and its status. */
 class Unit {
@@ -86,6 +86,8 @@ export class IdeChannel implements PortHandler {
   private bufferPos = 0;
   private bufferEnd = 0;
   private pioEnd = PioEnd.Stop;
+  /** The device a PIO or DMA transfer belongs to; the other one has nothing to move. */
+  private transferUnit = 0;
   /** Sector transfers: next sector, sectors left, sectors per PIO block. */
   private nextSector = 0;
   private sectorsLeft = 0;
@@ -238,7 +240,7 @@ export class IdeChannel implements PortHandler {
   /** Byte accesses to the 16-bit data port move a whole word (QEMU widens them). */
   private readData(size: IoSize): number {
     if (size === 1) return this.readData(2) & 0xff;
-    if (this.bufferPos >= this.bufferEnd) return size === 4 ? 0xffffffff : 0xffff;
+    if (this.bufferPos >= this.bufferEnd || this.selected !== this.transferUnit) return size === 4 ? 0xffffffff : 0xffff;
     const b = this.buffer;
     let p = this.bufferPos;
     let v = b[p];
@@ -252,7 +254,7 @@ export class IdeChannel implements PortHandler {
 
   private writeData(size: IoSize, value: number): void {
     if (size === 1) return this.writeData(2, value & 0xff);
-    if (this.bufferPos >= this.bufferEnd) return;
+    if (this.bufferPos >= this.bufferEnd || this.selected !== this.transferUnit) return;
     const b = this.buffer;
     const p = this.bufferPos;
     b[p] = value;
@@ -328,7 +330,8 @@ export class IdeChannel implements PortHandler {
     this.bufferPos = 0;
     this.bufferEnd = length;
     this.pioEnd = end;
-    this.unit.status |= A.STATUS_DRQ;
+    this.transferUnit = this.selected;
+    this.units[this.transferUnit].status |= A.STATUS_DRQ;
   }
 
   private currentSector(u: Unit): number {
@@ -451,6 +454,7 @@ export class IdeChannel implements PortHandler {
         this.sectorsLeft = blocks;
         u.status = A.STATUS_DRDY | A.STATUS_DSC | A.STATUS_DRQ;
         this.dmaPending = 'trim';
+        this.transferUnit = this.selected;
         if (this.bm?.running) this.runDma();
         return;
       }
@@ -541,7 +545,7 @@ export class IdeChannel implements PortHandler {
   }
 
   private pioBufferDone(): void {
-    const u = this.unit;
+    const u = this.units[this.transferUnit];
     const end = this.pioEnd;
     this.pioEnd = PioEnd.Stop;
     this.bufferPos = this.bufferEnd = 0;
@@ -592,6 +596,7 @@ export class IdeChannel implements PortHandler {
     this.sectorsLeft = count;
     u.status = A.STATUS_DRDY | A.STATUS_DSC | A.STATUS_DRQ;
     this.dmaPending = direction;
+    this.transferUnit = this.selected;
     if (this.bm?.running) this.runDma();
   }
 
@@ -601,7 +606,7 @@ export class IdeChannel implements PortHandler {
     if (!bm || this.dmaPending === 'none') return;
     const kind = this.dmaPending;
     this.dmaPending = 'none';
-    const u = this.unit;
+    const u = this.units[this.transferUnit];
     const drive = u.drive!;
     let ok: boolean;
     try {
@@ -685,6 +690,7 @@ export class IdeChannel implements PortHandler {
     if (this.atapiDma) {
       u.status = A.STATUS_DRDY | A.STATUS_DSC | A.STATUS_DRQ;
       this.dmaPending = 'atapi';
+      this.transferUnit = this.selected;
       if (this.bm?.running) this.runDma();
       return;
     }
