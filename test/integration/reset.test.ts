@@ -21,7 +21,7 @@ test('without -no-reboot the machine resets and boots the kernel again', { skip:
   const p = spawn(TERMU, ['-display', 'none', '-serial', 'stdio', '-kernel', k.tripleFault]);
   let out = '';
   p.stdout.on('data', (d) => (out += d));
-  for (let i = 0; i < 200 && out.split('boot\n').length - 1 < 3; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 600 && out.split('boot\n').length - 1 < 3; i++) await new Promise((r) => setTimeout(r, 50));
   p.kill();
   assert.ok(out.startsWith('boot\nboot\nboot\n'), JSON.stringify(out.slice(0, 100)));
 });

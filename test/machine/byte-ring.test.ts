@@ -30,11 +30,12 @@ test('bytes cross a real thread boundary in order', async () => {
      for (let i = 0; i < 10000; i++) while (!ring.push(i & 0xff)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);`,
     { eval: true, workerData: buffer },
   );
+  const exited = new Promise((r) => worker.once('exit', r));
   const received: number[] = [];
   while (received.length < 10000) {
     received.push(...ring.drain());
     await new Promise((r) => setImmediate(r));
   }
-  await new Promise((r) => worker.once('exit', r));
+  await exited;
   assert.ok(received.every((b, i) => b === (i & 0xff)));
 });
