@@ -30,7 +30,7 @@ export function randomX87Sequences(seed: number, count: number): Snippet[] {
         case 2: lines.push(`${pick(ARITH)} qword ${a(F64 + 8 * pick(F64_OPERANDS))}`); break;
         case 3: lines.push(pick([`${pick(ARITH)} st0, st${i}`, `${pick(ARITH)} st${i}, st0`, `${pick(ARITH)}p st${i}, st0`])); break;
         case 4: lines.push(`${pick(ARITH)} dword ${a(F32 + 4 * (r() % 16))}`); break;
-        case 5: lines.push(pick([`fxch st${i}`, 'fchs', 'fabs', 'frndint', `fst st${i}`, `fstp st${i}`])); break;
+        case 5: lines.push(pick([`fxch st${i}`, 'fchs', 'fabs', 'fabs\nfsqrt', 'fsqrt', 'frndint', `fst st${i}`, `fstp st${i}`])); break;
         case 6: {
           const op = pick([`fcom st${i}`, `fucomp st${i}`, `fcomi st0, st${i}`, `fucomip st0, st${i}`, 'ftst', 'fxam']);
           // FCOMI clears C1 per the SDM, AMD hosts leave it: a push and pop redefines C1 before it is looked at.

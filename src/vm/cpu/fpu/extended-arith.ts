@@ -435,3 +435,60 @@ export function remainderExtended(ase: number, ahi: number, alo: number, bse: nu
   roundPack(resultSign, exp - z, EXTENDED, RC_NEAREST);
   packExtended();
 }
+
+/** √a for a finite positive value (normal or denormal), rounded once to `f` under `rc`. */
+export function sqrtExtended(se: number, hi: number, lo: number, f: Format, rc: number): void {
+  const e = normalise(se, hi, lo);
+  // X = M · 2^k with k = e − 63; make k even by doubling M (65 bits) when it is odd.
+  let k = e - 63;
+  // The radicand R = M' · 2^70 as bits 135..0, fed two at a time from the top.
+  let m2 = nHi >>> 31; // bit 64 of M'
+  let mh = nHi;
+  let ml = nLo;
+  if (k & 1) {
+    m2 = mh >>> 31;
+    mh = ((mh << 1) | (ml >>> 31)) >>> 0;
+    ml = (ml << 1) >>> 0;
+    k -= 1;
+  } else {
+    m2 = 0;
+  }
+  // Restoring square root; remainder and root as (high, low 32 bits) pairs of exact doubles.
+  let remH = 0, remL = 0, rootH = 0, rootL = 0;
+  for (let pos = 134; pos >= 0; pos -= 2) {
+    // Bits pos+1 and pos of R: R's bit b is M' bit (b − 70).
+    const b1 = bitOfM(m2, mh, ml, pos + 1 - 70);
+    const b0 = bitOfM(m2, mh, ml, pos - 70);
+    let l = remL * 4 + b1 * 2 + b0;
+    remH = remH * 4 + Math.floor(l / 4294967296);
+    remL = l % 4294967296;
+    l = rootL * 4 + 1;
+    const tH = rootH * 4 + Math.floor(l / 4294967296);
+    const tL = l % 4294967296;
+    if (remH > tH || (remH === tH && remL >= tL)) {
+      let nl = remL - tL;
+      let nh = remH - tH;
+      if (nl < 0) { nl += 4294967296; nh -= 1; }
+      remH = nh; remL = nl;
+      l = rootL * 2 + 1;
+    } else {
+      l = rootL * 2;
+    }
+    rootH = rootH * 2 + Math.floor(l / 4294967296);
+    rootL = l % 4294967296;
+  }
+  // root < 2^68 goes to w as root · 2^32, normalised; a non-zero remainder is the sticky bit.
+  w[0] = Math.floor(rootH / 4294967296); w[1] = rootH % 4294967296; w[2] = rootL; w[3] = 0;
+  const z = leadingZeros(w);
+  shiftLeft(w, z);
+  if (remH !== 0 || remL !== 0) w[3] |= 1;
+  // root = √(M'·2^70) = √M' · 2^35, so √X = root · 2^(k/2 − 35); root's top bit is bit 95 − z.
+  roundPack(0, 95 - z - 35 + k / 2, f, rc);
+  packExtended();
+}
+
+function bitOfM(m2: number, mh: number, ml: number, b: number): number {
+  if (b < 0 || b > 64) return 0;
+  if (b === 64) return m2;
+  return b >= 32 ? (mh >>> (b - 32)) & 1 : (ml >>> b) & 1;
+}

@@ -4,12 +4,12 @@
 //
 // Register representation: each of the 8 physical registers holds its exact 80-bit
 // encoding (`se` sign+exponent, `hi`/`lo` significand, valid where `exact` is 1) and the
-// nearest double (`st`). FADD/FSUB/FMUL/FDIV (all forms), FPREM/FPREM1, FSCALE, FRNDINT,
-// FXTRACT, the integer/BCD conversions and the stores to single and double are computed
+// nearest double (`st`). FADD/FSUB/FMUL/FDIV (all forms), FSQRT, FPREM/FPREM1, FSCALE,
+// FRNDINT, FXTRACT, the integer/BCD conversions and the stores to single and double are computed
 // on the exact values (extended-arith.ts), rounded once at the precision control in the
 // current rounding mode over the full extended exponent range: bit for bit what the
-// hardware produces. FSQRT and the transcendentals compute in double precision from `st`
-// (results correct to double precision; values outside the double range saturate there).
+// hardware produces. The transcendentals compute in double precision from `st` (results
+// correct to double precision; values outside the double range saturate there).
 // Loads and stores of the 80-bit format, FXCH/FLD ST(i)/FST ST(i), FCHS/FABS, FSAVE/FRSTOR
 // and MMX move bits exactly (NaN payloads, denormals, pseudo-values included). Slot 8 holds
 // the memory operand of the current instruction, so memory and register forms share one
@@ -28,7 +28,7 @@ import { executeMmx } from './mmx.js';
 import {
   XF_INEXACT, XF_OVERFLOW, XF_ROUNDED_UP, XF_UNDERFLOW, addExtended, divExtended, extendedFormat,
   extendedToDouble, extendedToSingle, mulExtended, remainderExtended, remainderPartial, remainderQuotient,
-  result as xResult, resultFlags as xFlags, scaleExtended,
+  result as xResult, resultFlags as xFlags, scaleExtended, sqrtExtended,
 } from './extended-arith.js';
 
 // Status word bits.
@@ -581,6 +581,17 @@ export class X87 {
     return this.round(r, rem > 0 ? 1 : rem < 0 ? -1 : 0);
   }
 
+  /** FSQRT of a positive finite value on the exact bits; false leaves zeros, negatives and infinities to sqrt(). */
+  private sqrtExact(p: number): boolean {
+    if (!this.finiteNonZero(p) || this.se[p] & 0x8000) return false;
+    sqrtExtended(this.se[p], this.hi[p], this.lo[p], extendedFormat((this.cw >>> 8) & 3), this.rc);
+    const fl = xFlags;
+    if (fl & XF_INEXACT) this.exc |= SW_PE;
+    this.setC1((fl & XF_ROUNDED_UP) !== 0);
+    this.setRaw(p, xResult[0], xResult[1], xResult[2]);
+    return true;
+  }
+
   private invalid(): number {
     this.exc |= SW_IE;
     this.sw &= ~SW_C1;
@@ -973,7 +984,10 @@ export class X87 {
     }
     let r: number;
     switch (kind) {
-      case 0xfa: r = this.sqrt(x); break;
+      case 0xfa:
+        if (this.sqrtExact(p)) { this.flush(); return; }
+        r = this.sqrt(x);
+        break;
       case 0xfc: this.frndint(p); this.flush(); return;
       case 0xf0: r = this.transcendental(Math.expm1(x * Math.LN2), x === 0); break;
       default: {
