@@ -186,3 +186,29 @@ test('saveState/loadState restore the architectural state', { skip: skipNoNasm }
   cpu.run(50);
   assert.deepEqual({ ax: cpu.reg32[EAX], bx: cpu.reg32[EBX] }, again, 'a restored CPU runs the same way');
 });
+
+test('NMI: taken with IF clear and out of HLT, held off until the handler IRETs (SDM 6.7.1)', { skip: skipNoNasm }, () => {
+  const { cpu } = realMode(asm(`BITS 16
+ORG 0x7c00
+    mov word [2 * 4], nmi
+    mov word [2 * 4 + 2], 0
+    cli
+    hlt
+    mov word [0x602], 0x5a5a
+    hlt
+nmi:
+    inc byte [0x600]
+    mov al, [0x600]
+    mov [0x601], al
+    iret`));
+  cpu.run(100);
+  assert.equal(cpu.halted, true);
+  cpu.raiseNmi();
+  cpu.run(2); // the NMI is delivered, then INC in the handler
+  cpu.raiseNmi(); // arrives inside the handler: must wait for its IRET
+  cpu.run(2); // MOV AL / MOV [0601h]: still the first NMI
+  assert.equal(cpu.host.memory.ram[0x601], 1);
+  cpu.run(100);
+  assert.equal(cpu.host.memory.ram[0x600], 2, 'the second NMI ran after the IRET');
+  assert.equal(cpu.host.memory.ram[0x602], 0x5a, 'and returned past the HLT');
+});

@@ -11,7 +11,7 @@ import { executeOne } from './interpreter.js';
 import { deliverInterrupt } from './transfers.js';
 import { MsrFile } from './msr.js';
 import {
-  CS, SS, DS, LDTR, TR, EDX, ESP, DE, DB, UD, DF, TS, GP, SSF, PFV,
+  CS, SS, DS, LDTR, TR, EDX, ESP, DE, DB, NMI, UD, DF, TS, GP, SSF, PFV,
   CR0_PE, CR0_ET, CR0_CD, CR0_NW, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE,
   DESC_A, DESC_RW, DESC_CE, DESC_CODE, DESC_S, DESC_P, DESC_B, FAULT,
 } from './constants.js';
@@ -69,6 +69,9 @@ export class Cpu {
   shutdown = false;
   instructionCount = 0;
   private exitRequested = false;
+  private nmiPending = false;
+  /** Set while an NMI handler runs; IRET clears it. */
+  nmiBlocked = false;
   /** Interrupts are held off for one instruction after MOV SS, POP SS and STI. */
   inhibitInterrupts = false;
 
@@ -147,6 +150,8 @@ export class Cpu {
     this.cpl = 0;
     this.halted = false;
     this.shutdown = false;
+    this.nmiPending = false;
+    this.nmiBlocked = false;
     this.inhibitInterrupts = false;
     this.msr.reset();
     this.fpu.reset();
@@ -204,6 +209,7 @@ export class Cpu {
     let n = 0;
     while (n < budget) {
       if (this.inhibitInterrupts) this.inhibitInterrupts = false;
+      else if (this.nmiPending && !this.nmiBlocked) this.takeNmi();
       else if (this.lf.flags & IF && this.host.interrupts.hasInterrupt()) this.takeExternalInterrupt();
       if (this.halted) return n;
       const trap = (this.lf.flags & TF) !== 0;
@@ -221,9 +227,26 @@ export class Cpu {
   }
 
   private interruptDeliverable(): boolean {
-    if (!(this.lf.flags & IF) || !this.host.interrupts.hasInterrupt()) return false;
+    const nmi = this.nmiPending && !this.nmiBlocked;
+    if (!nmi && (!(this.lf.flags & IF) || !this.host.interrupts.hasInterrupt())) return false;
     this.halted = false;
     return true;
+  }
+
+  /** The NMI input (the local APIC's LINT1 or an NMI IPI): taken at the next boundary, even with IF clear. */
+  raiseNmi(): void {
+    this.nmiPending = true;
+    this.requestExit();
+  }
+
+  private takeNmi(): void {
+    this.nmiPending = false;
+    // Further NMIs wait until the handler's IRET.
+    this.nmiBlocked = true;
+    this.halted = false;
+    this.startEip = this.eip;
+    this.startEsp = this.reg32[ESP];
+    this.deliverEvent(NMI, false, false, 0, true);
   }
 
   private takeExternalInterrupt(): void {

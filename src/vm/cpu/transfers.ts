@@ -376,6 +376,7 @@ function checkReturnSs(c: Cpu, sel: number, rpl: number): typeof returnSs {
 
 export function iret(c: Cpu): void {
   const o32 = c.o32;
+  c.nmiBlocked = false;
   const size = o32 ? 4 : 2;
   if (!c.protectedMode) {
     const eip = o32 ? c.peek32(0) : c.peek16(0);
