@@ -242,13 +242,24 @@ export class TerminalUi {
     if (this.helpVisible) { this.helpVisible = false; this.requestFrame(); return; }
     if (this.escapePending) { this.escapePending = false; this.muxCommand(e); return; }
     if (e.ctrl && !e.alt && e.key === this.escapeKey) { this.escapePending = true; return; }
-    if (e.ctrl && e.alt && ((e.key === '2' && e.shift) || e.key === '@')) { this.toggle('monitor'); return; }
+    if (e.ctrl && e.alt && e.shift && this.isDigitTwoKey(e.key)) { this.toggle('monitor'); return; }
     if (e.alt && !e.ctrl && (e.key === '1' || e.key === '2' || e.key === '3')) {
       if (e.key === '1') this.setFocus('display');
       else this.toggle(e.key === '2' ? 'monitor' : 'serial0');
       return;
     }
     this.sendKey(e);
+  }
+
+  /**
+   * Whether a reported key is the "2" key: kitty reports the unshifted key ('2'), xterm's
+   * modifyOtherKeys the shifted character, which depends on the layout ('@' on en-us, '"' on de),
+   * so that is looked up in the keymap (key number 0x03 is the 2 key).
+   */
+  private isDigitTwoKey(key: string): boolean {
+    if (key === '2' || key === '@') return true;
+    const mappings = [...key].length === 1 ? this.encoder.keymap.mappingsForChar(key.codePointAt(0)!) : null;
+    return mappings !== null && mappings.length === 1 && mappings[0].key === 0x03;
   }
 
   private toggle(target: Focus): void {

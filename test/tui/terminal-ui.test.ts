@@ -23,6 +23,13 @@ function serialPort(): SerialPort & { sent: number[]; emit(s: string): void } {
   return port;
 }
 
+/** Every UI started, so a failed test does not leave its timers running. */
+const started = new Set<TerminalUi>();
+test.afterEach(() => {
+  for (const ui of started) ui.stop();
+  started.clear();
+});
+
 function makeUi(extra: Partial<TerminalUiOptions> = {}) {
   const input = new PassThrough();
   const keys: string[] = [];
@@ -34,6 +41,7 @@ function makeUi(extra: Partial<TerminalUiOptions> = {}) {
     maxFps: 1, env: { TERM: 'xterm-256color' }, ...extra,
   });
   ui.start();
+  started.add(ui);
   const type = (s: string) => { input.write(s); return new Promise((r) => setImmediate(r)); };
   const text = () => Array.from({ length: ui.grid.rows }, (_, y) => ui.grid.rowText(y)).join('\n');
   return { ui, keys, serial, type, text };
@@ -47,6 +55,18 @@ test('-echr changes the mux escape; the escape twice sends it to the guest; unkn
   assert.equal(ui.focus, 'display'); // monitor → serial0 → display
   await type('\x14\x14\x14q\x01');
   assert.deepEqual(keys, ['1d 14 94 9d', '1d 1e 9e 9d']); // Ctrl-t passed through, "C-t q" dropped, Ctrl-a is a key
+  ui.stop();
+});
+
+test('Ctrl+Alt+Shift+2 from modifyOtherKeys is recognised through the keymap (\'"\' on a German layout)', async () => {
+  const { ui, keys, type } = makeUi({ keymap: 'de' });
+  await type('\x1b[27;8;34~');
+  assert.equal(ui.focus, 'monitor');
+  await type('\x1b[50;8u');
+  assert.equal(ui.focus, 'display');
+  await type('\x1b[27;8;35~'); // Ctrl+Alt+Shift+3 ('#' is not on the 2 key): goes to the guest
+  assert.equal(ui.focus, 'display');
+  assert.equal(keys.length, 1);
   ui.stop();
 });
 
