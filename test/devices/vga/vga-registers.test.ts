@@ -7,7 +7,7 @@ import { TimerQueue } from '../../../src/vm/machine/clock.js';
 import { IoBus } from '../../../src/vm/machine/io-bus.js';
 import { PhysicalMemory } from '../../../src/vm/machine/physical-memory.js';
 import { StdVgaPci } from '../../../src/vm/devices/vga/std-vga-pci.js';
-import { CURSOR_HALF_PERIOD_MS, VgaDisplay } from '../../../src/vm/devices/vga/vga-display.js';
+import { CURSOR_HALF_PERIOD_MS, VgaDisplay, type VgaTextScreen } from '../../../src/vm/devices/vga/vga-display.js';
 import { Vga } from '../../../src/vm/devices/vga/vga.js';
 import { MODE13, MODE3, VgaScript } from './vga-script.js';
 
@@ -87,9 +87,9 @@ test('Bochs VBE: ID negotiation, capabilities, memory size, mode set with cleari
   const display = new VgaDisplay(vga, new TimerQueue());
   io.read(0x3da, 1);
   io.write(0x3c0, 1, 0x20);
-  const screen = display.snapshot();
-  assert.equal(screen.mode, 'graphics');
-  if (screen.mode === 'graphics') assert.deepEqual([screen.width, screen.height], [2560, 1600]);
+  const screen = display.current();
+  assert.equal(screen?.kind, 'graphics');
+  if (screen?.kind === 'graphics') assert.deepEqual([screen.width, screen.height, screen.stride, screen.format], [2560, 1600, 2560, 'xrgb8888']);
 
   // Banked access through the 64 KiB window at 0xa0000 (bank 3 = VRAM 0x30000).
   vbe(5, 3);
@@ -113,20 +113,28 @@ test('text display state: cells, cursor, fonts from plane 2, palette and the bli
   io.write(0x3d4, 2, ((2 * 80 + 5) << 8) | 0x0f);
   const clock = new TimerQueue();
   const display = new VgaDisplay(vga, clock);
-  const t = display.snapshot();
-  assert.equal(t.mode, 'text');
-  if (t.mode !== 'text') return;
-  assert.deepEqual([t.cols, t.rows, t.charWidth, t.charHeight], [80, 25, 9, 16]);
+  const t = display.current();
+  assert.equal(t?.kind, 'text');
+  if (t?.kind !== 'text' || !('fonts' in t)) return;
+  assert.deepEqual([t.columns, t.rows, t.cellWidth, t.cellHeight], [80, 25, 9, 16]);
   assert.equal(t.cells[2 * 80 + 5], 0x1f41);
-  assert.deepEqual([t.cursorCol, t.cursorRow, t.cursorStartLine, t.cursorEndLine], [5, 2, 13, 14]);
+  assert.deepEqual(t.cursor, { column: 5, row: 2, visible: true, startLine: 13, endLine: 14 });
   assert.equal(t.fonts[0][0x41 * 32 + 3], 0x10);
   assert.equal(t.blinkEnabled, true);
   // Palette entry 1 is attribute 1 → DAC 1 = (15, 20, 25), widened like QEMU (c6_to_8).
   assert.equal(t.palette[1], (63 << 16) | (80 << 8) | 103);
   assert.equal(t.cursorPhaseOn, true);
+  assert.ok(t.dirtyRows!.every((d) => d === 1), 'a new screen is all dirty');
+  // The front end clears the hints; a write to one cell marks only its row.
+  t.dirtyRows!.fill(0);
+  memory.write8(0xb8000 + (7 * 80 + 3) * 2, 0x42);
   clock.setTime(CURSOR_HALF_PERIOD_MS * 1e6);
-  const later = display.snapshot();
-  assert.equal(later.mode === 'text' && later.cursorPhaseOn, false, 'the cursor blinks on the virtual clock');
+  const later = display.current();
+  assert.ok(later?.kind === 'text' && 'cursorPhaseOn' in later);
+  assert.equal(later.cursorPhaseOn, false, 'the cursor blinks on the virtual clock');
+  assert.deepEqual([...later.dirtyRows!.entries()].filter(([, d]) => d).map(([r]) => r), [7]);
+  io.write(0x3d4, 2, 0x200a); // cursor off
+  assert.equal((display.current() as VgaTextScreen).cursor.visible, false);
 });
 
 test('graphics dirty tracking reports only the rows a write touched', () => {
@@ -136,17 +144,22 @@ test('graphics dirty tracking reports only the rows a write touched', () => {
   s.dac(15, 1, () => 63);
   s.runOnBus(io, memory);
   const display = new VgaDisplay(vga, new TimerQueue());
-  const first = display.snapshot();
-  assert.ok(first.mode === 'graphics' && first.dirtyTop === 0 && first.dirtyBottom === 399, 'first frame is all dirty');
-  const quiet = display.snapshot();
-  assert.ok(quiet.mode === 'graphics' && quiet.dirtyTop > quiet.dirtyBottom, 'nothing changed');
+  const frame = display.current();
+  assert.ok(frame?.kind === 'graphics');
+  assert.deepEqual([frame.width, frame.height], [640, 400]);
+  assert.ok(frame.dirtyLines!.every((d) => d === 1), 'the first frame is all dirty');
+  frame.dirtyLines!.fill(0);
+  display.current();
+  assert.ok(frame.dirtyLines!.every((d) => d === 0), 'nothing changed');
   memory.write8(0xa0000 + 320 * 100 + 10, 0x0f);
-  const after = display.snapshot();
-  assert.ok(after.mode === 'graphics');
+  const after = display.current();
+  assert.ok(after === frame, 'the same framebuffer object, updated in place');
+  const dirty = [...frame.dirtyLines!.entries()].filter(([, d]) => d).map(([y]) => y);
   // Row 100 of 200 is doubled; rows sharing the 4 KiB VRAM page are redrawn with it.
-  assert.ok(after.dirtyTop <= 200 && after.dirtyBottom >= 201 && after.dirtyBottom - after.dirtyTop < 40);
-  assert.equal(after.pixels[200 * 640 + 20], 0xffffff, 'pixel 10 of line 100, doubled: DAC entry 15');
-  assert.equal(after.pixels[200 * 640 + 22], 0x000000);
+  assert.ok(dirty.includes(200) && dirty.includes(201) && dirty.length < 40);
+  const pixels = frame.pixels as Uint32Array;
+  assert.equal(pixels[200 * 640 + 20], 0xffffff, 'pixel 10 of line 100, doubled: DAC entry 15');
+  assert.equal(pixels[200 * 640 + 22], 0x000000);
 });
 
 test('saveState/loadState carries registers, palette and VRAM: the restored VGA draws the same screen', () => {

@@ -1,6 +1,8 @@
-// What the front end and the monitor see of the VGA: a text screen (cells, cursor, font,
-// palette) or a rendered framebuffer, and `screendump` as QEMU writes it (binary PPM).
+// What the front end and the monitor see of the VGA: the front end's DisplaySource (a text
+// screen with cells, cursor, palette and fonts, or a rendered xRGB framebuffer, each with
+// dirty hints) and `screendump` as QEMU writes it (binary PPM).
 
+import type { DisplaySource, Framebuffer, TextScreen } from '../../../tui/front-end-ports.js';
 import type { Clock } from '../../machine/clock.js';
 import type { Vga } from './vga.js';
 import * as R from './vga-registers.js';
@@ -9,52 +11,51 @@ import { VgaRenderer, attributePalette, fontOffsets, textGeometry } from './vga-
 /** QEMU toggles the text cursor every VGA_TEXT_CURSOR_PERIOD_MS / 2 (16 fields at 60 Hz, halved). */
 export const CURSOR_HALF_PERIOD_MS = Math.trunc((1000 * 2 * 16) / 60 / 2);
 
-export interface TextScreen {
-  mode: 'text';
-  cols: number;
-  rows: number;
-  charWidth: number;
-  charHeight: number;
-  /** cols*rows cells, char | attr << 8, as they sit in VGA memory. Reused by the next snapshot. */
-  cells: Uint16Array;
-  /** Cursor cell, or -1/-1 when it is off or outside the screen. */
-  cursorCol: number;
-  cursorRow: number;
-  cursorStartLine: number;
-  cursorEndLine: number;
-  /** The cursor's blink phase now (it is drawn when true). */
-  cursorPhaseOn: boolean;
-  /** Attribute bit 7 means blink (true) or bright background (false). QEMU draws it as background. */
-  blinkEnabled: boolean;
-  /** 16 attribute colours as 0xRRGGBB. */
-  palette: Uint32Array;
-  /** The two fonts selected by the character map register: 256 glyphs of 32 rows each. */
-  fonts: [Uint8Array, Uint8Array];
+/** The text screen as the front end's TextScreen port describes it, plus font and cell width. */
+export interface VgaTextScreen extends TextScreen {
+  /** 8, 9 or 16 pixels (the 9th column and dot-clock halving, as QEMU draws them). */
+  readonly cellWidth: number;
+  /** The two fonts the character map register selects (attribute bit 3): 256 glyphs × 32 rows. */
+  readonly fonts: readonly [Uint8Array, Uint8Array];
+  /** The cursor's blink phase on the virtual clock (QEMU draws the cursor when true). */
+  readonly cursorPhaseOn: boolean;
 }
 
-export interface GraphicsScreen {
-  mode: 'graphics';
-  width: number;
-  height: number;
-  /** width*height pixels, 0x00RRGGBB. */
-  pixels: Uint32Array;
-  /** Rows changed since the previous snapshot (inclusive); top > bottom when none changed. */
-  dirtyTop: number;
-  dirtyBottom: number;
+class MutableText implements VgaTextScreen {
+  readonly kind = 'text';
+  columns = 0;
+  rows = 0;
+  cells = new Uint16Array(0);
+  cursor = { column: 0, row: 0, visible: false, startLine: 0, endLine: 0 };
+  cellHeight = 16;
+  cellWidth = 9;
+  readonly palette = new Uint32Array(16);
+  blinkEnabled = false;
+  dirtyRows = new Uint8Array(0);
+  readonly fonts: [Uint8Array, Uint8Array] = [new Uint8Array(256 * 32), new Uint8Array(256 * 32)];
+  cursorPhaseOn = true;
 }
 
-export interface BlankScreen {
-  mode: 'blank';
+class MutableFramebuffer implements Framebuffer {
+  readonly kind = 'graphics';
+  readonly format = 'xrgb8888';
+  width = 0;
+  height = 0;
+  stride = 0;
+  pixels = new Uint32Array(0);
+  dirtyLines = new Uint8Array(0);
 }
 
-export type VgaScreen = TextScreen | GraphicsScreen | BlankScreen;
-
-export class VgaDisplay {
+/**
+ * The VGA as the front end's DisplaySource: `current()` returns a text screen or an xRGB
+ * framebuffer (null while the attribute controller blanks the display). The objects and
+ * their arrays are reused from call to call; the dirty hints accumulate until the front end
+ * clears them, as front-end-ports.ts specifies.
+ */
+export class VgaDisplay implements DisplaySource {
   readonly renderer: VgaRenderer;
-  // Reused by every text snapshot so a front end polling at frame rate allocates nothing.
-  private cells = new Uint16Array(80 * 25);
-  private readonly palette = new Uint32Array(16);
-  private readonly fonts: [Uint8Array, Uint8Array] = [new Uint8Array(256 * 32), new Uint8Array(256 * 32)];
+  private readonly text = new MutableText();
+  private readonly frame = new MutableFramebuffer();
 
   constructor(private readonly vga: Vga, private readonly clock: Clock) {
     this.renderer = new VgaRenderer(vga);
@@ -64,22 +65,43 @@ export class VgaDisplay {
     return Math.floor(this.clock.now() / 1e6 / CURSOR_HALF_PERIOD_MS) % 2 === 0;
   }
 
-  snapshot(): VgaScreen {
+  current(): VgaTextScreen | Framebuffer | null {
     const vga = this.vga;
-    if (!(vga.arIndex & R.ATC_PALETTE_ENABLED)) return { mode: 'blank' };
-    if (!(vga.gr[R.GFX_MISC] & R.GR06_GRAPHICS_MODE)) return this.textScreen();
-    const r = this.renderer;
-    r.render(false);
-    return { mode: 'graphics', width: r.width, height: r.height, pixels: r.pixels, dirtyTop: r.dirtyTop, dirtyBottom: r.dirtyBottom };
+    if (!(vga.arIndex & R.ATC_PALETTE_ENABLED)) return null;
+    if (!(vga.gr[R.GFX_MISC] & R.GR06_GRAPHICS_MODE)) return this.updateText();
+    return this.updateFrame();
   }
 
-  private textScreen(): TextScreen {
+  private updateFrame(): Framebuffer {
+    const r = this.renderer;
+    const f = this.frame;
+    r.render(false);
+    if (f.pixels !== r.pixels || f.height !== r.height) {
+      f.width = f.stride = r.width;
+      f.height = r.height;
+      f.pixels = r.pixels;
+      f.dirtyLines = new Uint8Array(r.height).fill(1);
+    } else if (r.dirtyTop <= r.dirtyBottom) {
+      f.dirtyLines.fill(1, r.dirtyTop, r.dirtyBottom + 1);
+    }
+    return f;
+  }
+
+  private updateText(): VgaTextScreen {
     const vga = this.vga;
+    const t = this.text;
     const { vram, cr, ar } = vga;
     const g = textGeometry(vga);
     const count = Math.max(0, g.cols * g.rows);
-    if (this.cells.length !== count) this.cells = new Uint16Array(count);
-    const cells = this.cells;
+    if (t.cells.length !== count || t.columns !== g.cols) {
+      t.cells = new Uint16Array(count);
+      t.dirtyRows = new Uint8Array(g.rows).fill(1);
+    }
+    t.columns = g.cols;
+    t.rows = g.rows;
+    t.cellHeight = g.charHeight;
+    t.cellWidth = g.charWidth;
+    const cells = t.cells;
     const start = vga.vbeEnabled ? vga.vbeStartAddr : cr[R.CRTC_START_LO] | (cr[R.CRTC_START_HI] << 8);
     const lineOffset = cr[R.CRTC_OFFSET] << 3;
     const lineCompare = cr[R.CRTC_LINE_COMPARE] | ((cr[R.CRTC_OVERFLOW] & 0x10) << 4) | ((cr[R.CRTC_MAX_SCAN] & 0x40) << 3);
@@ -89,37 +111,41 @@ export class VgaDisplay {
     let offset = start * 4;
     let line = 0;
     for (let row = 0; row < g.rows; row++) {
+      let changed = false;
       for (let col = 0, src = offset; col < g.cols; col++, src += 4) {
-        cells[row * g.cols + col] = src + 1 < vram.length ? vram[src] | (vram[src + 1] << 8) : 0;
+        const cell = src + 1 < vram.length ? vram[src] | (vram[src + 1] << 8) : 0;
+        const i = row * g.cols + col;
+        if (cells[i] !== cell) {
+          cells[i] = cell;
+          changed = true;
+        }
         if (src === cursorAddr) {
           cursorCol = col;
           cursorRow = row;
         }
       }
+      if (changed) t.dirtyRows[row] = 1;
       offset += lineOffset;
       if (line < lineCompare && line + g.charHeight >= lineCompare) offset = 0;
       line += g.charHeight;
     }
-    if (cr[R.CRTC_CURSOR_START] & 0x20) cursorCol = cursorRow = -1;
-
-    const palette = this.palette;
-    attributePalette(vga, palette);
-    const fonts = this.fonts;
+    const c = t.cursor;
+    const [oldColumn, oldRow] = [c.column, c.row];
+    c.visible = cursorCol >= 0 && !(cr[R.CRTC_CURSOR_START] & 0x20);
+    c.column = Math.max(0, cursorCol);
+    c.row = Math.max(0, cursorRow);
+    c.startLine = cr[R.CRTC_CURSOR_START] & 0x1f;
+    c.endLine = cr[R.CRTC_CURSOR_END] & 0x1f;
+    if ((oldColumn !== c.column || oldRow !== c.row) && t.dirtyRows.length > 0) {
+      t.dirtyRows[Math.min(oldRow, t.dirtyRows.length - 1)] = 1;
+      t.dirtyRows[c.row] = 1;
+    }
+    t.cursorPhaseOn = this.cursorPhaseOn();
+    t.blinkEnabled = (ar[R.ATC_MODE] & 0x08) !== 0;
+    attributePalette(vga, t.palette);
     const bases = fontOffsets(vga.srVbe[R.SEQ_CHARACTER_MAP]);
-    for (let f = 0; f < 2; f++) for (let i = 0; i < 256 * 32; i++) fonts[f][i] = vram[bases[f] + i * 4];
-    return {
-      mode: 'text',
-      ...g,
-      cells,
-      cursorCol,
-      cursorRow,
-      cursorStartLine: cr[R.CRTC_CURSOR_START] & 0x1f,
-      cursorEndLine: cr[R.CRTC_CURSOR_END] & 0x1f,
-      cursorPhaseOn: this.cursorPhaseOn(),
-      blinkEnabled: (ar[R.ATC_MODE] & 0x08) !== 0,
-      palette,
-      fonts,
-    };
+    for (let f = 0; f < 2; f++) for (let i = 0; i < 256 * 32; i++) t.fonts[f][i] = vram[bases[f] + i * 4];
+    return t;
   }
 
   /**
