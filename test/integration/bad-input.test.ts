@@ -21,12 +21,12 @@ try {
 /** Runs termu in a pty; returns its output (stderr included) and the `stty -a` that follows. */
 async function runInPty(args: string[]): Promise<{ output: string; status: number; stty: string }> {
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const pty = spawnPty!('/bin/sh', ['-c', `stty sane; ${TERMU} ${quoted}; echo "EXIT=$?"; stty -a; echo END-OF-CASE`], { name: 'xterm', cols: 200, rows: 30, env: process.env });
+  const pty = spawnPty!('/bin/sh', ['-c', `stty sane; ${TERMU} ${quoted}; echo "EXIT=$?"; stty -a; echo END-OF-CASE; sleep 0.3`], { name: 'xterm', cols: 200, rows: 30, env: process.env });
   let out = '';
   pty.onData((d) => (out += d));
   await new Promise((res) => pty.onExit(res));
   // The exit event may overtake the last output: wait for the end marker.
-  for (let i = 0; i < 100 && !out.includes('END-OF-CASE'); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 500 && !out.includes('END-OF-CASE'); i++) await new Promise((r) => setTimeout(r, 20));
   const m = /([\s\S]*)EXIT=(\d+)\r?\n([\s\S]*)/.exec(out);
   assert.ok(m, `no exit status in ${JSON.stringify(out)}`);
   return { output: m[1].replace(/\r\n/g, '\n'), status: Number(m[2]), stty: m[3] };

@@ -28,7 +28,7 @@ const BOOT_TIMEOUT_MS = 240_000;
 /** Millions of guest instructions per second, measured on the echo guest's polling loop. */
 function measureMips(kernel: string): number {
   const board = new PcBoard({ ramBytes: 32 << 20, serialPorts: 1, debugcon: false, rtcBase: 'utc' }, {
-    serialOut: () => {}, serialRxReady: () => {}, debugconOut: () => {}, powerOff: () => {}, debugExit: () => {}, resetRequested: () => {},
+    serialOut: () => {}, debugconOut: () => {}, powerOff: () => {}, debugExit: () => {}, resetRequested: () => {},
   });
   const cpu = new Cpu(board);
   board.setCpu(cpu);

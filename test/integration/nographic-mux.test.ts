@@ -18,7 +18,7 @@ const HELP = '\n\rC-a h    print this help\n\rC-a x    exit emulator\n\rC-a s   
 
 test('Ctrl-a h, c and x in -nographic; the terminal is sane afterwards', { skip: !HAVE_NASM ? 'nasm is not installed' : !spawnPty && 'node-pty is not available' }, async () => {
   const k = buildTestKernels();
-  const script = `stty sane; ${TERMU} -nographic -kernel ${k.echo}; echo "EXIT=$?"; stty -a`;
+  const script = `stty sane; ${TERMU} -nographic -kernel ${k.echo}; echo "EXIT=$?"; stty -a; sleep 0.3`;
   const pty = spawnPty!('/bin/sh', ['-c', script], { name: 'xterm', cols: 120, rows: 30, env: process.env });
   let out = '';
   pty.onData((d) => (out += d));

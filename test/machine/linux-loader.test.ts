@@ -31,7 +31,7 @@ function fakeBzImage(bodySize: number): Uint8Array {
 
 function setup(ramMiB: number) {
   const board = new PcBoard({ ramBytes: ramMiB << 20, serialPorts: 1, debugcon: false, rtcBase: 'utc' }, {
-    serialOut: () => {}, serialRxReady: () => {}, debugconOut: () => {}, powerOff: () => {}, debugExit: () => {}, resetRequested: () => {},
+    serialOut: () => {}, debugconOut: () => {}, powerOff: () => {}, debugExit: () => {}, resetRequested: () => {},
   });
   const cpu = new Cpu(board);
   board.setCpu(cpu);

@@ -32,8 +32,6 @@ import { PhysicalMemory } from './physical-memory.js';
 /** Where the guest's output and power events go (the worker forwards them to the main thread). */
 export interface BoardEvents {
   serialOut(port: number, byte: number): void;
-  /** A COM port can take input again. */
-  serialRxReady(port: number): void;
   debugconOut(byte: number): void;
   /** ACPI S5 (or another guest power-off). */
   powerOff(): void;
@@ -116,7 +114,7 @@ export class PcBoard implements CpuHost {
     for (let i = 0; i < options.serialPorts && i < COM_PORTS.length; i++) {
       const { base, irq } = COM_PORTS[i];
       const line: IrqLine = (irq === 4 ? sharedIrq4 : sharedIrq3).line();
-      const uart = new Uart16550(this.clock, line, { write: (b) => this.events.serialOut(i, b), onRxReady: () => this.events.serialRxReady(i) }, base);
+      const uart = new Uart16550(this.clock, line, { write: (b) => this.events.serialOut(i, b) }, base);
       uart.attach(io);
       this.uarts.push(uart);
     }

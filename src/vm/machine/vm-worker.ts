@@ -29,7 +29,6 @@ function main(): void {
       },
       {
         serialOut: (i, b) => loop!.serialOutput(i, b),
-        serialRxReady: () => {},
         debugconOut: (b) => loop!.debugconOutput(b),
         powerOff: () => loop!.powerOff(),
         debugExit: (status) => loop!.debugExit(status),
