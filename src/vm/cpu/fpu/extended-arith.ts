@@ -9,9 +9,6 @@ import { RC_DOWN, RC_NEAREST, RC_UP } from './float80.js';
 /** The 128-bit working significand. */
 const w = new Uint32Array(4);
 const v = new Uint32Array(4);
-const limbA = new Float64Array(4);
-const limbB = new Float64Array(4);
-const column = new Float64Array(8);
 
 /** Flags of the last operation (x87 status word bit positions). */
 export const XF_INVALID = 0x01;
@@ -255,20 +252,28 @@ export function mulExtended(ase: number, ahi: number, alo: number, bse: number, 
   const ah = nHi, al = nLo;
   const eb = normalise(bse, bhi, blo);
   const bh = nHi, bl = nLo;
-  limbA[0] = al & 0xffff; limbA[1] = al >>> 16; limbA[2] = ah & 0xffff; limbA[3] = ah >>> 16;
-  limbB[0] = bl & 0xffff; limbB[1] = bl >>> 16; limbB[2] = bh & 0xffff; limbB[3] = bh >>> 16;
-  column.fill(0);
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) column[i + j] += limbA[i] * limbB[j];
-  let carry = 0;
-  for (let k = 0; k < 8; k++) {
-    const s = column[k] + carry;
-    column[k] = s % 65536;
-    carry = Math.floor(s / 65536);
-  }
-  w[0] = (column[7] * 65536 + column[6]) >>> 0;
-  w[1] = (column[5] * 65536 + column[4]) >>> 0;
-  w[2] = (column[3] * 65536 + column[2]) >>> 0;
-  w[3] = (column[1] * 65536 + column[0]) >>> 0;
+  // 64×64 → 128 bits from 16-bit limbs; each column sum stays below 2^53.
+  const a0 = al & 0xffff, a1 = al >>> 16, a2 = ah & 0xffff, a3 = ah >>> 16;
+  const b0 = bl & 0xffff, b1 = bl >>> 16, b2 = bh & 0xffff, b3 = bh >>> 16;
+  let c = a0 * b0;
+  const p0 = c % 65536;
+  c = Math.floor(c / 65536) + a0 * b1 + a1 * b0;
+  const p1 = c % 65536;
+  c = Math.floor(c / 65536) + a0 * b2 + a1 * b1 + a2 * b0;
+  const p2 = c % 65536;
+  c = Math.floor(c / 65536) + a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
+  const p3 = c % 65536;
+  c = Math.floor(c / 65536) + a1 * b3 + a2 * b2 + a3 * b1;
+  const p4 = c % 65536;
+  c = Math.floor(c / 65536) + a2 * b3 + a3 * b2;
+  const p5 = c % 65536;
+  c = Math.floor(c / 65536) + a3 * b3;
+  const p6 = c % 65536;
+  const p7 = Math.floor(c / 65536);
+  w[0] = p7 * 65536 + p6;
+  w[1] = p5 * 65536 + p4;
+  w[2] = p3 * 65536 + p2;
+  w[3] = p1 * 65536 + p0;
   let exp = ea + eb + 1;
   if (!(w[0] & 0x80000000)) {
     shiftLeft(w, 1);

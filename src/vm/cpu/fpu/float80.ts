@@ -94,8 +94,14 @@ export function f80ToDouble(se: number, hi: number, lo: number): number {
   return neg ? -m : m;
 }
 
+/** 2^k for k in [−1150, 1150], so the common scalings are one multiplication. */
+const POW2_BIAS = 1150;
+const POW2 = new Float64Array(2 * POW2_BIAS + 1);
+for (let k = -POW2_BIAS; k <= POW2_BIAS; k++) POW2[k + POW2_BIAS] = k < -1074 ? 0 : k > 1023 ? Infinity : 2 ** k;
+
 /** x · 2^n for any integer n, without overflowing the intermediate power. */
 export function scale2(x: number, n: number): number {
+  if (n >= -1022 && n <= 1023) return x * POW2[n + POW2_BIAS];
   if (n > 3000) n = 3000;
   else if (n < -3000) n = -3000;
   while (n > 1000) {
