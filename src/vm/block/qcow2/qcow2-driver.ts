@@ -223,6 +223,13 @@ export class Qcow2Driver implements BlockDriver {
     this.decompressedKeyLo = lo;
   }
 
+  /** True when the cluster at guest offset `g` with entry (hi, lo) reads as zeros without I/O. */
+  private readsAsZero(hi: number, lo: number, g: number): boolean {
+    const kind = Qcow2Driver.kind(hi, lo);
+    if (kind === ClusterKind.ZeroPlain || kind === ClusterKind.ZeroAlloc) return true;
+    return kind === ClusterKind.Unallocated && (this.backing === null || g >= this.backing.length);
+  }
+
   /** Reads guest cluster `ci` as currently visible, from the entry (hi, lo). */
   private readClusterAs(ci: number, hi: number, lo: number, out: Uint8Array): void {
     switch (Qcow2Driver.kind(hi, lo)) {
@@ -313,6 +320,9 @@ export class Qcow2Driver implements BlockDriver {
     const stop = Math.min(end, (firstCluster + count) * cs);
     const hostStart = this.refcounts.allocate(count) * cs;
 
+    // Clusters past the current end of the file read as zeros already: when the old
+    // content is zeros too, only the new bytes need writing (no zero padding).
+    const untouchedFrom = this.file.size;
     let directFrom = -1;
     const flushDirect = (upTo: number) => {
       if (directFrom >= 0) {
@@ -330,8 +340,14 @@ export class Qcow2Driver implements BlockDriver {
         continue;
       }
       flushDirect(c);
+      const ohi = t.view.getUint32((idx + j) * 8);
+      const olo = t.view.getUint32((idx + j) * 8 + 4);
+      if (hostStart + j * cs >= untouchedFrom && this.readsAsZero(ohi, olo, cStart)) {
+        this.file.writeAt(hostStart + j * cs + (from - cStart), data.subarray(from - base, to - base));
+        continue;
+      }
       const buf = new Uint8Array(cs);
-      this.readClusterAs(c, t.view.getUint32((idx + j) * 8), t.view.getUint32((idx + j) * 8 + 4), buf);
+      this.readClusterAs(c, ohi, olo, buf);
       buf.set(data.subarray(from - base, to - base), from - cStart);
       this.file.writeAt(hostStart + j * cs, buf);
     }
