@@ -238,6 +238,13 @@ export function x87Snippets(seed: number): Snippet[] {
     s.push({ name: `fsincos ${x}`, body: `fld ${f64(x)}\nfsincos\nfstp qword ${out(0)}\nfst qword ${out(1)}`, tolerance: 1e-13, approxSlots: [OUT, OUT + 16] });
   }
 
+  // The extended exponent range: squaring up to overflow and down into denormals, large FSCALE, stores out of range.
+  for (let k = 0; k < 5; k++) {
+    s.push({ name: `overflow by squaring cw${k}`, body: `${cw(k)}\nfld tword ${a(M80 + 100)}\nfmul st0, st0\nfmul st0, st0\nfmul st0, st0\nfld st0\nfmul st0, st0\nfmul st0, st0\nfst qword ${out(0)}\nfst dword ${out(1)}` });
+    s.push({ name: `underflow by squaring cw${k}`, body: `${cw(k)}\nfld tword ${a(M80 + 110)}\nfmul st0, st0\nfmul st0, st0\nfmul st0, st0\nfld st0\nfmul st0, st0\nfld st0\nfmul qword ${f64(9)}\nfst qword ${out(0)}\nfdiv qword ${f64(11)}\nfld st2\nfsqrt` });
+    s.push({ name: `fscale extremes cw${k}`, body: `${cw(k)}\nfild word ${a(I16 + 6)}\nfld1\nfscale\nfild word ${a(I16 + 8)}\nfldpi\nfscale\nfild word ${a(I16 + 10)}\nfldl2e\nfscale\nfprem\nfnstsw ${a(OUT)}` });
+  }
+
   // Stack faults, exceptions, #MF on the next waiting instruction.
   s.push({ name: 'stack overflow', body: 'fld1\nfld1\nfld1\nfld1\nfld1\nfld1\nfld1\nfld1\nfldpi' });
   s.push({ name: 'stack underflow', body: 'fld1\nfstp st0\nfadd st0, st1\nfstp qword ' + out(0) });
