@@ -9,7 +9,7 @@ packages=(
   nasm gcc gcc-multilib                # test programs for the CPU and Multiboot tests
   e2fsprogs xorriso mtools grub-pc-bin syslinux isolinux syslinux-utils memtest86+ cpio
   netcat-openbsd telnet libnbd-bin     # real clients for termu's servers
-  xkb-data                             # source of the generated keymaps
+  xkb-data x11proto-dev                # sources of the generated keymaps and keysym table
 )
 
 missing=()
