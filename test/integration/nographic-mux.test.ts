@@ -1,6 +1,6 @@
 // -nographic in a real pseudo-terminal: the guest's console on the terminal, Ctrl-a h
-// prints QEMU's help, Ctrl-a c switches to the monitor and back, Ctrl-a x ends termu,
-// and the terminal is back in its normal (cooked, echoing) mode afterwards.
+// prints QEMU's help, Ctrl-a c switches to the monitor and back, Ctrl-a b sends a break,
+// Ctrl-a x ends termu, and the terminal is back in its normal (cooked, echoing) mode.
 
 import assert from 'node:assert/strict';
 import test from 'node:test';
@@ -16,7 +16,7 @@ try {
 
 const HELP = '\n\rC-a h    print this help\n\rC-a x    exit emulator\n\rC-a s    save disk data back to file (if -snapshot)\n\rC-a t    toggle console timestamps\n\rC-a b    send break (magic sysrq)\n\rC-a c    switch between console and monitor\n\rC-a C-a  sends C-a\n\r';
 
-test('Ctrl-a h, c and x in -nographic; the terminal is sane afterwards', { skip: !HAVE_NASM ? 'nasm is not installed' : !spawnPty && 'node-pty is not available' }, async () => {
+test('Ctrl-a h, c, b and x in -nographic; the terminal is sane afterwards', { skip: !HAVE_NASM ? 'nasm is not installed' : !spawnPty && 'node-pty is not available' }, async () => {
   const k = buildTestKernels();
   const script = `stty sane; ${TERMU} -nographic -kernel ${k.echo}; echo "EXIT=$?"; stty -a; sleep 0.3`;
   const pty = spawnPty!('/bin/sh', ['-c', script], { name: 'xterm', cols: 120, rows: 30, env: process.env });
@@ -53,6 +53,12 @@ test('Ctrl-a h, c and x in -nographic; the terminal is sane afterwards', { skip:
     mark = out.length;
     pty.write('zz');
     await waitFor('zz', mark);
+    // Ctrl-a b: a BREAK on the serial line; the UART hands the echo guest a 0 byte, as QEMU's does.
+    mark = out.length;
+    pty.write('\x01b');
+    await new Promise((r) => setTimeout(r, 300));
+    pty.write('k');
+    await waitFor('\0k', mark);
     mark = out.length;
     pty.write('\x01x');
     await waitFor('EXIT=', mark);

@@ -67,7 +67,12 @@ export class MachineHost implements VmControl {
       new Hmp(this.byId.get(m.chardevId)!, this);
     }
     this.config.serials.forEach((id, port) => {
-      this.byId.get(id)!.attach({ receive: (data) => this.sendInput(port, data) });
+      this.byId.get(id)!.attach({
+        receive: (data) => this.sendInput(port, data),
+        event: (e) => {
+          if (e === 'break') void this.request({ kind: 'break', port });
+        },
+      });
     });
     for (const c of this.byId.values()) if (c instanceof MuxChardev) c.start();
     await this.startWorker(init);
@@ -161,11 +166,12 @@ export class MachineHost implements VmControl {
     if (this.config.debugcon !== undefined && this.debugconOut.available > 0) this.byId.get(this.config.debugcon)!.write(this.debugconOut.drain());
   }
 
-  private request(kind: ControlRequest['kind']): Promise<Extract<WorkerMessage, { kind: 'reply' }>> {
+  private request(what: Exclude<ControlRequest['kind'], 'break'> | DistributiveOmit<ControlRequest, 'id'>): Promise<Extract<WorkerMessage, { kind: 'reply' }>> {
     const id = this.nextRequest++;
+    const body = typeof what === 'string' ? { kind: what } : what;
     return new Promise((resolve) => {
       this.replies.set(id, resolve);
-      this.worker!.postMessage({ id, kind } as ControlRequest);
+      this.worker!.postMessage({ id, ...body } as ControlRequest);
       this.wake();
     });
   }
@@ -222,6 +228,8 @@ export class MachineHost implements VmControl {
     return this.config.name;
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function signalNumber(signal: NodeJS.Signals): number {
   return { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal as string] ?? 0;

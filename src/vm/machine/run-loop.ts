@@ -173,6 +173,9 @@ export class RunLoop {
         case 'quit':
           this.exit(0);
           break;
+        case 'break':
+          this.board.uarts[req.port]?.receiveBreak();
+          break;
         case 'registers':
           this.post({ kind: 'reply', id: req.id, registers: snapshotRegisters(this.cpu) });
           continue;

@@ -22,7 +22,9 @@ export const DOORBELL = 1;
 
 export type ControlRequest =
   | { id: number; kind: 'stop' | 'cont' | 'reset' | 'powerdown' | 'quit' }
-  | { id: number; kind: 'registers' };
+  | { id: number; kind: 'registers' }
+  /** A BREAK condition on a COM port's line (Ctrl-a b, telnet BREAK): Linux's magic SysRq. */
+  | { id: number; kind: 'break'; port: number };
 
 export type WorkerMessage =
   | { kind: 'ready' }
