@@ -257,6 +257,8 @@ export function x87Snippets(seed: number): Snippet[] {
   s.push({ name: 'unmasked ZE', body: `fld1\nfldz\n${allUnmasked}\nfdivr st0, st1\nfnstsw ${a(OUT)}\nfnclex\nfdivp st1, st0\nfnstsw ${a(OUT + 2)}\nfld1` });
   s.push({ name: 'unmasked IE sqrt', body: `fld1\nfchs\n${allUnmasked}\nfsqrt\nfnstsw ${a(OUT)}\nfnclex\nfst dword ${a(OUT + 4)}` });
   s.push({ name: 'unmasked DE', body: `fld1\nfld tword ${a(M80 + 30)}\n${allUnmasked}\nfadd st0, st1\nfnstsw ${a(OUT)}\nfnclex\nfmul qword ${a(F64 + 8 * 14)}\nfnstsw ${a(OUT + 2)}\nfnclex` });
+  s.push({ name: 'unmasked OE wraps the exponent', body: `fld tword ${a(M80 + 100)}\nfmul st0, st0\nfmul st0, st0\nfmul st0, st0\nfmul st0, st0\nfnclex\n${allUnmasked}\nfmul st0, st0\nfnstsw ${a(OUT)}\nfnclex\nfld tword ${a(M80 + 100)}\nfld1\nfscale\nfnstsw ${a(OUT + 2)}\nfnclex` });
+  s.push({ name: 'unmasked UE wraps the exponent', body: `fld tword ${a(M80 + 110)}\nfmul st0, st0\nfmul st0, st0\nfmul st0, st0\nfmul st0, st0\nfnclex\n${allUnmasked}\nfmul st0, st0\nfnstsw ${a(OUT)}\nfnclex\nfld1\nfild word ${a(I16 + 8)}\nfxch st1\nfscale\nfnstsw ${a(OUT + 2)}\nfnclex` });
   s.push({ name: 'unmasked stack overflow', body: `${allUnmasked}\nfld1\nfld1\nfld1\nfld1\nfld1\nfld1\nfld1\nfld1\nfldz\nfnstsw ${a(OUT)}\nfwait` });
   s.push({ name: 'unmasked IE on FIST', body: `fld ${f64(11)}\n${allUnmasked}\nfistp dword ${a(OUT)}\nfnstsw ${a(OUT + 4)}\nfnclex\nfist word ${a(OUT + 8)}` });
   s.push({ name: 'unmasked IE then #MF', body: `${cw(6)}\nfldz\nfldz\nfdiv st0, st1\nfnstsw ax\nmov [${DATA_BASE + OUT}], ax\nfld1` });

@@ -28,6 +28,16 @@ export let resultFlags = 0;
 /** Extended encodings and memory images are returned here: [signExp, hi, lo] or [_, hi, lo] words. */
 export const result = new Uint32Array(3);
 
+/**
+ * Unmasked overflow/underflow (XF_OVERFLOW | XF_UNDERFLOW bits of ~CW): register results
+ * then get their exponent wrapped by 24576 instead of the masked response (SDM vol. 1, 8.5.4-5).
+ */
+let traps = 0;
+export function setExtendedTraps(unmasked: number): void {
+  traps = unmasked & (XF_OVERFLOW | XF_UNDERFLOW);
+}
+const WRAP = 24576;
+
 /** Target formats for roundPack. */
 export interface Format { precision: number; emin: number; emax: number }
 export const EXTENDED: Format = { precision: 64, emin: -16382, emax: 16383 };
@@ -85,10 +95,17 @@ function leadingZeros(a: Uint32Array): number {
 function roundPack(sign: number, exp: number, f: Format, rc: number): void {
   let flags = 0;
   let tiny = false;
+  const register = f.emin === -16382;
   if (exp < f.emin) {
-    shiftRightJam(w, f.emin - exp);
-    exp = f.emin;
-    tiny = true;
+    if (register && traps & XF_UNDERFLOW && exp + WRAP >= f.emin) {
+      // Unmasked: signalled whenever the result is tiny, delivered with the exponent wrapped up.
+      flags |= XF_UNDERFLOW;
+      exp += WRAP;
+    } else {
+      shiftRightJam(w, f.emin - exp);
+      exp = f.emin;
+      tiny = true;
+    }
   }
   // Discarded bits below the precision: round bit and sticky.
   const p = f.precision;
@@ -139,9 +156,13 @@ function roundPack(sign: number, exp: number, f: Format, rc: number): void {
   }
   rSign = sign;
   rInfinity = false;
-  if (exp > f.emax) {
+  if (exp > f.emax && register && traps & XF_OVERFLOW && exp - WRAP <= f.emax) {
+    flags |= XF_OVERFLOW;
+    exp -= WRAP;
+  } else if (exp > f.emax) {
     flags |= XF_OVERFLOW | XF_INEXACT;
-    rInfinity = rc === RC_NEAREST || (rc === RC_UP && sign === 0) || (rc === RC_DOWN && sign !== 0);
+    // Unmasked, but too large even wrapped (FSCALE): infinity.
+    rInfinity = (register && (traps & XF_OVERFLOW) !== 0) || rc === RC_NEAREST || (rc === RC_UP && sign === 0) || (rc === RC_DOWN && sign !== 0);
     flags = rInfinity ? flags | XF_ROUNDED_UP : flags & ~XF_ROUNDED_UP;
     // Toward zero: the largest finite value of the format.
     exp = f.emax;

@@ -28,7 +28,7 @@ import { executeMmx } from './mmx.js';
 import {
   XF_INEXACT, XF_OVERFLOW, XF_ROUNDED_UP, XF_UNDERFLOW, addExtended, divExtended, extendedFormat,
   extendedToDouble, extendedToSingle, mulExtended, remainderExtended, remainderPartial, remainderQuotient,
-  result as xResult, resultFlags as xFlags, scaleExtended, sqrtExtended,
+  result as xResult, resultFlags as xFlags, scaleExtended, setExtendedTraps, sqrtExtended,
 } from './extended-arith.js';
 
 // Status word bits.
@@ -316,6 +316,7 @@ export class X87 {
     const sZero = (shi | slo) === 0;
     const f = extendedFormat((this.cw >>> 8) & 3);
     const rc = this.rc;
+    setExtendedTraps(~this.cw);
     if ((op === 6 && sZero && !dZero) || (op === 7 && dZero && !sZero)) {
       // A finite non-zero value (of any exponent) divided by zero.
       this.exc |= SW_ZE;
@@ -584,6 +585,7 @@ export class X87 {
   /** FSQRT of a positive finite value on the exact bits; false leaves zeros, negatives and infinities to sqrt(). */
   private sqrtExact(p: number): boolean {
     if (!this.finiteNonZero(p) || this.se[p] & 0x8000) return false;
+    setExtendedTraps(~this.cw);
     sqrtExtended(this.se[p], this.hi[p], this.lo[p], extendedFormat((this.cw >>> 8) & 3), this.rc);
     const fl = xFlags;
     if (fl & XF_INEXACT) this.exc |= SW_PE;
@@ -1075,6 +1077,7 @@ export class X87 {
     if (kind === 0xfd && y - y === 0 && this.classOf(p0) !== F80_ZERO && this.classOf(p0) !== F80_INFINITY) {
       // FSCALE of a finite value: an exact exponent change, rounded only outside the extended range.
       const n = Math.max(-100000, Math.min(100000, Math.trunc(y)));
+      setExtendedTraps(~this.cw);
       scaleExtended(this.se[p0], this.hi[p0], this.lo[p0], n, this.rc);
       const fl = xFlags;
       if (fl & XF_INEXACT) this.exc |= SW_PE;
