@@ -42,14 +42,24 @@ export class TimerQueue implements Clock {
   private readonly timers: QueuedTimer[] = [];
   private nextDeadline = Infinity;
   private nowNs = 0;
+  private source?: () => number;
 
-  /** The source of time. The run loop advances it (real time, or instruction counts in deterministic mode). */
+  /** Sets the time by hand (tests, or a run loop that advances time in steps). */
   setTime(ns: number): void {
     this.nowNs = ns;
   }
 
+  /**
+   * Makes time come from `source` on every now(): the run loop's real-time or
+   * instruction-count clock, so a device read in the middle of a CPU slice sees the
+   * current time (Linux calibrates the TSC against the PIT and the PM timer that way).
+   */
+  setTimeSource(source: () => number): void {
+    this.source = source;
+  }
+
   now(): number {
-    return this.nowNs;
+    return this.source ? this.source() : this.nowNs;
   }
 
   newTimer(callback: (nowNs: number) => void): Timer {
@@ -71,15 +81,17 @@ export class TimerQueue implements Clock {
 
   /** Fires every timer whose deadline has passed. A callback may re-arm its timer. */
   runExpired(): void {
-    while (this.nextDeadline <= this.nowNs) {
+    let now = this.now();
+    while (this.nextDeadline <= now) {
       for (const t of this.timers) {
-        if (t.armed && t.deadline <= this.nowNs) {
+        if (t.armed && t.deadline <= now) {
           t.armed = false;
           t.deadline = Infinity;
-          t.callback(this.nowNs);
+          t.callback(now);
         }
       }
       this.changed();
+      now = this.now();
     }
   }
 }

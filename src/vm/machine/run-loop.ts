@@ -36,7 +36,8 @@ export class RunLoop {
   /** Real-time mode: host ms at which virtual time 0 was, moved forward while paused. */
   private epochMs = performance.now();
   private pausedAtMs = 0;
-  private icountNs = 0;
+  /** icount mode: virtual ns skipped while halted, on top of instructions × 2^shift. */
+  private icountWarpNs = 0;
 
   constructor(
     private readonly board: PcBoard,
@@ -55,6 +56,12 @@ export class RunLoop {
     this.debugconOut = new ByteRing(init.debugconOut);
     this.state = startPaused ? 'prelaunch' : 'running';
     if (startPaused) this.pausedAtMs = performance.now();
+    const icount = clockConfig.mode === 'icount' ? clockConfig : undefined;
+    board.clock.setTimeSource(
+      icount
+        ? () => this.icountWarpNs + cpu.instructionCount * 2 ** icount.shift
+        : () => ((this.state === 'running' ? performance.now() : this.pausedAtMs) - this.epochMs) * 1e6,
+    );
   }
 
   // ---- events from the board ---------------------------------------------------------
@@ -105,11 +112,8 @@ export class RunLoop {
         Atomics.wait(this.signals, WAKE, wakeSeen);
         continue;
       }
-      this.updateTime();
       this.board.clock.runExpired();
-      const budget = this.budget();
-      const executed = this.cpu.run(budget);
-      if (this.clockConfig.mode === 'icount') this.icountNs += executed * 2 ** this.clockConfig.shift;
+      this.cpu.run(this.budget());
       this.flushOutput();
       if (this.cpu.halted && this.exitStatus === undefined && !this.resetPending) this.sleep(wakeSeen);
     }
@@ -119,13 +123,8 @@ export class RunLoop {
 
   private budget(): number {
     if (this.clockConfig.mode !== 'icount') return SLICE;
-    const untilDeadline = (this.board.clock.next - this.icountNs) / 2 ** this.clockConfig.shift;
+    const untilDeadline = (this.board.clock.next - this.board.clock.now()) / 2 ** this.clockConfig.shift;
     return Math.max(1, Math.min(SLICE, Math.ceil(untilDeadline)));
-  }
-
-  private updateTime(): void {
-    const ns = this.clockConfig.mode === 'icount' ? this.icountNs : (performance.now() - this.epochMs) * 1e6;
-    this.board.clock.setTime(ns);
   }
 
   /** HLT with nothing pending: wait for the next timer or for the main thread. */
@@ -133,11 +132,10 @@ export class RunLoop {
     const next = this.board.clock.next;
     if (this.clockConfig.mode === 'icount') {
       // Deterministic time does not wait for the host: it jumps to the next deadline.
-      if (next !== Infinity) this.icountNs = Math.max(this.icountNs, next);
+      if (next !== Infinity) this.icountWarpNs += Math.max(0, next - this.board.clock.now());
       else Atomics.wait(this.signals, WAKE, wakeSeen);
       return;
     }
-    this.updateTime();
     const waitMs = (next - this.board.clock.now()) / 1e6;
     if (waitMs <= 0) return;
     Atomics.wait(this.signals, WAKE, wakeSeen, next === Infinity ? undefined : waitMs);
