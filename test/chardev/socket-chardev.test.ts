@@ -76,3 +76,33 @@ test('file chardev writes output and reports open errors like QEMU', () => {
   assert.equal(readFileSync(join(dir, 'out'), 'utf8'), 'abc');
   assert.throws(() => new FileChardev('f', '/nonexist/x'), { message: "Could not open '/nonexist/x': No such file or directory" });
 });
+
+test('pipe chardev: PATH.in carries input, PATH.out output (FIFOs made by mkfifo)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'termu-pipe-'));
+  const base = join(dir, 'p');
+  for (const suffix of ['.in', '.out']) assert.equal(spawnSync('mkfifo', [base + suffix]).status, 0);
+  const { PipeChardev } = await import('../../src/vm/chardev/pipe-chardev.js');
+  const dev = new PipeChardev('serial0', base);
+  t.after(() => dev.close());
+  const got: Buffer[] = [];
+  dev.attach({ receive: (d) => got.push(Buffer.from(d)) });
+  const { openSync, writeSync, readSync, closeSync, constants } = await import('node:fs');
+  const reader = openSync(base + '.out', constants.O_RDONLY | constants.O_NONBLOCK);
+  dev.write(Buffer.from('to host'));
+  const buf = Buffer.alloc(64);
+  let n = 0;
+  for (let i = 0; i < 100 && n === 0; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    try {
+      n = readSync(reader, buf);
+    } catch {
+      n = 0;
+    }
+  }
+  assert.equal(buf.subarray(0, n).toString(), 'to host');
+  const writer = openSync(base + '.in', constants.O_WRONLY | constants.O_NONBLOCK);
+  writeSync(writer, 'to guest');
+  while (Buffer.concat(got).toString() !== 'to guest') await new Promise((r) => setTimeout(r, 20));
+  closeSync(writer);
+  closeSync(reader);
+});
