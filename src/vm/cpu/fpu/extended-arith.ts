@@ -11,7 +11,6 @@ const w = new Uint32Array(4);
 const v = new Uint32Array(4);
 
 /** Flags of the last operation (x87 status word bit positions). */
-export const XF_INVALID = 0x01;
 export const XF_OVERFLOW = 0x08;
 export const XF_UNDERFLOW = 0x10;
 export const XF_INEXACT = 0x20;
@@ -39,12 +38,12 @@ export function setExtendedTraps(unmasked: number): void {
 const WRAP = 24576;
 
 /** Target formats for roundPack. */
-export interface Format { precision: number; emin: number; emax: number }
-export const EXTENDED: Format = { precision: 64, emin: -16382, emax: 16383 };
+interface Format { precision: number; emin: number; emax: number }
+const EXTENDED: Format = { precision: 64, emin: -16382, emax: 16383 };
 const EXT53: Format = { precision: 53, emin: -16382, emax: 16383 };
 const EXT24: Format = { precision: 24, emin: -16382, emax: 16383 };
-export const DOUBLE: Format = { precision: 53, emin: -1022, emax: 1023 };
-export const SINGLE: Format = { precision: 24, emin: -126, emax: 127 };
+const DOUBLE: Format = { precision: 53, emin: -1022, emax: 1023 };
+const SINGLE: Format = { precision: 24, emin: -126, emax: 127 };
 
 /** The extended format at the precision control's width (CW bits 8-9). */
 export function extendedFormat(pc: number): Format {

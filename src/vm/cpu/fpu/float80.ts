@@ -100,7 +100,7 @@ const POW2 = new Float64Array(2 * POW2_BIAS + 1);
 for (let k = -POW2_BIAS; k <= POW2_BIAS; k++) POW2[k + POW2_BIAS] = k < -1074 ? 0 : k > 1023 ? Infinity : 2 ** k;
 
 /** x · 2^n for any integer n, without overflowing the intermediate power. */
-export function scale2(x: number, n: number): number {
+function scale2(x: number, n: number): number {
   if (n >= -1022 && n <= 1023) return x * POW2[n + POW2_BIAS];
   if (n > 3000) n = 3000;
   else if (n < -3000) n = -3000;
@@ -150,18 +150,6 @@ export function f64BitsToDouble(whi: number, wlo: number): number {
   u32[0] = wlo;
   u32[1] = whi;
   return f64[0];
-}
-
-/** Bits of a double as [hi, lo] in out[1], out[2] (out[0] untouched). */
-export function doubleBits(v: number, out: Uint32Array): void {
-  f64[0] = v;
-  out[1] = u32[1];
-  out[2] = u32[0];
-}
-
-export function floatBits(v: number): number {
-  f32[0] = v;
-  return u32[0];
 }
 
 /** Single bits of an 80-bit NaN: top 23 fraction bits, quiet bit forced. */
@@ -274,20 +262,4 @@ export function f80ToInt64(se: number, hi: number, lo: number, rc: number, out: 
   out[1] = ih >>> 0;
   out[2] = il;
   return (inexact ? TOINT_INEXACT : 0) | (up ? TOINT_ROUNDED_UP : 0);
-}
-
-/** The next double toward +∞ (dir > 0) or −∞ (dir < 0). */
-export function nextDouble(x: number, dir: number): number {
-  if (x !== x || x === (dir > 0 ? Infinity : -Infinity)) return x;
-  if (x === 0) return dir > 0 ? 5e-324 : -5e-324;
-  f64[0] = x;
-  const away = x > 0 === dir > 0;
-  if (away) {
-    u32[0] = (u32[0] + 1) >>> 0;
-    if (u32[0] === 0) u32[1] = (u32[1] + 1) >>> 0;
-  } else {
-    if (u32[0] === 0) u32[1] = (u32[1] - 1) >>> 0;
-    u32[0] = (u32[0] - 1) >>> 0;
-  }
-  return f64[0];
 }

@@ -18,9 +18,9 @@
 import type { EflagsAccess, FpuMemory } from './fpu-memory.js';
 import {
   F80_DENORMAL, F80_INFINITY, F80_NORMAL, F80_QNAN, F80_SNAN, F80_UNSUPPORTED, F80_ZERO,
-  RC_CHOP, RC_DOWN, RC_NEAREST, RC_UP, TOINT_INEXACT, TOINT_OVERFLOW, TOINT_ROUNDED_UP,
+  RC_CHOP, RC_DOWN, RC_UP, TOINT_INEXACT, TOINT_OVERFLOW, TOINT_ROUNDED_UP,
   classifyF80, doubleToF80, f32BitsToDouble, f32BitsToF80, f64BitsToDouble, f64BitsToF80,
-  f80NanToF32Bits, f80NanToF64Bits, f80ToDouble, f80ToInt64, int64ToF80, nextDouble, scale2,
+  f80NanToF32Bits, f80NanToF64Bits, f80ToDouble, f80ToInt64, int64ToF80,
 } from './float80.js';
 import { BCD_LIMIT, bcdToBigInt, bigIntToBcd } from './packed-bcd.js';
 import { fldenv, frstor, fsave, fstenv, fxrstor, fxsave } from './x87-images.js';
@@ -49,9 +49,7 @@ const SW_CC = SW_C0 | SW_C1 | SW_C2 | SW_C3;
 const SW_TOP = 0x3800;
 
 const MEM = 8;
-const MAX_DOUBLE = Number.MAX_VALUE;
 const MIN_NORMAL = 2 ** -1022;
-const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
 
 // EFLAGS bits FCOMI and FCMOVcc use.
 const CF = 0x0001;
@@ -516,70 +514,26 @@ export class X87 {
     return false;
   }
 
-  /** One IEEE operation on finite or infinite operands with the x87's flags, RC and PC applied. */
+  /**
+   * Arithmetic the exact path leaves here: an infinite operand, or 0/0. The results are
+   * exact (an infinity or a signed zero) or the invalid operation.
+   */
   private compute(op: number, x: number, y: number): number {
+    let r: number;
     switch (op) {
-      case 0: return this.add(x, y);
-      case 1: return this.mul(x, y);
-      case 4: return this.add(x, -y);
-      case 5: return this.add(y, -x);
-      case 6: return this.div(x, y);
-      default: return this.div(y, x);
+      case 0: r = x + y; break;
+      case 1: r = x * y; break;
+      case 4: r = x - y; break;
+      case 5: r = y - x; break;
+      case 6: r = x / y; break;
+      default: r = y / x; break;
     }
+    return r !== r ? this.invalid() : this.exactResult(r);
   }
 
-  private add(x: number, y: number): number {
-    const r = x + y;
-    if (r !== r) return this.invalid();
-    if (r === Infinity || r === -Infinity) {
-      return x - x === 0 && y - y === 0 ? this.overflow(r) : this.exactResult(r);
-    }
-    const bb = r - x;
-    const err = (x - (r - bb)) + (y - bb);
-    if (r === 0 && err === 0) {
-      // An exact zero sum of opposite signs is +0, or −0 when rounding down.
-      if (this.rc === RC_DOWN && !(x === 0 && y === 0 && 1 / x > 0 && 1 / y > 0)) return this.exactResult(-0);
-      return this.exactResult(x === 0 && y === 0 && 1 / x < 0 && 1 / y < 0 ? -0 : 0);
-    }
-    return this.round(r, err > 0 ? 1 : err < 0 ? -1 : 0);
-  }
-
-  private mul(x: number, y: number): number {
-    const r = x * y;
-    if (r !== r) return this.invalid();
-    if (r === Infinity || r === -Infinity) {
-      return x - x === 0 && y - y === 0 ? this.overflow(r) : this.exactResult(r);
-    }
-    if (r === 0 && x !== 0 && y !== 0) return this.round(r, (x > 0) === (y > 0) ? 1 : -1);
-    const err = productError(x, y, r);
-    return this.round(r, err > 0 ? 1 : err < 0 ? -1 : 0);
-  }
-
-  private div(x: number, y: number): number {
-    if (y === 0 && x === x && x !== 0 && x - x === 0) {
-      this.exc |= SW_ZE;
-      return this.exactResult(x / y);
-    }
-    const q = x / y;
-    if (q !== q) return this.invalid();
-    if (q === Infinity || q === -Infinity) {
-      return x - x === 0 && y - y === 0 ? this.overflow(q) : this.exactResult(q);
-    }
-    if (x === 0 || x - x !== 0 || y - y !== 0) return this.exactResult(q); // 0/y, inf/finite or finite/inf
-    if (q === 0 && x !== 0) return this.round(q, (x > 0) === (y > 0) ? 1 : -1);
-    const p = q * y;
-    const rem = (x - p) - productError(q, y, p);
-    const s = rem === 0 ? 0 : (rem > 0) === (y > 0) ? 1 : -1;
-    return this.round(q, s);
-  }
-
+  /** FSQRT of zero, an infinity or a negative value (positive finite values are exact elsewhere). */
   private sqrt(x: number): number {
-    if (x < 0) return this.invalid();
-    const r = Math.sqrt(x);
-    if (r === 0 || r === Infinity) return this.exactResult(r);
-    const p = r * r;
-    const rem = (x - p) - productError(r, r, p);
-    return this.round(r, rem > 0 ? 1 : rem < 0 ? -1 : 0);
+    return x < 0 ? this.invalid() : this.exactResult(Math.sqrt(x));
   }
 
   /** FSQRT of a positive finite value on the exact bits; false leaves zeros, negatives and infinities to sqrt(). */
@@ -602,51 +556,6 @@ export class X87 {
 
   private exactResult(r: number): number {
     this.sw &= ~SW_C1;
-    return r;
-  }
-
-  /** A finite result that overflowed the double range: OE + PE, masked result per RC. */
-  private overflow(r: number): number {
-    this.exc |= SW_OE | SW_PE;
-    const rc = this.rc;
-    const neg = r < 0;
-    let v = r;
-    if (rc === RC_CHOP || (rc === RC_DOWN && !neg) || (rc === RC_UP && neg)) v = neg ? -MAX_DOUBLE : MAX_DOUBLE;
-    this.setC1(v === r);
-    return v;
-  }
-
-  /**
-   * Applies rounding control and precision control to a round-to-nearest double result
-   * whose exact value differs from it by the sign `err` (+1: exact is above r).
-   */
-  private round(r: number, err: number): number {
-    const rc = this.rc;
-    if (err !== 0 && rc !== RC_NEAREST) {
-      if (rc === RC_DOWN) {
-        if (err < 0) { r = nextDouble(r, -1); err = 1; }
-      } else if (rc === RC_UP) {
-        if (err > 0) { r = nextDouble(r, 1); err = -1; }
-      } else if (r > 0 ? err < 0 : err > 0) {
-        r = nextDouble(r, r > 0 ? -1 : 1);
-        err = -err;
-      }
-      if (r === Infinity || r === -Infinity) return this.overflow(r);
-    }
-    if ((this.cw & 0x0300) === 0) {
-      // Single precision control (round to nearest only).
-      const f = Math.fround(r);
-      if (f !== r) {
-        err = f > r ? -1 : 1;
-        if (f === Infinity || f === -Infinity) return this.overflow(f);
-        r = f;
-      }
-    }
-    if (err !== 0) {
-      this.exc |= SW_PE;
-      if (r === 0 || (r < MIN_NORMAL && r > -MIN_NORMAL)) this.exc |= SW_UE;
-    }
-    this.setC1(err !== 0 && (err < 0) === (r > 0));
     return r;
   }
 
@@ -1121,7 +1030,8 @@ export class X87 {
       case 0xf9: r = this.fyl2xp1(x, y); break;
       case 0xf3: r = this.transcendental(Math.atan2(y, x), y === 0); break;
       case 0xfd: r = this.fscale(x, y); break;
-      default: r = this.fprem(x, y, kind === 0xf5); break;
+      // FPREM/FPREM1 left to here have a zero divisor or an infinite dividend.
+      default: r = this.invalid(); break;
     }
     if (this.aborts(SW_IE | SW_ZE)) {
       this.flush();
@@ -1152,55 +1062,12 @@ export class X87 {
     return this.transcendental(y * l, x === 0 || y === 0);
   }
 
-  /** ST(0) · 2^trunc(ST(1)). */
+  /** FSCALE with a zero or infinite ST(0), or an infinite ST(1) (finite values scale exactly elsewhere). */
   private fscale(x: number, y: number): number {
     if ((x === 0 && y === Infinity) || ((x === Infinity || x === -Infinity) && y === -Infinity)) return this.invalid();
     if (y === Infinity) return this.exactResult(x * Infinity);
     if (y === -Infinity) return this.exactResult(x > 0 || 1 / x > 0 ? 0 : -0);
-    const n = Math.trunc(y);
-    const r = scale2(x, n);
-    if ((r === Infinity || r === -Infinity) && x - x === 0) return this.overflow(r);
-    if (x !== 0 && (r === 0 || Math.abs(r) < MIN_NORMAL) && scale2(r, -n) !== x) {
-      this.exc |= SW_UE | SW_PE;
-    }
-    return this.exactResult(r);
-  }
-
-  /**
-   * FPREM (truncating quotient) and FPREM1 (IEEE, nearest quotient). Reduces fully when
-   * the exponents differ by less than 64; otherwise reduces partially and sets C2, as
-   * the hardware does. C0, C3, C1 receive quotient bits 2, 1, 0.
-   */
-  private fprem(x: number, y: number, ieee: boolean): number {
-    if (y === 0 || x === Infinity || x === -Infinity) return this.invalid();
-    if (y === Infinity || y === -Infinity || x === 0) {
-      this.sw &= ~(SW_C0 | SW_C1 | SW_C2 | SW_C3);
-      return this.exactResult(x);
-    }
-    const d = exponentOf(x) - exponentOf(y);
-    this.sw &= ~(SW_C0 | SW_C1 | SW_C2 | SW_C3);
-    if (d >= 64) {
-      // Partial remainder: the hardware reduces by ST(1)·2^(d−N) with N = 32 + d mod 32.
-      const r = x % scale2(y, d - 32 - (d % 32));
-      this.sw |= SW_C2;
-      return this.exactResult(r);
-    }
-    let r = x % y;
-    const y8 = y * 8;
-    let q = y8 - y8 === 0 ? Math.round(Math.abs((x % y8 - r) / y)) : 0;
-    if (ieee) {
-      const ay = Math.abs(y);
-      const ar = Math.abs(r);
-      if (ar > ay / 2 || (ar === ay / 2 && (q & 1) === 1)) {
-        r = r > 0 ? r - ay : r + ay;
-        q += 1;
-      }
-    }
-    if (q & 4) this.sw |= SW_C0;
-    if (q & 2) this.sw |= SW_C3;
-    if (q & 1) this.sw |= SW_C1;
-    if (r === 0) r = x < 0 ? -0 : 0;
-    return r;
+    return this.exactResult(x);
   }
 
   private fptan(): void {
@@ -1618,24 +1485,7 @@ function isControlReg(opcode: number, modrm: number): boolean {
   return (opcode === 0xdb && modrm >= 0xe0 && modrm <= 0xe4) || (opcode === 0xdf && modrm === 0xe0);
 }
 
-/** The exact rounding error a·b − p of a double product (Dekker). */
-function productError(a: number, b: number, p: number): number {
-  let c = SPLIT * a;
-  const ah = c - (c - a);
-  const al = a - ah;
-  c = SPLIT * b;
-  const bh = c - (c - b);
-  const bl = b - bh;
-  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-}
 
-/** floor(log2|x|) of a finite non-zero double. */
-function exponentOf(x: number): number {
-  const t = exponentScratch;
-  doubleToF80(x, t);
-  return (t[0] & 0x7fff) - 16383;
-}
-const exponentScratch = new Uint32Array(3);
 
 
 // The x87 reduces trigonometric arguments by a 66-bit approximation of π (SDM vol. 1,
