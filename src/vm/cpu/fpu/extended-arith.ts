@@ -319,18 +319,26 @@ export function divExtended(ase: number, ahi: number, alo: number, bse: number, 
     rl = (rl << 1) >>> 0;
     exp -= 1;
   }
-  w.fill(0);
+  // 68 quotient bits, most significant first, into three 32-bit words (the last holds 4).
+  let q0 = 0, q1 = 0, q2 = 0;
   for (let i = 0; i < 68; i++) {
+    let bit = 0;
     if (top || rh > dh || (rh === dh && rl >= dl)) {
       const nl = rl - dl;
       rl = nl >>> 0;
       rh = (rh - dh - (nl < 0 ? 1 : 0)) >>> 0;
-      w[i >>> 5] |= 1 << (31 - (i & 31));
+      bit = 1;
     }
+    q0 = ((q0 << 1) | (q1 >>> 31)) >>> 0;
+    q1 = ((q1 << 1) | (q2 >>> 31)) >>> 0;
+    q2 = ((q2 << 1) | bit) >>> 0;
     top = rh >>> 31;
     rh = ((rh << 1) | (rl >>> 31)) >>> 0;
     rl = (rl << 1) >>> 0;
   }
+  // q0:q1:q2 hold the 68 bits right-aligned in 96: move them to the top of w.
+  w[0] = q0; w[1] = q1; w[2] = q2; w[3] = 0;
+  shiftLeft(w, 96 - 68);
   if (top || rh || rl) w[3] |= 1;
   roundPack(sign, exp, f, rc);
   packExtended();
