@@ -74,4 +74,5 @@ test('iasl reads the FADT, MADT and DSDT as Linux needs them', { skip: !HAVE_IAS
   assert.match(madt, /Subtable Type : 04 \[Local APIC NMI\]/);
   const dsdt = disassemble('DSDT');
   assert.match(dsdt, /Name \(_S5, Package \(0x04\)/);
+  assert.match(dsdt, /Scope \(\\_SB\)\s*\{\s*Device \(PCI0\)\s*\{\s*Name \(_HID, EisaId \("PNP0A03"\)/);
 });

@@ -1,10 +1,11 @@
 // The ACPI tables Linux needs on the pc machine, written by termu itself: RSDP (in the F
 // segment, where the kernel scans), RSDT, FADT (PIIX4 PM block, PM timer, SCI, APM
 // port for ACPI_ENABLE, fixed power button), FACS, MADT (LAPIC, IOAPIC, QEMU's interrupt
-// overrides, LINT1 NMI) and a DSDT whose AML declares \_S5 so the kernel can power off.
+// overrides, LINT1 NMI) and a DSDT whose AML declares the PCI root bridge and \_S5 (so
+// the kernel can power off).
 
 import type { PhysicalMemory } from '../physical-memory.js';
-import { name, pkg, integer, scope } from './aml.js';
+import { device, eisaId, integer, name, pkg, scope } from './aml.js';
 
 export interface AcpiLayout {
   /** Where the RSDP goes (16-byte aligned, 0xe0000-0xfffff). */
@@ -65,8 +66,12 @@ function sdt(signature: string, revision: number, body: Uint8Array): Uint8Array 
 }
 
 function dsdt(): Uint8Array {
-  // PIIX4's PM1 sleep type for soft-off is 0 (QEMU's \_S5 is the same).
-  const aml = scope('\\', [name('_S5', pkg([integer(0), integer(0), integer(0), integer(0)]))]);
+  const aml = [
+    // With ACPI, Linux finds PCI buses only through root bridges declared here.
+    ...scope('\\_SB', [device('PCI0', [name('_HID', eisaId('PNP0A03')), name('_ADR', integer(0)), name('_UID', integer(0))])]),
+    // PIIX4's PM1 sleep type for soft-off is 0 (QEMU's \_S5 is the same).
+    ...scope('\\', [name('_S5', pkg([integer(0), integer(0), integer(0), integer(0)]))]),
+  ];
   return sdt('DSDT', 1, Uint8Array.from(aml));
 }
 

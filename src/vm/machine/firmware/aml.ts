@@ -58,3 +58,17 @@ export function scope(n: string, terms: Aml[]): Aml {
   const body = [...nameString(n), ...terms.flat()];
   return [0x10, ...pkgLength(body.length), ...body];
 }
+
+/** An EISA id such as PNP0A03 in its compressed 32-bit form (ACPI's EisaId macro). */
+export function eisaId(id: string): Aml {
+  const letter = (i: number) => id.charCodeAt(i) - 0x40;
+  const v = ((letter(0) << 26) | (letter(1) << 21) | (letter(2) << 16) | parseInt(id.slice(3), 16)) >>> 0;
+  // Stored big-endian: the bytes in memory read as the id's letters and digits in order.
+  const swapped = ((v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)) >>> 0;
+  return integer(swapped);
+}
+
+export function device(n: string, terms: Aml[]): Aml {
+  const body = [...nameString(n), ...terms.flat()];
+  return [0x5b, 0x82, ...pkgLength(body.length), ...body];
+}
