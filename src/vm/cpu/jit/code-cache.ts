@@ -1,0 +1,113 @@
+// The JIT's code cache: compiled regions keyed by the entry's physical address and the mode
+// key, hotness counted per physical page, per-page invalidation (stores, DMA) and a cap
+// with a whole flush when it is reached (v86 and blink found "clear all" simplest).
+
+import type { Cpu } from '../cpu.js';
+import { PAGE_RAM } from '../../machine/physical-memory.js';
+import { compileRegion, type Region, type RegionEnvironment } from './region-compiler.js';
+import { KEY_BITS } from './mode-key.js';
+
+export interface JitOptions {
+  /** Instructions interpreted on a physical page before code there is compiled; 0 = at first sight. */
+  threshold?: number;
+  /** Compiled regions kept before everything is flushed. */
+  maxRegions?: number;
+}
+
+export interface JitStats {
+  compiled: number;
+  invalidations: number;
+  flushes: number;
+  /** Region entries, and lookups that found nothing compiled. */
+  hits: number;
+  misses: number;
+  /** Instructions executed inside compiled regions. */
+  compiledInstructions: number;
+}
+
+const PAGES = 1 << 20;
+
+export class CodeCache implements RegionEnvironment {
+  readonly threshold: number;
+  readonly maxRegions: number;
+  /** 1 for each physical page holding compiled code (the store check's table). */
+  readonly codePages = new Uint8Array(PAGES);
+  readonly stats: JitStats = { compiled: 0, invalidations: 0, flushes: 0, hits: 0, misses: 0, compiledInstructions: 0 };
+  private readonly heat = new Uint32Array(PAGES);
+  private readonly regions = new Map<number, Region>();
+  private readonly byPage = new Map<number, Region[]>();
+
+  constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
+    this.threshold = options.threshold ?? 2000;
+    this.maxRegions = options.maxRegions ?? 4096;
+  }
+
+  get regionCount(): number {
+    return this.regions.size;
+  }
+
+  /** The compiled region entered at physical `phys` under `key`, if any. */
+  lookup(phys: number, key: number): Region | undefined {
+    const r = this.regions.get(phys * (1 << KEY_BITS) + key);
+    if (r) this.stats.hits++;
+    else this.stats.misses++;
+    return r;
+  }
+
+  /**
+   * Counts `n` interpreted instructions on the page of `phys`; true once the page is hot.
+   * Only RAM pages compile: ROM and MMIO code stays interpreted.
+   */
+  countHeat(phys: number, n: number): boolean {
+    const page = phys >>> 12;
+    if (this.cpu.host.memory.pageKind[page] !== PAGE_RAM) return false;
+    const h = this.heat[page] + n;
+    this.heat[page] = h;
+    return h >= this.threshold;
+  }
+
+  /** Compiles the region entered at cpu.eip (physical `phys`) under `key`. */
+  compile(phys: number, key: number): Region {
+    if (this.regions.size >= this.maxRegions) this.flush();
+    const region = compileRegion(this.cpu, phys, this);
+    this.regions.set(phys * (1 << KEY_BITS) + key, region);
+    const page = phys >>> 12;
+    const list = this.byPage.get(page);
+    if (list) list.push(region);
+    else this.byPage.set(page, [region]);
+    this.codePages[page] = 1;
+    this.stats.compiled++;
+    return region;
+  }
+
+  /** Drops the compiled code of one physical page (a store or DMA wrote it). */
+  invalidatePage(page: number): void {
+    const list = this.byPage.get(page);
+    this.codePages[page] = 0;
+    this.heat[page] = 0;
+    if (!list) return;
+    this.byPage.delete(page);
+    for (const r of list) {
+      r.valid = false;
+      this.regions.delete(r.phys * (1 << KEY_BITS) + r.key);
+    }
+    this.stats.invalidations++;
+  }
+
+  /** Invalidates every page in [addr, addr + length) that holds code (PhysicalMemory.onExternalWrite). */
+  invalidateRange(addr: number, length: number): void {
+    if (length <= 0) return;
+    const last = ((addr + length - 1) >>> 12) & (PAGES - 1);
+    for (let p = addr >>> 12; p <= last; p++) if (this.codePages[p]) this.invalidatePage(p);
+  }
+
+  /** Drops everything (cap reached, or the board remapped memory). */
+  flush(): void {
+    for (const list of this.byPage.values()) for (const r of list) r.valid = false;
+    for (const page of this.byPage.keys()) this.codePages[page] = 0;
+    this.regions.clear();
+    this.byPage.clear();
+    this.heat.fill(0);
+    this.stats.flushes++;
+  }
+}

@@ -1,0 +1,59 @@
+// The run loop with the JIT: what Cpu.run will do once the JIT is integrated. Where
+// compiled code exists for CS:EIP (same physical address and mode key) it runs it;
+// otherwise it interprets one instruction through Cpu.run(1), which also takes care of
+// interrupts, the STI/MOV SS shadow, single-stepping and HLT, and counts heat.
+
+import type { Cpu } from '../cpu.js';
+import { CS, ESP, FAULT } from '../constants.js';
+import { IF } from '../flags.js';
+import { modeKey, KEY_TF } from './mode-key.js';
+import type { CodeCache } from './code-cache.js';
+
+/** Executes up to about `budget` instructions (a region may stop a block past it); returns how many ran. */
+export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
+  let done = 0;
+  while (done < budget && !cpu.shutdown) {
+    const phys = compiledEntryPoint(cpu);
+    if (phys >= 0) {
+      const key = modeKey(cpu);
+      let region = cache.lookup(phys, key);
+      if (!region && cache.countHeat(phys, 0)) region = cache.compile(phys, key);
+      if (region && (key & KEY_TF) === 0) {
+        const before = cpu.instructionCount;
+        try {
+          region.run(budget - done);
+        } catch (e) {
+          if (e !== FAULT) throw e;
+          // As Cpu.run: the faulting instruction restarts with the state it started with.
+          cpu.eip = cpu.startEip;
+          cpu.reg32[ESP] = cpu.startEsp;
+          cpu.deliverEvent(cpu.faultVector, false, cpu.faultHasError, cpu.faultError, false);
+          done++;
+        }
+        const ran = cpu.instructionCount - before;
+        done += ran;
+        cache.stats.compiledInstructions += ran;
+        if (ran > 0) continue;
+      } else cache.countHeat(phys, 1);
+    }
+    const n = cpu.run(1);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/**
+ * The physical address of CS:EIP when compiled code may run there now: not halted, no
+ * interrupt shadow, no interrupt waiting, and the code page already in the TLB (the
+ * interpreter's fetch fills it, with the same permission check). Otherwise -1.
+ */
+function compiledEntryPoint(cpu: Cpu): number {
+  if (cpu.halted || cpu.inhibitInterrupts) return -1;
+  if (cpu.lf.flags & IF && cpu.host.interrupts.hasInterrupt()) return -1;
+  const mmu = cpu.mmu;
+  const lin = (cpu.segBase[CS] + cpu.eip) | 0;
+  const e = mmu.tlbRead[lin >>> 12];
+  if ((e & mmu.checkMask) !== mmu.needBits) return -1;
+  return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+}

@@ -1,0 +1,567 @@
+// Region compiler: the basic blocks of one physical code page reachable from an entry EIP,
+// emitted as ONE JavaScript function (`new Function`). The eight registers live in locals;
+// control flow between the region's blocks is a `switch (pc)` in a loop; an instruction
+// budget is checked before every block so the function always returns. The lazy flags stay
+// in the CPU's LazyFlags object, which is already the shared representation, so leaving a
+// region needs no flag conversion.
+//
+// Semantics are not rewritten here: emitted code calls alu.ts (arith, inc, dec, neg, shift,
+// imulTrunc) and LazyFlags.condition, the functions the interpreter calls. Anything this
+// compiler does not handle inline is run by the interpreter's executeOne from inside the
+// region, with registers written back first and re-read after.
+//
+// Precise faults: before an instruction that can fault, the emitted code records its EIP
+// (`cur`) and its index in the block (`k`); the catch block writes the locals back and sets
+// startEip/startEsp, so the run loop's fault path restarts exactly as the interpreter's.
+// Each instruction reads and probes memory before it changes any register.
+
+import type { Cpu } from '../cpu.js';
+import { ES, CS, SS, DS } from '../constants.js';
+import { TLB_SUPER, TLB_USER, TLB_SLOW } from '../mmu.js';
+import { executeOne } from '../interpreter.js';
+import { arith, inc, dec, neg, shift, imulTrunc, widthMask } from '../alu.js';
+import { decode, type Decoded } from './decoder.js';
+import { KEY_CODE32, KEY_STACK32, KEY_CPL3, KEY_FLAT, modeKey } from './mode-key.js';
+
+/** Why a region returned (cpu.eip always holds the next instruction to run). */
+export const EXIT_BRANCH = 0;
+export const EXIT_BUDGET = 1;
+/** After an interpreted instruction: halt, interrupt window, mode or mapping change, exit request. */
+export const EXIT_EVENT = 2;
+/** A store in the region hit a page with compiled code, this region's own included. */
+export const EXIT_INVALIDATED = 3;
+
+/** Runs up to about `budget` instructions; returns an EXIT_* reason. */
+export type RegionFunction = (budget: number) => number;
+
+export interface Region {
+  readonly run: RegionFunction;
+  /** Physical address of the entry instruction and the mode key compiled for. */
+  readonly phys: number;
+  readonly key: number;
+  readonly entryEip: number;
+  readonly blocks: number;
+  readonly instructions: number;
+  readonly sourceLength: number;
+  /** Cleared by invalidation; a running region checks it after each store and leaves. */
+  valid: boolean;
+}
+
+/** What compiled code needs from the code cache. */
+export interface RegionEnvironment {
+  /** 1 for each physical page holding compiled code. */
+  readonly codePages: Uint8Array;
+  /** Drops the code of a physical page (a store hit it). */
+  invalidatePage(page: number): void;
+}
+
+const MAX_BLOCKS = 64;
+const MAX_BLOCK_INSNS = 64;
+const MAX_INSNS = 1024;
+
+interface Emitted {
+  code: string;
+  /** 'next' continues the block; the others end it. */
+  end: 'next' | 'jump' | 'dynamic' | 'fallback';
+  targets: number[];
+}
+
+/** Compiles the region entered at cpu.eip, whose first byte is at physical `phys` (a RAM page). */
+export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): Region {
+  const key = modeKey(cpu);
+  const gen = new RegionSource(cpu, phys, key);
+  const source = gen.build();
+  const region = {
+    run: null as unknown as RegionFunction,
+    phys, key, entryEip: cpu.eip >>> 0, blocks: gen.blockCount, instructions: gen.insnCount,
+    sourceLength: source.length, valid: true,
+  };
+  const factory = new Function('env', source) as (e: object) => RegionFunction;
+  region.run = factory({
+    cpu, ram: cpu.host.memory.ram, codePages: env.codePages, invalidatePage: (p: number) => env.invalidatePage(p),
+    self: region, executeOne, arith, inc, dec, neg, shift, imulTrunc, modeKey,
+  });
+  return region;
+}
+
+class RegionSource {
+  blockCount = 0;
+  insnCount = 0;
+  private readonly code32: boolean;
+  private readonly flat: boolean;
+  private readonly stackMask: string;
+  private readonly csBase: number;
+  private readonly csLimit: number;
+  private readonly linPage: number;
+  private readonly physPage: number;
+  private readonly bytes: Uint8Array;
+
+  constructor(private readonly cpu: Cpu, phys: number, private readonly key: number) {
+    this.code32 = (key & KEY_CODE32) !== 0;
+    this.flat = (key & KEY_FLAT) !== 0;
+    this.stackMask = (key & KEY_STACK32) !== 0 ? '-1' : '0xffff';
+    this.csBase = cpu.segBase[CS];
+    this.csLimit = cpu.segLimit[CS];
+    this.linPage = ((this.csBase + cpu.eip) | 0) >>> 12;
+    this.physPage = phys >>> 12;
+    const start = this.physPage << 12;
+    this.bytes = cpu.host.memory.ram.subarray(start, start + 4096);
+  }
+
+  /** The page offset of `eip`, or -1 when it lies on another page. */
+  private offsetOf(eip: number): number {
+    const lin = (this.csBase + eip) | 0;
+    return lin >>> 12 === this.linPage ? lin & 0xfff : -1;
+  }
+
+  build(): string {
+    const cases: string[] = [];
+    const seen = new Set<number>();
+    const queue = [this.cpu.eip >>> 0];
+    while (queue.length > 0 && this.blockCount < MAX_BLOCKS && this.insnCount < MAX_INSNS) {
+      const eip = queue.shift()!;
+      if (seen.has(eip) || this.offsetOf(eip) < 0) continue;
+      seen.add(eip);
+      cases.push(this.block(eip, queue));
+      this.blockCount++;
+    }
+    return this.wrap(cases.join('\n'));
+  }
+
+  private block(start: number, queue: number[]): string {
+    let eip = start;
+    const out: string[] = [`case ${start}: {`];
+    for (let i = 0; ; i++) {
+      const off = this.offsetOf(eip);
+      const d = decode(this.bytes, off, eip, this.code32);
+      const next = this.code32 ? eip + d.len : (eip + d.len) & 0xffff;
+      this.insnCount++;
+      let e: Emitted | null = null;
+      const inLimit = this.flat || eip + d.len - 1 <= this.csLimit;
+      if (d.complete && inLimit && off + d.len <= 4096) e = this.insn(d, next, i);
+      if (!e) {
+        out.push(this.fallback(d, i));
+        if (d.complete) queue.push(next);
+        break;
+      }
+      out.push(e.code);
+      for (const t of e.targets) queue.push(t);
+      if (e.end !== 'next') {
+        if (e.end === 'jump') break;
+        // dynamic: pc already set
+        out.push(`done += ${i + 1}; continue;`);
+        break;
+      }
+      eip = next;
+      if (i + 1 >= MAX_BLOCK_INSNS || this.offsetOf(eip) < 0 || this.insnCount >= MAX_INSNS) {
+        out.push(`pc = ${eip}; done += ${i + 1}; continue;`);
+        if (this.offsetOf(eip) >= 0) queue.push(eip);
+        break;
+      }
+    }
+    out.push('}');
+    return out.join('\n');
+  }
+
+  // ---- the function around the blocks ------------------------------------------------
+
+  private wrap(cases: string): string {
+    const cpl3 = (this.key & KEY_CPL3) !== 0;
+    const checkMask = cpl3 ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW;
+    const needBits = cpl3 ? TLB_USER : TLB_SUPER;
+    const regs = [0, 1, 2, 3, 4, 5, 6, 7];
+    const load = regs.map((r) => `r${r} = R[${r}];`).join(' ');
+    const store = regs.map((r) => `R[${r}] = r${r};`).join(' ');
+    const nonFlatChecks = this.flat ? '' : ` || cpu.segLimit[1] !== ${this.csLimit}`;
+    return `'use strict';
+const cpu = env.cpu, lf = cpu.lf, mmu = cpu.mmu, tr = mmu.tlbRead, tw = mmu.tlbWrite, ram = env.ram;
+const codePages = env.codePages, self = env.self, ints = cpu.host.interrupts;
+const executeOne = env.executeOne, arith = env.arith, inc = env.inc, dec = env.dec, neg = env.neg;
+const shift = env.shift, imulTrunc = env.imulTrunc, modeKey = env.modeKey, invalidatePage = env.invalidatePage;
+const CM = ${checkMask}, NB = ${needBits};
+function codeHit(l) {
+  const e = tw[l >>> 12];
+  if (e !== 0 && codePages[e >>> 12] !== 0) invalidatePage(e >>> 12);
+}
+function stored(l, n) {
+  codeHit(l);
+  const l2 = (l + n - 1) | 0;
+  if ((l2 ^ l) >>> 12) codeHit(l2);
+}
+function ld8(s, o) {
+  const l = o | 0, e = tr[l >>> 12];
+  if ((e & CM) === NB) return ram[(e & -4096) | (l & 4095)];
+  return cpu.read8(s, o);
+}
+function ld16(s, o) {
+  const l = o | 0, e = tr[l >>> 12];
+  if ((e & CM) === NB && (l & 4095) !== 4095) { const p = (e & -4096) | (l & 4095); return ram[p] | (ram[p + 1] << 8); }
+  return cpu.read16(s, o);
+}
+function ld32(s, o) {
+  const l = o | 0, e = tr[l >>> 12];
+  if ((e & CM) === NB && (l & 4095) <= 4092) {
+    const p = (e & -4096) | (l & 4095);
+    return ram[p] | (ram[p + 1] << 8) | (ram[p + 2] << 16) | (ram[p + 3] << 24);
+  }
+  return cpu.read32(s, o);
+}
+function st8(s, o, v) {
+  const l = o | 0, e = tw[l >>> 12];
+  if ((e & CM) === NB) {
+    const p = (e & -4096) | (l & 4095);
+    ram[p] = v;
+    if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
+    return;
+  }
+  cpu.write8(s, o, v);
+  stored(l, 1);
+}
+function st16(s, o, v) {
+  const l = o | 0, e = tw[l >>> 12];
+  if ((e & CM) === NB && (l & 4095) !== 4095) {
+    const p = (e & -4096) | (l & 4095);
+    ram[p] = v; ram[p + 1] = v >> 8;
+    if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
+    return;
+  }
+  cpu.write16(s, o, v);
+  stored(l, 2);
+}
+function st32(s, o, v) {
+  const l = o | 0, e = tw[l >>> 12];
+  if ((e & CM) === NB && (l & 4095) <= 4092) {
+    const p = (e & -4096) | (l & 4095);
+    ram[p] = v; ram[p + 1] = v >> 8; ram[p + 2] = v >> 16; ram[p + 3] = v >> 24;
+    if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
+    return;
+  }
+  cpu.write32(s, o, v);
+  stored(l, 4);
+}
+function pw(s, o, n) {
+  const l = o | 0, e = tw[l >>> 12];
+  if ((e & CM) !== NB || (l & 4095) > 4096 - n) cpu.probeWrite(s, o, n);
+}
+function gst8(s, o, v) { cpu.write8(s, o, v); stored((cpu.segBase[s] + o) | 0, 1); }
+function gst16(s, o, v) { cpu.write16(s, o, v); stored((cpu.segBase[s] + o) | 0, 2); }
+function gst32(s, o, v) { cpu.write32(s, o, v); stored((cpu.segBase[s] + o) | 0, 4); }
+return function region(budget) {
+  const R = cpu.reg32;
+  let r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0;
+  ${load}
+  let pc = cpu.eip, done = 0, k = 0, cur = pc, synced = false, reason = ${EXIT_BRANCH};
+  let o = 0, a = 0, b = 0, v = 0, t = 0;
+  const codeLin = ((cpu.segBase[1] + pc) | 0) >>> 12;
+  if (${this.flat ? 'false' : `cpu.segLimit[1] !== ${this.csLimit}`}) return ${EXIT_BRANCH};
+  try {
+    L: for (;;) {
+      if (done >= budget) { reason = ${EXIT_BUDGET}; break; }
+      switch (pc) {
+${cases}
+        default: break L;
+      }
+    }
+  } catch (e) {
+    if (!synced) { ${store} cpu.startEip = cur; cpu.startEsp = r4; cpu.eip = cur; }
+    cpu.instructionCount += done + k;
+    throw e;
+  }
+  ${store}
+  cpu.eip = pc;
+  cpu.instructionCount += done;
+  return reason;
+  function interpreted() {
+    const e = tr[codeLin];
+    return cpu.halted || cpu.inhibitInterrupts || cpu.exitRequested || !self.valid || modeKey(cpu) !== ${this.key} ||
+      ((cpu.lf.flags & 0x200) !== 0 && ints.hasInterrupt()) || (e & CM) !== NB || (e >>> 12) !== ${this.physPage}${nonFlatChecks};
+  }
+};
+`;
+  }
+
+  // ---- instruction emitters --------------------------------------------------------------
+
+  /** Runs one instruction through the interpreter and ends the block. */
+  private fallback(d: Decoded, i: number): string {
+    const regs = [0, 1, 2, 3, 4, 5, 6, 7];
+    return `${regs.map((r) => `R[${r}] = r${r};`).join(' ')}
+cpu.eip = ${d.eip}; cpu.startEip = ${d.eip}; cpu.startEsp = r4; k = ${i}; synced = true;
+executeOne(cpu);
+if (!cpu.code32) cpu.eip &= 0xffff;
+synced = false; k = 0; done += ${i + 1}; pc = cpu.eip;
+${regs.map((r) => `r${r} = R[${r}];`).join(' ')}
+if (interpreted()) { reason = ${EXIT_EVENT}; break L; }
+continue;`;
+  }
+
+  private precise(d: Decoded, i: number): string {
+    return `cur = ${d.eip}; k = ${i};`;
+  }
+
+  private reg(r: number, top: number): string {
+    if (top === 31) return `r${r}`;
+    if (top === 15) return `(r${r} & 0xffff)`;
+    return r < 4 ? `(r${r} & 0xff)` : `((r${r - 4} >> 8) & 0xff)`;
+  }
+
+  private setReg(r: number, top: number, expr: string): string {
+    if (top === 31) return `r${r} = (${expr}) | 0;`;
+    if (top === 15) return `r${r} = (r${r} & -65536) | ((${expr}) & 0xffff);`;
+    if (r < 4) return `r${r} = (r${r} & -256) | ((${expr}) & 0xff);`;
+    return `r${r - 4} = (r${r - 4} & -65281) | (((${expr}) & 0xff) << 8);`;
+  }
+
+  private segOf(d: Decoded): number {
+    return d.seg >= 0 ? d.seg : d.defSeg;
+  }
+
+  /** True when accesses through `seg` may take the flat TLB fast path. */
+  private fastSeg(seg: number): boolean {
+    return this.flat && (seg === ES || seg === SS || seg === DS);
+  }
+
+  private load(seg: number, top: number, off: string): string {
+    const n = top === 7 ? 8 : top === 15 ? 16 : 32;
+    return this.fastSeg(seg) ? `ld${n}(${seg}, ${off})` : `cpu.read${n}(${seg}, ${off})`;
+  }
+
+  private storeTo(seg: number, top: number, off: string, v: string): string {
+    const n = top === 7 ? 8 : top === 15 ? 16 : 32;
+    return this.fastSeg(seg) ? `st${n}(${seg}, ${off}, ${v});` : `gst${n}(${seg}, ${off}, ${v});`;
+  }
+
+  private probe(seg: number, top: number, off: string): string {
+    const n = (top + 1) >> 3;
+    return this.fastSeg(seg) ? `pw(${seg}, ${off}, ${n});` : `cpu.probeWrite(${seg}, ${off}, ${n});`;
+  }
+
+  /** The effective offset of the memory operand, as an unsigned number. */
+  private offset(d: Decoded): string {
+    const parts: string[] = [];
+    if (d.base >= 0) parts.push(`r${d.base}`);
+    if (d.index >= 0) parts.push(d.scale ? `(r${d.index} << ${d.scale})` : `r${d.index}`);
+    parts.push(`${d.disp}`);
+    return d.a32 ? `((${parts.join(' + ')}) >>> 0)` : `((${parts.join(' + ')}) & 0xffff)`;
+  }
+
+  /** Code that sets `o` (memory form) — empty for a register operand. */
+  private address(d: Decoded): string {
+    return d.modrm >= 0xc0 ? '' : `o = ${this.offset(d)};`;
+  }
+
+  private getRm(d: Decoded, top: number): string {
+    return d.modrm >= 0xc0 ? this.reg(d.modrm & 7, top) : this.load(this.segOf(d), top, 'o');
+  }
+
+  /** Reads the r/m operand for a read-modify-write into `a` (memory is probed for writing first). */
+  private getRmForWrite(d: Decoded, top: number): string {
+    if (d.modrm >= 0xc0) return `a = ${this.reg(d.modrm & 7, top)};`;
+    const seg = this.segOf(d);
+    return `${this.probe(seg, top, 'o')} a = ${this.load(seg, top, 'o')};`;
+  }
+
+  /** Writes `v` to the r/m operand; a store ends the region when it hit compiled code. */
+  private setRm(d: Decoded, top: number, v: string, next: number, i: number): string {
+    if (d.modrm >= 0xc0) return this.setReg(d.modrm & 7, top, v);
+    return `${this.storeTo(this.segOf(d), top, 'o', v)} ${this.afterStore(next, i)}`;
+  }
+
+  private afterStore(next: number, i: number): string {
+    return `if (!self.valid) { pc = ${next}; done += ${i + 1}; reason = ${EXIT_INVALIDATED}; break L; }`;
+  }
+
+  private push(value: string, top: number, next: number, i: number): string {
+    const size = top === 31 ? 4 : 2;
+    return `t = ${value}; b = (r4 - ${size}) & ${this.stackMask}; ${this.storeTo(SS, top, 'b >>> 0', 't')} ${this.setSp('b')} ${this.afterStore(next, i)}`;
+  }
+
+  /** Pops into `t`. */
+  private pop(top: number): string {
+    const size = top === 31 ? 4 : 2;
+    return `b = r4 & ${this.stackMask}; t = ${this.load(SS, top, 'b >>> 0')}; ${this.setSp(`b + ${size}`)}`;
+  }
+
+  private setSp(expr: string): string {
+    return this.stackMask === '-1' ? `r4 = (${expr}) | 0;` : `r4 = (r4 & -65536) | ((${expr}) & 0xffff);`;
+  }
+
+  /** A near-branch target check (flat code segments cannot fail it). */
+  private limitCheck(target: string): string {
+    return this.flat ? '' : `if (${target} > cpu.segLimit[1]) cpu.gp(0);`;
+  }
+
+  private target(d: Decoded, value: number): number {
+    return d.o32 ? value >>> 0 : value & 0xffff;
+  }
+
+  /** A direct jump: stays in the region's switch when the target is on this page. */
+  private jump(target: number, targets: number[]): string {
+    if (this.offsetOf(target) >= 0) targets.push(target);
+    return `pc = ${target};`;
+  }
+
+  private insn(d: Decoded, next: number, i: number): Emitted | null {
+    if (d.lock || d.rep) return null;
+    const op = d.op;
+    const V = d.o32 ? 31 : 15;
+    const reg = d.modrm >= 0 ? (d.modrm >> 3) & 7 : 0;
+    const mem = d.modrm >= 0 && d.modrm < 0xc0;
+    const pre = mem ? `${this.precise(d, i)} ${this.address(d)} ` : '';
+    const simple = (code: string): Emitted => ({ code: pre + code, end: 'next', targets: [] });
+    const targets: number[] = [];
+
+    if (op < 0x40 && (op & 7) < 6) {
+      const aluOp = op >> 3;
+      const top = op & 1 ? V : 7;
+      switch (op & 7) {
+        case 0: case 1:
+          if (aluOp === 7) return simple(`arith(lf, 7, ${this.getRm(d, top)}, ${this.reg(reg, top)}, ${top});`);
+          return simple(`b = ${this.reg(reg, top)}; ${this.getRmForWrite(d, top)} v = arith(lf, ${aluOp}, a, b, ${top}); ${this.setRm(d, top, 'v', next, i)}`);
+        case 2: case 3:
+          return simple(`b = ${this.getRm(d, top)}; v = arith(lf, ${aluOp}, ${this.reg(reg, top)}, b, ${top});${aluOp !== 7 ? ' ' + this.setReg(reg, top, 'v') : ''}`);
+        default: {
+          const t2 = op & 1 ? V : 7;
+          const code = `v = arith(lf, ${aluOp}, ${this.reg(0, t2)}, ${d.imm}, ${t2});`;
+          return simple(aluOp !== 7 ? `${code} ${this.setReg(0, t2, 'v')}` : code);
+        }
+      }
+    }
+    if (op >= 0x40 && op <= 0x4f) {
+      const r = op & 7;
+      return simple(this.setReg(r, V, `${op < 0x48 ? 'inc' : 'dec'}(lf, ${this.reg(r, V)}, ${V})`));
+    }
+    if (op >= 0x50 && op <= 0x57) {
+      return { code: `${this.precise(d, i)} ${this.push(this.reg(op & 7, V), V, next, i)}`, end: 'next', targets };
+    }
+    if (op >= 0x58 && op <= 0x5f) {
+      return { code: `${this.precise(d, i)} ${this.pop(V)} ${this.setReg(op & 7, V, 't')}`, end: 'next', targets };
+    }
+    if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
+      const rel = op < 0x100 ? (d.imm << 24) >> 24 : d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
+      const t = this.target(d, next + rel);
+      const check = this.flat ? '' : `${this.precise(d, i)} ${this.limitCheck(`${t}`)}`;
+      targets.push(next);
+      const taken = this.jump(t, targets);
+      return { code: `if (lf.condition(${op & 0xf})) { ${check} ${taken} } else pc = ${next}; done += ${i + 1}; continue;`, end: 'jump', targets };
+    }
+    if (op >= 0x91 && op <= 0x97) {
+      const r = op & 7;
+      return simple(`t = ${this.reg(r, V)}; ${this.setReg(r, V, this.reg(0, V))} ${this.setReg(0, V, 't')}`);
+    }
+    if (op >= 0xb0 && op <= 0xb7) return simple(this.setReg(op & 7, 7, `${d.imm}`));
+    if (op >= 0xb8 && op <= 0xbf) return simple(this.setReg(op & 7, V, `${d.imm}`));
+    if (op >= 0x190 && op <= 0x19f) {
+      return simple(this.setRm(d, 7, `(lf.condition(${op & 0xf}) ? 1 : 0)`, next, i));
+    }
+    if (op >= 0x140 && op <= 0x14f) {
+      return simple(`v = ${this.getRm(d, V)}; if (lf.condition(${op & 0xf})) { ${this.setReg(reg, V, 'v')} }`);
+    }
+    switch (op) {
+      case 0x80: case 0x81: case 0x82: case 0x83: {
+        const top = op === 0x81 || op === 0x83 ? V : 7;
+        const imm = op === 0x83 ? ((d.imm << 24) >> 24) & widthMask(top) : d.imm;
+        if (reg === 7) return simple(`arith(lf, 7, ${this.getRm(d, top)}, ${imm}, ${top});`);
+        return simple(`${this.getRmForWrite(d, top)} v = arith(lf, ${reg}, a, ${imm}, ${top}); ${this.setRm(d, top, 'v', next, i)}`);
+      }
+      case 0x84: case 0x85: {
+        const top = op & 1 ? V : 7;
+        return simple(`arith(lf, 4, ${this.getRm(d, top)}, ${this.reg(reg, top)}, ${top});`);
+      }
+      case 0x86: case 0x87: {
+        const top = op & 1 ? V : 7;
+        return simple(`${this.getRmForWrite(d, top)} ${this.setRm(d, top, this.reg(reg, top), next, i)} ${this.setReg(reg, top, 'a')}`);
+      }
+      case 0x88: case 0x89: {
+        const top = op & 1 ? V : 7;
+        return simple(this.setRm(d, top, this.reg(reg, top), next, i));
+      }
+      case 0x8a: case 0x8b: {
+        const top = op & 1 ? V : 7;
+        return simple(this.setReg(reg, top, this.getRm(d, top)));
+      }
+      case 0x8d:
+        if (!mem) return null;
+        return { code: `${this.address(d)} ${this.setReg(reg, V, 'o')}`, end: 'next', targets };
+      case 0x90: return simple('');
+      case 0x98: return simple(d.o32 ? 'r0 = (r0 << 16) >> 16;' : this.setReg(0, 15, '(r0 << 24) >> 24'));
+      case 0x99: return simple(d.o32 ? 'r2 = r0 >> 31;' : this.setReg(2, 15, '(r0 << 16) >> 31'));
+      case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
+        const top = op & 1 ? V : 7;
+        const seg = d.seg >= 0 ? d.seg : DS;
+        const off = `${d.a32 ? d.imm >>> 0 : d.imm & 0xffff}`;
+        const p = this.precise(d, i);
+        if (op < 0xa2) return simple(`${p} ${this.setReg(0, top, this.load(seg, top, off))}`);
+        return simple(`${p} ${this.storeTo(seg, top, off, this.reg(0, top))} ${this.afterStore(next, i)}`);
+      }
+      case 0xa8: return simple(`arith(lf, 4, ${this.reg(0, 7)}, ${d.imm}, 7);`);
+      case 0xa9: return simple(`arith(lf, 4, ${this.reg(0, V)}, ${d.imm}, ${V});`);
+      case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
+        const top = op & 1 ? V : 7;
+        const count = op <= 0xc1 ? `${d.imm & 31}` : op <= 0xd1 ? '1' : '(r1 & 31)';
+        return simple(`${this.getRmForWrite(d, top)} b = ${count}; v = shift(lf, ${reg}, a, b, ${top}); if (b !== 0) { ${this.setRm(d, top, 'v', next, i)} }`);
+      }
+      case 0xc2: case 0xc3: {
+        const extra = op === 0xc2 ? d.imm : 0;
+        const size = d.o32 ? 4 : 2;
+        const tgt = d.o32 ? 't >>> 0' : 't & 0xffff';
+        return {
+          code: `${this.precise(d, i)} t = ${this.load(SS, V, `(r4 & ${this.stackMask}) >>> 0`)}; t = ${tgt}; ${this.limitCheck('t')} ${this.setSp(`r4 + ${size + extra}`)} pc = t;`,
+          end: 'dynamic', targets,
+        };
+      }
+      case 0xc6: case 0xc7: {
+        if (reg !== 0) return null;
+        const top = op & 1 ? V : 7;
+        return simple(this.setRm(d, top, `${d.imm}`, next, i));
+      }
+      case 0xe8: {
+        const t = this.target(d, next + d.imm);
+        const check = this.flat ? '' : this.limitCheck(`${t}`);
+        targets.push(next);
+        return { code: `${this.precise(d, i)} ${check} ${this.push(`${next}`, V, next, i)} done += ${i + 1}; ${this.jump(t, targets)} continue;`, end: 'jump', targets };
+      }
+      case 0xe9: case 0xeb: {
+        const rel = op === 0xeb ? (d.imm << 24) >> 24 : d.imm;
+        const t = this.target(d, next + rel);
+        const check = this.flat ? '' : `${this.precise(d, i)} ${this.limitCheck(`${t}`)}`;
+        return { code: `${check} done += ${i + 1}; ${this.jump(t, targets)} continue;`, end: 'jump', targets };
+      }
+      case 0xf6: case 0xf7: {
+        const top = op & 1 ? V : 7;
+        if (reg < 2) return simple(`arith(lf, 4, ${this.getRm(d, top)}, ${d.imm}, ${top});`);
+        if (reg === 2) return simple(`${this.getRmForWrite(d, top)} ${this.setRm(d, top, `~a & ${widthMask(top)}`, next, i)}`);
+        if (reg === 3) return simple(`${this.getRmForWrite(d, top)} v = neg(lf, a, ${top}); ${this.setRm(d, top, 'v', next, i)}`);
+        return null;
+      }
+      case 0xfe: case 0xff: {
+        const top = op === 0xfe ? 7 : V;
+        if (reg < 2) return simple(`${this.getRmForWrite(d, top)} v = ${reg === 0 ? 'inc' : 'dec'}(lf, a, ${top}); ${this.setRm(d, top, 'v', next, i)}`);
+        if (op === 0xfe) return null;
+        if (reg === 2 || reg === 4) {
+          const tgt = d.o32 ? 't >>> 0' : 't & 0xffff';
+          const push = reg === 2 ? this.push(`${next}`, V, next, i) : '';
+          return {
+            code: `${this.precise(d, i)} ${this.address(d)} t = ${this.getRm(d, V)}; v = ${tgt}; ${this.limitCheck('v')} ${push} pc = v;`,
+            end: 'dynamic', targets,
+          };
+        }
+        if (reg === 6) return { code: `${pre}${this.precise(d, i)} ${this.push(this.getRm(d, V), V, next, i)}`, end: 'next', targets };
+        return null;
+      }
+      case 0x69: case 0x6b: {
+        const imm = op === 0x69 ? d.imm : (d.imm << 24) >> 24;
+        return simple(`a = ${this.getRm(d, V)}; ${this.setReg(reg, V, `imulTrunc(lf, a, ${imm}, ${V})`)}`);
+      }
+      case 0x1af:
+        return simple(`b = ${this.getRm(d, V)}; ${this.setReg(reg, V, `imulTrunc(lf, ${this.reg(reg, V)}, b, ${V})`)}`);
+      case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
+        const srcTop = op & 1 ? 15 : 7;
+        let v = this.getRm(d, srcTop);
+        if (op >= 0x1be) v = srcTop === 7 ? `((${v} << 24) >> 24)` : `((${v} << 16) >> 16)`;
+        return simple(this.setReg(reg, V, v));
+      }
+    }
+    return null;
+  }
+}
