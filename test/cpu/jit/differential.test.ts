@@ -5,17 +5,12 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomSequences } from '../native/random-sequences.js';
 import { integerSnippets, rng } from '../native/integer-snippets.js';
+import { assemble, hasNasm } from './assemble.js';
 import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
-import { runWithJit } from '../../../src/vm/cpu/jit/jit-runner.js';
-import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, DATA_SIZE, HOLE, STUBS, type MachineState } from './jit-machine.js';
+import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, DATA_SIZE, HOLE, STUBS } from './jit-machine.js';
 
-const hasNasm = spawnSync('sh', ['-c', 'command -v nasm']).status === 0;
 
 const FAULTING = [
   `mov eax, [0x${HOLE.toString(16)}]`,
@@ -39,26 +34,6 @@ function source(bodies: string[]): string {
       `dec dword [0x${COUNTER.toString(16)}]`, 'jnz .top', 'hlt');
   });
   return lines.join('\n') + '\n';
-}
-
-function assemble(src: string): Uint8Array {
-  const dir = mkdtempSync(join(tmpdir(), 'termu-jit-'));
-  try {
-    writeFileSync(join(dir, 'a.asm'), src);
-    execFileSync('nasm', ['-w-number-overflow', '-f', 'bin', '-o', join(dir, 'a.bin'), join(dir, 'a.asm')]);
-    return new Uint8Array(readFileSync(join(dir, 'a.bin')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function run(m: JitTestMachine, cache: CodeCache | null): MachineState {
-  for (let steps = 0; !m.cpu.halted && steps < 200000;) {
-    const n = cache ? runWithJit(m.cpu, cache, 1000) : m.cpu.run(1000);
-    if (n === 0) break;
-    steps += n;
-  }
-  return m.state();
 }
 
 test('random sequences: interpreter and compiled regions agree, faults included', { skip: hasNasm ? false : 'nasm is not installed' }, () => {
@@ -90,7 +65,8 @@ test('random sequences: interpreter and compiled regions agree, faults included'
       m.host.memory.ram.set(data, DATA_BASE);
       m.enter(regs, dv.getUint32(i * 4, true), eflags, shortDs);
       const before = m.cpu.instructionCount;
-      const st = run(m, m === jit ? cache : null);
+      m.runToHalt(m === jit ? cache : null, 200000, 97);
+      const st = m.state();
       if (m === jit) total += m.cpu.instructionCount - before;
       return st;
     });

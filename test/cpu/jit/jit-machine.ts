@@ -5,12 +5,16 @@
 
 import { Cpu } from '../../../src/vm/cpu/cpu.js';
 import { TestHost } from '../test-host.js';
+import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
+import { runWithJit } from '../../../src/vm/cpu/jit/jit-runner.js';
 
 export const CODE_BASE = 0x400000;
 export const DATA_BASE = 0x500000;
 export const DATA_SIZE = 0x1000;
 /** A 4 KiB page that is not present. */
 export const HOLE = 0x600000;
+/** A second virtual mapping of the code page at CODE_BASE. */
+export const ALIAS = 0x700000;
 export const STUBS = 0x3000;
 const GDT = 0x1000;
 const IDT = 0x2000;
@@ -58,7 +62,8 @@ export class JitTestMachine {
       dv.setUint32(PAGE_DIR + t * 4, table | 3, true);
       for (let i = 0; i < 1024; i++) {
         const frame = (t * 1024 + i) << 12;
-        dv.setUint32(table + i * 4, frame === HOLE ? 0 : frame | 3, true);
+        const mapped = frame === ALIAS ? CODE_BASE : frame;
+        dv.setUint32(table + i * 4, frame === HOLE ? 0 : mapped | 3, true);
       }
     }
   }
@@ -80,6 +85,15 @@ export class JitTestMachine {
     for (let r = 0; r < 8; r++) cpu.reg32[r] = regs[r] | 0;
     cpu.eip = eip;
     cpu.setEflags(eflags);
+  }
+
+  /** Runs until HLT (or a step cap) in slices, through the JIT when a cache is given. */
+  runToHalt(cache: CodeCache | null, cap = 1e8, slice = 10000): void {
+    for (let steps = 0; !this.cpu.halted && steps < cap;) {
+      const n = cache ? runWithJit(this.cpu, cache, slice) : this.cpu.run(slice);
+      if (n === 0) break;
+      steps += n;
+    }
   }
 
   state(): MachineState {

@@ -1,0 +1,125 @@
+// Self-modifying code through compiled regions: code rewritten on the page it runs on,
+// written through one virtual alias and executed through another, patched by another page's
+// code between two runs of a compiled loop, and overwritten by a device (DMA) write. Each
+// runs on the interpreter and with every block compiled at first sight; states must match
+// and show the new code's behaviour.
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { assemble, hasNasm } from './assemble.js';
+import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
+import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, ALIAS, type MachineState } from './jit-machine.js';
+
+const skip = hasNasm ? false : 'nasm is not installed';
+const STACK = DATA_BASE + 0xf00;
+
+function both(code: Uint8Array, setup?: (m: JitTestMachine, cache: CodeCache | null) => void): { interp: MachineState; jit: MachineState; cache: CodeCache } {
+  const run = (useJit: boolean): [MachineState, CodeCache] => {
+    const m = new JitTestMachine();
+    const cache = new CodeCache(m.cpu, { threshold: 0 });
+    m.host.memory.onExternalWrite = (addr, len) => cache.invalidateRange(addr, len);
+    m.host.memory.ram.set(code, CODE_BASE);
+    m.enter([0, 0, 0, 0, STACK, 0, 0, 0], CODE_BASE, 2);
+    m.runToHalt(useJit ? cache : null);
+    setup?.(m, useJit ? cache : null);
+    return [m.state(), cache];
+  };
+  const [interp] = run(false);
+  const [jit, cache] = run(true);
+  assert.deepEqual(diffStates(interp, jit), []);
+  return { interp, jit, cache };
+}
+
+test('code rewritten on the page it is running on takes effect at the next instruction', { skip }, () => {
+  const code = assemble(`bits 32
+org 0x${CODE_BASE.toString(16)}
+    xor ecx, ecx
+    xor edx, edx
+again:
+patch:
+    mov eax, 1
+    add edx, eax
+    mov dword [patch + 1], 5     ; the next pass loads 5
+    mov byte [next], 0x40        ; rewrite the very next instruction: inc eax instead of nop
+next:
+    nop
+    add edx, eax
+    inc ecx
+    cmp ecx, 3
+    jne again
+    hlt
+`);
+  const { jit, cache } = both(code);
+  // Pass 1: 1 + 2 (inc eax); passes 2 and 3: 5 + 6 each.
+  assert.equal(jit.regs[2], 1 + 2 + 2 * (5 + 6));
+  assert.ok(cache.stats.invalidations >= 2, `invalidations: ${cache.stats.invalidations}`);
+});
+
+test('code written through one virtual alias and executed through another', { skip }, () => {
+  const off = 0x800;
+  const code = assemble(`bits 32
+org 0x${CODE_BASE.toString(16)}
+    xor edx, edx
+    mov ecx, 4
+loop:
+    call 0x${(CODE_BASE + off).toString(16)}
+    add edx, eax
+    ; through the alias: the routine's immediate becomes ecx * 100
+    mov eax, ecx
+    imul eax, eax, 100
+    mov [0x${(ALIAS + off + 1).toString(16)}], eax
+    dec ecx
+    jnz loop
+    hlt
+times 0x${off.toString(16)} - ($ - $$) db 0x90
+    mov eax, 7
+    ret
+`);
+  const { jit, cache } = both(code);
+  assert.equal(jit.regs[2], 7 + 400 + 300 + 200);
+  assert.ok(cache.stats.invalidations >= 3);
+});
+
+test('a compiled loop whose body is changed between two runs, by guest code on another page and by DMA', { skip }, () => {
+  // The loop lives on its own page; the driver on the first page runs it, patches its
+  // ADD into a SUB from the other page, and runs it again.
+  const loopPage = CODE_BASE + 0x1000;
+  const code = assemble(`bits 32
+org 0x${CODE_BASE.toString(16)}
+    xor edx, edx
+    call sum
+    mov esi, edx
+    mov byte [sum.body], 0x29        ; add edx, eax -> sub edx, eax
+    xor edx, edx
+    call sum
+    mov edi, edx
+    hlt
+times 0x1000 - ($ - $$) db 0x90
+sum:
+    mov eax, 1000
+.top:
+.body:
+    add edx, eax
+    dec eax
+    jnz .top
+    ret
+`);
+  assert.equal(loopPage, CODE_BASE + 0x1000);
+  const { jit } = both(code);
+  assert.equal(jit.regs[6], 500500);
+  assert.equal(jit.regs[7], -500500 >>> 0);
+
+  // DMA: after both runs, a device rewrites the body back to ADD and the guest runs it again.
+  const again = both(code, (m, cache) => {
+    const bodyAt = loopPage + 5;
+    m.host.memory.writeBytes(bodyAt, new Uint8Array([0x01]));
+    m.cpu.halted = false;
+    m.cpu.eip = loopPage;
+    m.cpu.reg32[2] = 0;
+    m.cpu.reg32[4] -= 4;
+    m.host.memory.ram.set([0x00, 0x30, 0x00, 0x00], m.cpu.reg32[4] >>> 0); // return to the STUBS HLT
+    m.runToHalt(cache);
+  });
+  assert.equal(again.jit.regs[2], 500500, 'the DMA-restored ADD ran');
+  assert.ok(again.cache.stats.invalidations >= 2);
+});
