@@ -28,6 +28,7 @@ export const SEL_CODE = 0x08, SEL_DATA = 0x10, SEL_SHORT = 0x18;
 export interface MachineState {
   regs: number[];
   eip: number;
+  cs: number;
   eflags: number;
   cr2: number;
   instructions: number;
@@ -96,11 +97,39 @@ export class JitTestMachine {
     }
   }
 
+  /**
+   * Resets into real mode with 4 GiB data segments ("unreal": 32-bit offsets reach all of
+   * RAM), CS based at CODE_BASE, SS at DATA_BASE with a 64 KiB limit, and an IVT sending
+   * every vector to its HLT stub.
+   */
+  enterReal(regs: number[], ip: number, eflags: number): void {
+    const cpu = this.cpu;
+    cpu.reset();
+    const dv = new DataView(this.host.memory.ram.buffer);
+    for (let v = 0; v < VECTORS; v++) {
+      dv.setUint16(v * 4, v, true);
+      dv.setUint16(v * 4 + 2, STUBS >>> 4, true);
+    }
+    cpu.loadSegmentCache(1, 0, CODE_BASE, 0xffff, 0x9b00);
+    for (const seg of [0, 3, 4, 5]) cpu.loadSegmentCache(seg, 0, 0, 0xffffffff, 0x9300);
+    cpu.loadSegmentCache(2, DATA_BASE >>> 4, DATA_BASE, 0xffff, 0x9300);
+    for (let r = 0; r < 8; r++) cpu.reg32[r] = regs[r] | 0;
+    cpu.eip = ip;
+    cpu.setEflags(eflags);
+  }
+
+  /** The exception vector whose HLT stub stopped the CPU, or -1. */
+  stoppedByVector(): number {
+    const v = ((this.cpu.segBase[1] + this.cpu.eip) >>> 0) - 1 - STUBS;
+    return this.cpu.halted && v >= 0 && v < VECTORS ? v : -1;
+  }
+
   state(): MachineState {
     const cpu = this.cpu;
     return {
       regs: Array.from(cpu.reg32, (v) => v >>> 0),
       eip: cpu.eip >>> 0,
+      cs: cpu.segSel[1],
       eflags: cpu.getEflags() >>> 0,
       cr2: cpu.cr2 >>> 0,
       instructions: cpu.instructionCount,
@@ -116,7 +145,7 @@ export function diffStates(a: MachineState, b: MachineState): string[] {
   const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
   const names = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
   for (let i = 0; i < 8; i++) if (a.regs[i] !== b.regs[i]) out.push(`${names[i]}: ${hex(a.regs[i])} vs ${hex(b.regs[i])}`);
-  if (a.eip !== b.eip) out.push(`eip: ${hex(a.eip)} vs ${hex(b.eip)}`);
+  if (a.eip !== b.eip || a.cs !== b.cs) out.push(`cs:eip: ${hex(a.cs)}:${hex(a.eip)} vs ${hex(b.cs)}:${hex(b.eip)}`);
   if (a.eflags !== b.eflags) out.push(`eflags: ${hex(a.eflags)} vs ${hex(b.eflags)}`);
   if (a.cr2 !== b.cr2) out.push(`cr2: ${hex(a.cr2)} vs ${hex(b.cr2)}`);
   if (a.instructions !== b.instructions) out.push(`instructions: ${a.instructions} vs ${b.instructions}`);
