@@ -9,7 +9,7 @@ import { randomSequences } from '../native/random-sequences.js';
 import { integerSnippets, rng } from '../native/integer-snippets.js';
 import { assemble, hasNasm } from './assemble.js';
 import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
-import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, DATA_SIZE, HOLE } from './jit-machine.js';
+import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, DATA_SIZE, HOLE, SUPERVISOR_PAGE } from './jit-machine.js';
 
 
 const FAULTING = [
@@ -36,13 +36,20 @@ function source(bodies: string[], bits: 16 | 32): string {
   return lines.join('\n') + '\n';
 }
 
-test('random sequences: interpreter and compiled regions agree, faults included', { skip: hasNasm ? false : 'nasm is not installed' }, () => {
-  const seed = 0x5eed1;
+for (const user of [false, true]) {
+  test(`random sequences at CPL ${user ? 3 : 0}: interpreter and compiled regions agree, faults included`, { skip: hasNasm ? false : 'nasm is not installed' }, () => {
+    protectedModeSequences(user);
+  });
+}
+
+function protectedModeSequences(user: boolean): void {
+  const seed = user ? 0x5eed3 : 0x5eed1;
   const r = rng(seed);
-  const bodies = [...randomSequences(seed, 240), ...integerSnippets(seed)].map((s) => {
+  const faulting = user ? [...FAULTING, `mov eax, [0x${SUPERVISOR_PAGE.toString(16)}]`, 'cli'] : FAULTING;
+  const bodies = [...randomSequences(seed, 240), ...(user ? [] : integerSnippets(seed))].map((s) => {
     if (r() % 4 !== 0) return s.body;
     const lines = s.body.split('\n');
-    lines.splice(r() % (lines.length + 1), 0, FAULTING[r() % FAULTING.length]);
+    lines.splice(r() % (lines.length + 1), 0, faulting[r() % faulting.length]);
     return lines.join('\n');
   });
   const code = assemble(source(bodies, 32));
@@ -59,11 +66,12 @@ test('random sequences: interpreter and compiled regions agree, faults included'
     const regs = Array.from({ length: 8 }, () => r() | 0);
     regs[4] = DATA_BASE + 0xf00;
     const eflags = (r() & 0x8d5) | 2;
-    const shortDs = (i & 1) === 1;
+    const shortDs = !user && (i & 1) === 1;
     const states = [interp, jit].map((m) => {
       m.host.memory.ram.set(code, CODE_BASE);
       m.host.memory.ram.set(data, DATA_BASE);
-      m.enter(regs, dv.getUint32(i * 4, true), eflags, shortDs);
+      if (user) m.enterUser(regs, dv.getUint32(i * 4, true), eflags);
+      else m.enter(regs, dv.getUint32(i * 4, true), eflags, shortDs);
       const before = m.cpu.instructionCount;
       m.runToHalt(m === jit ? cache : null, 200000, 97);
       const st = m.state();
@@ -71,20 +79,20 @@ test('random sequences: interpreter and compiled regions agree, faults included'
       return st;
     });
     const diff = diffStates(states[0], states[1]);
-    assert.deepEqual(diff, [], `sequence ${i}${shortDs ? ' (limited DS)' : ''}:\n${bodies[i]}\n${diff.join('\n')}`);
+    assert.deepEqual(diff, [], `sequence ${i}${shortDs ? ' (limited DS)' : ''}${user ? ' (CPL 3)' : ''}:\n${bodies[i]}\n${diff.join('\n')}`);
     const vector = interp.stoppedByVector();
     if (vector >= 0) {
       faults++;
       vectors.set(vector, (vectors.get(vector) ?? 0) + 1);
     }
   }
-  console.log(`# ${bodies.length} sequences, ${faults} ended by an exception (${[...vectors].sort((a, b) => a[0] - b[0]).map(([v, n]) => `${n}× #${v}`).join(', ')}); ` +
+  console.log(`# CPL ${user ? 3 : 0}: ${bodies.length} sequences, ${faults} ended by an exception (${[...vectors].sort((a, b) => a[0] - b[0]).map(([v, n]) => `${n}× #${v}`).join(', ')}); ` +
     `${cache.stats.compiled} regions compiled, ${cache.stats.compiledInstructions} of ${total} instructions run compiled`);
   assert.ok(faults > 20, 'the faulting forms were exercised');
   for (const v of [0, 6, 13, 14]) assert.ok(vectors.has(v), `vector ${v} was raised`);
   assert.ok(cache.stats.compiled > 50, 'regions were compiled');
   assert.ok(cache.stats.compiledInstructions > total / 2, 'most instructions ran compiled');
-});
+}
 
 test('random sequences in real mode (16-bit code and stack, segment-checked accesses) agree', { skip: hasNasm ? false : 'nasm is not installed' }, () => {
   const seed = 0x16b17;

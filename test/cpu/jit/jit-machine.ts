@@ -17,13 +17,18 @@ export const HOLE = 0x600000;
 export const ALIAS = 0x700000;
 export const STUBS = 0x3000;
 const GDT = 0x1000;
+const GDT_PAGE = 0x1000;
 const IDT = 0x2000;
 const PAGE_DIR = 0x10000;
 const VECTORS = 32;
 export const RAM = 8 << 20;
 
-/** Selectors: 0x08 flat code, 0x10 flat data, 0x18 data ending with the data page (non-flat). */
-export const SEL_CODE = 0x08, SEL_DATA = 0x10, SEL_SHORT = 0x18;
+/** Selectors: 0x08 flat code, 0x10 flat data, 0x18 data ending with the data page (non-flat),
+ * 0x1b/0x23 flat ring-3 code/data, 0x28 the TSS. */
+export const SEL_CODE = 0x08, SEL_DATA = 0x10, SEL_SHORT = 0x18, SEL_USER_CODE = 0x1b, SEL_USER_DATA = 0x23, SEL_TSS = 0x28;
+const TSS = 0x4000;
+/** The one supervisor-only page (GDT): a user access raises #PF. */
+export const SUPERVISOR_PAGE = GDT_PAGE;
 
 export interface MachineState {
   regs: number[];
@@ -51,6 +56,15 @@ export class JitTestMachine {
     const lim = DATA_BASE >>> 12;
     dv.setUint32(GDT + 24, lim & 0xffff, true);
     dv.setUint32(GDT + 28, 0x00c09300 | (lim & 0xf0000), true);
+    dv.setUint32(GDT + 32, 0x0000ffff, true);
+    dv.setUint32(GDT + 36, 0x00cffb00, true);
+    dv.setUint32(GDT + 40, 0x0000ffff, true);
+    dv.setUint32(GDT + 44, 0x00cff300, true);
+    dv.setUint32(GDT + 48, (TSS << 16) | 0x67, true);
+    dv.setUint32(GDT + 52, 0x00008b00, true);
+    // Ring-0 stack for exceptions from ring 3: the top of the data page, so the frame is compared.
+    dv.setUint32(TSS + 4, DATA_BASE + 0xff0, true);
+    dv.setUint32(TSS + 8, SEL_DATA, true);
     for (let v = 0; v < VECTORS; v++) {
       const target = STUBS + v;
       dv.setUint32(IDT + v * 8, (SEL_CODE << 16) | (target & 0xffff), true);
@@ -60,11 +74,11 @@ export class JitTestMachine {
     // Two page tables identity-map 8 MiB; HOLE stays not present.
     for (let t = 0; t < 2; t++) {
       const table = PAGE_DIR + 0x1000 * (t + 1);
-      dv.setUint32(PAGE_DIR + t * 4, table | 3, true);
+      dv.setUint32(PAGE_DIR + t * 4, table | 7, true);
       for (let i = 0; i < 1024; i++) {
         const frame = (t * 1024 + i) << 12;
         const mapped = frame === ALIAS ? CODE_BASE : frame;
-        dv.setUint32(table + i * 4, frame === HOLE ? 0 : mapped | 3, true);
+        dv.setUint32(table + i * 4, frame === HOLE ? 0 : mapped | (frame === GDT_PAGE ? 3 : 7), true);
       }
     }
   }
@@ -95,6 +109,17 @@ export class JitTestMachine {
       if (n === 0) break;
       steps += n;
     }
+  }
+
+  /** As enter(), then drops to ring 3 with flat user segments and a TSS for the way back. */
+  enterUser(regs: number[], eip: number, eflags: number): void {
+    this.enter(regs, eip, eflags);
+    const cpu = this.cpu;
+    cpu.loadSegmentCache(7, SEL_TSS, TSS, 0x67, 0x8b00);
+    cpu.loadSegmentCache(1, SEL_USER_CODE, 0, 0xffffffff, 0x00cffb00);
+    for (const seg of [0, 2, 3, 5]) cpu.loadSegmentCache(seg, SEL_USER_DATA, 0, 0xffffffff, 0x00cff300);
+    cpu.loadSegmentCache(4, SEL_USER_DATA, DATA_BASE, 0xfff, 0x0040f300);
+    cpu.setCpl(3);
   }
 
   /**

@@ -402,8 +402,10 @@ continue;`;
   }
 
   private insn(d: Decoded, next: number, i: number): Emitted | null {
-    if (d.lock || d.rep) return null;
     const op = d.op;
+    // REP/REPNE change string instructions and select other 0F instructions (SSE, POPCNT);
+    // on the other one-byte opcodes they are ignored (REP RET, PAUSE).
+    if (d.lock || (d.rep && (op >= 0x100 || isStringOp(op)))) return null;
     const V = d.o32 ? 31 : 15;
     const reg = d.modrm >= 0 ? (d.modrm >> 3) & 7 : 0;
     const mem = d.modrm >= 0 && d.modrm < 0xc0;
@@ -564,4 +566,8 @@ continue;`;
     }
     return null;
   }
+}
+
+function isStringOp(op: number): boolean {
+  return (op >= 0x6c && op <= 0x6f) || (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf);
 }
