@@ -73,6 +73,7 @@ export class PcBoard implements CpuHost {
   readonly rtc: Rtc;
   readonly pit: Pit;
   readonly fwCfg: FwCfg;
+  private readonly port92: Port92;
   cpu!: BoardCpu;
 
   constructor(options: BoardOptions, private readonly events: BoardEvents) {
@@ -107,7 +108,8 @@ export class PcBoard implements CpuHost {
       onReset: () => this.events.resetRequested('guest'),
     });
     this.i8042.attach(io);
-    new Port92((on) => this.cpu.setA20(on), () => this.events.resetRequested('guest')).attach(io);
+    this.port92 = new Port92((on) => this.cpu.setA20(on), () => this.events.resetRequested('guest'));
+    this.port92.attach(io);
 
     const sharedIrq4 = new SharedIrq(this.gsi[4]);
     const sharedIrq3 = new SharedIrq(this.gsi[3]);
@@ -172,12 +174,17 @@ export class PcBoard implements CpuHost {
     this.events.resetRequested('triple-fault');
   }
 
+  /** A system reset: every device and the CPU go back to their power-on state. */
   reset(): void {
-    this.pic.reset?.();
+    this.pic.reset();
+    this.pit.reset();
+    this.i8042.reset();
+    this.port92.reset();
     this.lapic.reset();
     this.ioapic.reset();
     this.pciHost.reset();
     this.rtc.reset();
+    this.fwCfg.reset();
     for (const u of this.uarts) u.reset();
     this.cpu.reset();
   }

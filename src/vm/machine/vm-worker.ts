@@ -44,8 +44,9 @@ function main(): void {
   }
   const cpu = new Cpu(board);
   board.setCpu(cpu);
-  board.setUpWithoutFirmware();
+  // After power-on and after every reset: what firmware would set up, then the kernel.
   const boot = () => {
+    board.setUpWithoutFirmware();
     if (config.kernel) loadKernel(board.memory, cpu, { kernel: config.kernel, initrd: config.initrd, append: config.append });
   };
   try {
