@@ -7,34 +7,7 @@ import assert from 'node:assert/strict';
 import { assemble, hasNasm } from './assemble.js';
 import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
 import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE } from './jit-machine.js';
-
-export const COMPUTE_LOOP = `bits 32
-org 0x${CODE_BASE.toString(16)}
-    mov ebx, 0x12345678
-    mov ecx, 600000
-top:
-    mov eax, ecx
-    and eax, 1023
-    mov edx, [0x${DATA_BASE.toString(16)} + eax*4]
-    add ebx, edx
-    rol ebx, 5
-    xor ebx, ecx
-    mov [0x${DATA_BASE.toString(16)} + eax*4], ebx
-    call mix
-    cmp ebx, edx
-    jb skip
-    inc esi
-skip:
-    dec ecx
-    jnz top
-    hlt
-mix:
-    push ecx
-    shl ecx, 3
-    add ebx, ecx
-    pop ecx
-    ret
-`;
+import { COMPUTE_LOOP } from './compute-loop.js';
 
 test('compute loop: guest MIPS interpreted and compiled', { skip: hasNasm ? false : 'nasm is not installed' }, () => {
   const code = assemble(COMPUTE_LOOP);

@@ -1,0 +1,72 @@
+// The code cache and the run loop around compiled code: hotness threshold, the cap with a
+// whole flush, range invalidation, and the budget that always brings control back so an
+// interrupt gets delivered even from a compiled infinite loop.
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { assemble, hasNasm } from './assemble.js';
+import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
+import { runWithJit } from '../../../src/vm/cpu/jit/jit-runner.js';
+import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, STUBS } from './jit-machine.js';
+import { COMPUTE_LOOP } from './compute-loop.js';
+
+const skip = hasNasm ? false : 'nasm is not installed';
+const STACK = DATA_BASE + 0xf00;
+
+function machine(code: Uint8Array, options: ConstructorParameters<typeof CodeCache>[1]): { m: JitTestMachine; cache: CodeCache } {
+  const m = new JitTestMachine();
+  const cache = new CodeCache(m.cpu, options);
+  m.host.memory.ram.set(code, CODE_BASE);
+  m.enter([0, 0, 0, 0, STACK, 0, 0, 0], CODE_BASE, 2);
+  return { m, cache };
+}
+
+test('nothing is compiled before a page has run `threshold` instructions', { skip }, () => {
+  const code = assemble(`bits 32\norg 0x${CODE_BASE.toString(16)}\nmov ecx, 100\ntop: dec ecx\njnz top\nhlt\n`);
+  const cold = machine(code, { threshold: 1000 });
+  cold.m.runToHalt(cold.cache);
+  assert.equal(cold.cache.stats.compiled, 0, '201 instructions stay under a threshold of 1000');
+  const warm = machine(code, { threshold: 50 });
+  warm.m.runToHalt(warm.cache);
+  assert.ok(warm.cache.stats.compiled >= 1);
+  assert.ok(warm.cache.stats.compiledInstructions > 100);
+  assert.deepEqual(diffStates(cold.m.state(), warm.m.state()), []);
+});
+
+test('reaching the cap flushes everything, and execution stays correct', { skip }, () => {
+  const code = assemble(COMPUTE_LOOP.replace('600000', '3000'));
+  const capped = machine(code, { threshold: 0, maxRegions: 2 });
+  capped.m.runToHalt(capped.cache);
+  assert.ok(capped.cache.stats.flushes > 0, 'flushed');
+  assert.ok(capped.cache.regionCount <= 2);
+  const interp = machine(code, {});
+  interp.m.runToHalt(null);
+  assert.deepEqual(diffStates(interp.m.state(), capped.m.state()), []);
+});
+
+test('invalidateRange drops only pages holding code', { skip }, () => {
+  const code = assemble(`bits 32\norg 0x${CODE_BASE.toString(16)}\nmov ecx, 10\ntop: dec ecx\njnz top\nhlt\n`);
+  const { m, cache } = machine(code, { threshold: 0 });
+  m.runToHalt(cache);
+  const compiled = cache.regionCount;
+  assert.ok(compiled > 0);
+  cache.invalidateRange(DATA_BASE, 0x2000);
+  assert.equal(cache.regionCount, compiled, 'data pages hold no code');
+  assert.equal(cache.stats.invalidations, 0);
+  cache.invalidateRange(CODE_BASE - 0x10, 0x20);
+  assert.equal(cache.regionCount, 0);
+  assert.equal(cache.stats.invalidations, 1);
+  assert.equal(cache.codePages[CODE_BASE >>> 12], 0);
+});
+
+test('a compiled infinite loop returns within its budget and the pending interrupt is taken', { skip }, () => {
+  const code = assemble(`bits 32\norg 0x${CODE_BASE.toString(16)}\nsti\ntop: inc eax\njmp top\n`);
+  const { m, cache } = machine(code, { threshold: 0 });
+  const n = runWithJit(m.cpu, cache, 5000);
+  assert.ok(n >= 5000 && n < 5000 + 64, `ran ${n}`);
+  assert.ok(cache.stats.compiledInstructions > 4900);
+  m.host.pendingVectors.push(31);
+  runWithJit(m.cpu, cache, 5000);
+  assert.ok(m.cpu.halted);
+  assert.equal((m.cpu.eip >>> 0) - 1, STUBS + 31, 'vector 31 delivered from the loop');
+});
