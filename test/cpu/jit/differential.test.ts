@@ -23,6 +23,17 @@ const FAULTING = [
   'call .sub\njmp .after\n.sub:\nadd eax, ebx\nret\n.after:',
 ];
 
+/** Instructions the native generator does not produce; at most one per sequence (labels). */
+const EXTRAS = [
+  'push ebp\nmov ebp, esp\npush eax\npush ebx\nleave',
+  'o16 push bp\nmov bp, sp\npush eax\no16 leave',
+  'mov ecx, 5\n.l1:\nadd eax, ecx\nloop .l1',
+  'xor ecx, ecx\njecxz .l2\ninc eax\n.l2:',
+  'mov cx, 1\njcxz .l3\nadd ebx, 9\n.l3:',
+  'std\nmov eax, 1\ncld',
+  'cmc\nsetc al\nstc\nadc ebx, 0\nclc',
+];
+
 const COUNTER = DATA_BASE + 0xff8;
 
 /** nasm source: an entry table, then each body inside a 3-pass loop ending in HLT. */
@@ -47,8 +58,9 @@ function protectedModeSequences(user: boolean): void {
   const r = rng(seed);
   const faulting = user ? [...FAULTING, `mov eax, [0x${SUPERVISOR_PAGE.toString(16)}]`, 'cli'] : FAULTING;
   const bodies = [...randomSequences(seed, 240), ...(user ? [] : integerSnippets(seed))].map((s) => {
-    if (r() % 4 !== 0) return s.body;
     const lines = s.body.split('\n');
+    if (r() % 3 === 0) lines.splice(r() % (lines.length + 1), 0, EXTRAS[r() % EXTRAS.length]);
+    if (r() % 4 !== 0) return lines.join('\n');
     lines.splice(r() % (lines.length + 1), 0, faulting[r() % faulting.length]);
     return lines.join('\n');
   });
@@ -98,8 +110,9 @@ test('random sequences in real mode (16-bit code and stack, segment-checked acce
   const seed = 0x16b17;
   const r = rng(seed);
   const bodies = randomSequences(seed, 300).map((s) => {
-    if (r() % 4 !== 0) return s.body;
     const lines = s.body.split('\n');
+    if (r() % 3 === 0) lines.splice(r() % (lines.length + 1), 0, EXTRAS[r() % EXTRAS.length]);
+    if (r() % 4 !== 0) return lines.join('\n');
     lines.splice(r() % (lines.length + 1), 0, pick(r, ['ud2', 'mov ax, [ebp + 0x10000]', 'push dword [esp + 0x20000]', 'xor bx, bx\ndiv bl', 'mov eax, [cs:0x1fffe]']));
     return lines.join('\n');
   });

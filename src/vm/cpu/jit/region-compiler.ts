@@ -517,6 +517,22 @@ continue;`;
         const top = op & 1 ? V : 7;
         return simple(this.setRm(d, top, `${d.imm}`, next, i));
       }
+      case 0xc9: { // LEAVE
+        const bp = this.stackMask === '-1' ? 'r5' : '(r5 & 0xffff)';
+        return simple(`${this.precise(d, i)} b = ${bp}; t = ${this.load(SS, V, 'b >>> 0')}; ${this.setSp(`b + ${V === 31 ? 4 : 2}`)} ${this.setReg(5, V, 't')}`);
+      }
+      case 0xe2: case 0xe3: { // LOOP, JECXZ (LOOPE/LOOPNE are left to the interpreter)
+        const t = this.target(d, next + ((d.imm << 24) >> 24));
+        const count = d.a32 ? 'r1' : '(r1 & 0xffff)';
+        const dec = op === 0xe2 ? (d.a32 ? 'r1 = (r1 - 1) | 0; ' : 'r1 = (r1 & -65536) | ((r1 - 1) & 0xffff); ') : '';
+        const taken = op === 0xe2 ? `${count} !== 0` : `${count} === 0`;
+        const check = this.flat ? '' : `${this.precise(d, i)} ${this.limitCheck(`${t}`)}`;
+        targets.push(next);
+        return { code: `${dec}if (${taken}) { ${check} ${this.jump(t, targets)} } else pc = ${next}; done += ${i + 1}; continue;`, end: 'jump', targets };
+      }
+      case 0xf5: return simple('lf.setBits(0x1, lf.cf() ^ 1);');
+      case 0xf8: case 0xf9: return simple(`lf.setBits(0x1, ${op & 1});`);
+      case 0xfc: case 0xfd: return simple(`lf.setBits(0x400, ${(op & 1) << 10});`);
       case 0xe8: {
         const t = this.target(d, next + d.imm);
         const check = this.flat ? '' : this.limitCheck(`${t}`);
