@@ -46,12 +46,19 @@ export class CodeCache implements RegionEnvironment {
     return this.regions.size;
   }
 
-  /** The compiled region entered at physical `phys` under `key`, if any. */
-  lookup(phys: number, key: number): Region | undefined {
+  /**
+   * The compiled region entered at physical `phys` under `key` with this EIP, if any. The
+   * same bytes reached through another EIP (a virtual alias, another CS base) are another
+   * region: the blocks' switch is keyed by EIP.
+   */
+  lookup(phys: number, key: number, eip: number): Region | undefined {
     const r = this.regions.get(phys * (1 << KEY_BITS) + key);
-    if (r) this.stats.hits++;
-    else this.stats.misses++;
-    return r;
+    if (r && r.entryEip === eip) {
+      this.stats.hits++;
+      return r;
+    }
+    this.stats.misses++;
+    return undefined;
   }
 
   /**
@@ -70,6 +77,7 @@ export class CodeCache implements RegionEnvironment {
   compile(phys: number, key: number): Region {
     if (this.regions.size >= this.maxRegions) this.flush();
     const region = compileRegion(this.cpu, phys, this);
+    // A variant for another EIP replaces the map entry; the old one stays on the page list until invalidated.
     this.regions.set(phys * (1 << KEY_BITS) + key, region);
     const page = phys >>> 12;
     const list = this.byPage.get(page);
@@ -89,7 +97,8 @@ export class CodeCache implements RegionEnvironment {
     this.byPage.delete(page);
     for (const r of list) {
       r.valid = false;
-      this.regions.delete(r.phys * (1 << KEY_BITS) + r.key);
+      const id = r.phys * (1 << KEY_BITS) + r.key;
+      if (this.regions.get(id) === r) this.regions.delete(id);
     }
     this.stats.invalidations++;
   }

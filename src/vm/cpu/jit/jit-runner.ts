@@ -16,7 +16,7 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
     const phys = compiledEntryPoint(cpu);
     if (phys >= 0) {
       const key = modeKey(cpu);
-      let region = cache.lookup(phys, key);
+      let region = cache.lookup(phys, key, cpu.eip >>> 0);
       if (!region && cache.countHeat(phys, 0)) region = cache.compile(phys, key);
       if (region && (key & KEY_TF) === 0) {
         const before = cpu.instructionCount;
