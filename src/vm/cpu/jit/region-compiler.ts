@@ -64,6 +64,22 @@ interface Emitted {
   /** 'next' continues the block; the others end it. */
   end: 'next' | 'jump' | 'dynamic' | 'fallback';
   targets: number[];
+  /** For a jump: the successor on the path that ends in FALLTHROUGH (-1: none). */
+  fallthrough?: number;
+}
+
+/**
+ * Ends a block's path to a static successor. When that successor's case is emitted right
+ * after this block, the marker becomes nothing and control falls into it; otherwise it is
+ * `continue` (back to the budget check and the switch). Fall-through chains follow the
+ * emission order, so they cannot loop without passing the budget check.
+ */
+const FALLTHROUGH = '/*fallthrough*/';
+
+interface Block {
+  start: number;
+  code: string;
+  fallthrough: number;
 }
 
 /** Compiles the region entered at cpu.eip, whose first byte is at physical `phys` (a RAM page). */
@@ -115,22 +131,30 @@ class RegionSource {
   }
 
   build(): string {
-    const cases: string[] = [];
+    const blocks: Block[] = [];
     const seen = new Set<number>();
     const queue = [this.cpu.eip >>> 0];
     while (queue.length > 0 && this.blockCount < MAX_BLOCKS && this.insnCount < MAX_INSNS) {
       const eip = queue.shift()!;
       if (seen.has(eip) || this.offsetOf(eip) < 0) continue;
       seen.add(eip);
-      cases.push(this.block(eip, queue));
+      const b = this.block(eip, queue);
+      blocks.push(b);
+      // Emit the fall-through successor next, so its edge needs no dispatch.
+      if (b.fallthrough >= 0 && !seen.has(b.fallthrough)) queue.unshift(b.fallthrough);
       this.blockCount++;
     }
+    const cases = blocks.map((b, i) => {
+      const falls = i + 1 < blocks.length && blocks[i + 1].start === b.fallthrough;
+      return `case ${b.start}: {\n${b.code.replace(FALLTHROUGH, falls ? '' : 'continue;')}\n}`;
+    });
     return this.wrap(cases.join('\n'));
   }
 
-  private block(start: number, queue: number[]): string {
+  private block(start: number, queue: number[]): Block {
     let eip = start;
-    const out: string[] = [`case ${start}: {`];
+    let fallthrough = -1;
+    const out: string[] = [];
     for (let i = 0; ; i++) {
       const off = this.offsetOf(eip);
       const d = decode(this.bytes, off, eip, this.code32);
@@ -147,20 +171,22 @@ class RegionSource {
       out.push(e.code);
       for (const t of e.targets) queue.push(t);
       if (e.end !== 'next') {
-        if (e.end === 'jump') break;
+        if (e.end === 'jump') {
+          fallthrough = e.fallthrough ?? -1;
+          break;
+        }
         // dynamic: pc already set
         out.push(`done += ${i + 1}; continue;`);
         break;
       }
       eip = next;
       if (i + 1 >= MAX_BLOCK_INSNS || this.offsetOf(eip) < 0 || this.insnCount >= MAX_INSNS) {
-        out.push(`pc = ${eip}; done += ${i + 1}; continue;`);
-        if (this.offsetOf(eip) >= 0) queue.push(eip);
+        out.push(`pc = ${eip}; done += ${i + 1}; ${FALLTHROUGH}`);
+        if (this.offsetOf(eip) >= 0) fallthrough = eip;
         break;
       }
     }
-    out.push('}');
-    return out.join('\n');
+    return { start, code: out.join('\n'), fallthrough };
   }
 
   // ---- the function around the blocks ------------------------------------------------
@@ -445,7 +471,7 @@ continue;`;
       const check = this.flat ? '' : `${this.precise(d, i)} ${this.limitCheck(`${t}`)}`;
       targets.push(next);
       const taken = this.jump(t, targets);
-      return { code: `if (lf.condition(${op & 0xf})) { ${check} ${taken} } else pc = ${next}; done += ${i + 1}; continue;`, end: 'jump', targets };
+      return { code: `if (lf.condition(${op & 0xf})) { ${check} ${taken} done += ${i + 1}; continue; } pc = ${next}; done += ${i + 1}; ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: next };
     }
     if (op >= 0x91 && op <= 0x97) {
       const r = op & 7;
@@ -528,7 +554,7 @@ continue;`;
         const taken = op === 0xe2 ? `${count} !== 0` : `${count} === 0`;
         const check = this.flat ? '' : `${this.precise(d, i)} ${this.limitCheck(`${t}`)}`;
         targets.push(next);
-        return { code: `${dec}if (${taken}) { ${check} ${this.jump(t, targets)} } else pc = ${next}; done += ${i + 1}; continue;`, end: 'jump', targets };
+        return { code: `${dec}if (${taken}) { ${check} ${this.jump(t, targets)} done += ${i + 1}; continue; } pc = ${next}; done += ${i + 1}; ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: next };
       }
       case 0xf5: return simple('lf.setBits(0x1, lf.cf() ^ 1);');
       case 0xf8: case 0xf9: return simple(`lf.setBits(0x1, ${op & 1});`);
@@ -537,13 +563,13 @@ continue;`;
         const t = this.target(d, next + d.imm);
         const check = this.flat ? '' : this.limitCheck(`${t}`);
         targets.push(next);
-        return { code: `${this.precise(d, i)} ${check} ${this.push(`${next}`, V, next, i)} done += ${i + 1}; ${this.jump(t, targets)} continue;`, end: 'jump', targets };
+        return { code: `${this.precise(d, i)} ${check} ${this.push(`${next}`, V, next, i)} done += ${i + 1}; ${this.jump(t, targets)} ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: this.offsetOf(t) >= 0 ? t : -1 };
       }
       case 0xe9: case 0xeb: {
         const rel = op === 0xeb ? (d.imm << 24) >> 24 : d.imm;
         const t = this.target(d, next + rel);
         const check = this.flat ? '' : `${this.precise(d, i)} ${this.limitCheck(`${t}`)}`;
-        return { code: `${check} done += ${i + 1}; ${this.jump(t, targets)} continue;`, end: 'jump', targets };
+        return { code: `${check} done += ${i + 1}; ${this.jump(t, targets)} ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: this.offsetOf(t) >= 0 ? t : -1 };
       }
       case 0xf6: case 0xf7: {
         const top = op & 1 ? V : 7;
