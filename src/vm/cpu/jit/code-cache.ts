@@ -5,7 +5,6 @@
 import type { Cpu } from '../cpu.js';
 import { PAGE_RAM } from '../../machine/physical-memory.js';
 import { compileRegion, type Region, type RegionEnvironment } from './region-compiler.js';
-import { KEY_BITS } from './mode-key.js';
 
 export interface JitOptions {
   /** Instructions interpreted on a physical page before code there is compiled; 0 = at first sight. */
@@ -34,8 +33,10 @@ export class CodeCache implements RegionEnvironment {
   readonly codePages = new Uint8Array(PAGES);
   readonly stats: JitStats = { compiled: 0, invalidations: 0, flushes: 0, hits: 0, misses: 0, compiledInstructions: 0 };
   private readonly heat = new Uint32Array(PAGES);
-  private readonly regions = new Map<number, Region>();
+  /** Regions by entry physical address (a small integer key below 1 GiB, so no boxing); variants by mode key and EIP. */
+  private readonly byEntry = new Map<number, Region[]>();
   private readonly byPage = new Map<number, Region[]>();
+  private count = 0;
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
     this.threshold = options.threshold ?? 2000;
@@ -43,7 +44,7 @@ export class CodeCache implements RegionEnvironment {
   }
 
   get regionCount(): number {
-    return this.regions.size;
+    return this.count;
   }
 
   /**
@@ -52,10 +53,15 @@ export class CodeCache implements RegionEnvironment {
    * region: the blocks' switch is keyed by EIP.
    */
   lookup(phys: number, key: number, eip: number): Region | undefined {
-    const r = this.regions.get(phys * (1 << KEY_BITS) + key);
-    if (r && r.entryEip === eip) {
-      this.stats.hits++;
-      return r;
+    const list = this.byEntry.get(phys);
+    if (list) {
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i];
+        if (r.key === key && r.entryEip === eip) {
+          this.stats.hits++;
+          return r;
+        }
+      }
     }
     this.stats.misses++;
     return undefined;
@@ -75,10 +81,12 @@ export class CodeCache implements RegionEnvironment {
 
   /** Compiles the region entered at cpu.eip (physical `phys`) under `key`. */
   compile(phys: number, key: number): Region {
-    if (this.regions.size >= this.maxRegions) this.flush();
+    if (this.count >= this.maxRegions) this.flush();
     const region = compileRegion(this.cpu, phys, this);
-    // A variant for another EIP replaces the map entry; the old one stays on the page list until invalidated.
-    this.regions.set(phys * (1 << KEY_BITS) + key, region);
+    const variants = this.byEntry.get(phys);
+    if (variants) variants.push(region);
+    else this.byEntry.set(phys, [region]);
+    this.count++;
     const page = phys >>> 12;
     const list = this.byPage.get(page);
     if (list) list.push(region);
@@ -97,9 +105,9 @@ export class CodeCache implements RegionEnvironment {
     this.byPage.delete(page);
     for (const r of list) {
       r.valid = false;
-      const id = r.phys * (1 << KEY_BITS) + r.key;
-      if (this.regions.get(id) === r) this.regions.delete(id);
+      this.byEntry.delete(r.phys);
     }
+    this.count -= list.length;
     this.stats.invalidations++;
   }
 
@@ -114,7 +122,8 @@ export class CodeCache implements RegionEnvironment {
   flush(): void {
     for (const list of this.byPage.values()) for (const r of list) r.valid = false;
     for (const page of this.byPage.keys()) this.codePages[page] = 0;
-    this.regions.clear();
+    this.byEntry.clear();
+    this.count = 0;
     this.byPage.clear();
     this.heat.fill(0);
     this.stats.flushes++;

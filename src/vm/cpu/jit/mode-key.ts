@@ -15,7 +15,6 @@ export const KEY_PE = 16;
 export const KEY_VM86 = 32;
 /** Single-stepping: never compiled (the interpreter traps after each instruction). */
 export const KEY_TF = 64;
-export const KEY_BITS = 7;
 
 const FULL = 0xffffffff;
 
