@@ -32,6 +32,7 @@ const EXTRAS = [
   'mov cx, 1\njcxz .l3\nadd ebx, 9\n.l3:',
   'std\nmov eax, 1\ncld',
   'cmc\nsetc al\nstc\nadc ebx, 0\nclc',
+  `mov cl, 13\nshrd dword [0x${(DATA_BASE + 0x100).toString(16)}], edx, cl\nshld bx, si, cl\nshld si, di, 3`,
 ];
 
 const COUNTER = DATA_BASE + 0xff8;

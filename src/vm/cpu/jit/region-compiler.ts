@@ -19,7 +19,7 @@ import type { Cpu } from '../cpu.js';
 import { ES, CS, SS, DS } from '../constants.js';
 import { TLB_SUPER, TLB_USER, TLB_SLOW } from '../mmu.js';
 import { executeOne } from '../interpreter.js';
-import { arith, inc, dec, neg, shift, imulTrunc, widthMask } from '../alu.js';
+import { arith, inc, dec, neg, shift, doubleShift, imulTrunc, widthMask } from '../alu.js';
 import { decode, type Decoded } from './decoder.js';
 import { KEY_CODE32, KEY_STACK32, KEY_CPL3, KEY_FLAT, modeKey } from './mode-key.js';
 
@@ -95,7 +95,7 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
   const factory = new Function('env', source) as (e: object) => RegionFunction;
   region.run = factory({
     cpu, ram: cpu.host.memory.ram, codePages: env.codePages, invalidatePage: (p: number) => env.invalidatePage(p),
-    self: region, executeOne, arith, inc, dec, neg, shift, imulTrunc, modeKey,
+    self: region, executeOne, arith, inc, dec, neg, shift, doubleShift, imulTrunc, modeKey,
   });
   return region;
 }
@@ -203,7 +203,7 @@ class RegionSource {
 const cpu = env.cpu, lf = cpu.lf, mmu = cpu.mmu, tr = mmu.tlbRead, tw = mmu.tlbWrite, ram = env.ram;
 const codePages = env.codePages, self = env.self, ints = cpu.host.interrupts;
 const executeOne = env.executeOne, arith = env.arith, inc = env.inc, dec = env.dec, neg = env.neg;
-const shift = env.shift, imulTrunc = env.imulTrunc, modeKey = env.modeKey, invalidatePage = env.invalidatePage;
+const shift = env.shift, doubleShift = env.doubleShift, imulTrunc = env.imulTrunc, modeKey = env.modeKey, invalidatePage = env.invalidatePage;
 const CM = ${checkMask}, NB = ${needBits};
 function codeHit(l) {
   const e = tw[l >>> 12];
@@ -596,6 +596,10 @@ continue;`;
       case 0x69: case 0x6b: {
         const imm = op === 0x69 ? d.imm : (d.imm << 24) >> 24;
         return simple(`a = ${this.getRm(d, V)}; ${this.setReg(reg, V, `imulTrunc(lf, a, ${imm}, ${V})`)}`);
+      }
+      case 0x1a4: case 0x1a5: case 0x1ac: case 0x1ad: { // SHLD, SHRD
+        const count = op & 1 ? '(r1 & 31)' : `${d.imm & 31}`;
+        return simple(`${this.getRmForWrite(d, V)} b = ${count}; v = doubleShift(lf, ${op < 0x1a8}, a, ${this.reg(reg, V)}, b, ${V}); if (b !== 0) { ${this.setRm(d, V, 'v', next, i)} }`);
       }
       case 0x1af:
         return simple(`b = ${this.getRm(d, V)}; ${this.setReg(reg, V, `imulTrunc(lf, ${this.reg(reg, V)}, b, ${V})`)}`);
