@@ -57,6 +57,11 @@ test('invalidateRange drops only pages holding code', { skip }, () => {
   assert.equal(cache.regionCount, 0);
   assert.equal(cache.stats.invalidations, 1);
   assert.equal(cache.codePages[CODE_BASE >>> 12], 0);
+  const info = cache.infoText();
+  assert.match(info, /^regions +0 on 0 pages$/m);
+  assert.match(info, new RegExp(`^compiled +${cache.stats.compiled}$`, 'm'));
+  assert.match(info, /^invalidations +1$/m);
+  assert.match(info, /^hit rate +\d+\.\d% \(\d+ of \d+ lookups\)$/m);
 });
 
 test('a compiled infinite loop returns within its budget and the pending interrupt is taken', { skip }, () => {

@@ -118,6 +118,22 @@ export class CodeCache implements RegionEnvironment {
     for (let p = addr >>> 12; p <= last; p++) if (this.codePages[p]) this.invalidatePage(p);
   }
 
+  /** The monitor's `info jit` text. */
+  infoText(): string {
+    const st = this.stats;
+    const lookups = st.hits + st.misses;
+    const rate = lookups ? ((100 * st.hits) / lookups).toFixed(1) : '0.0';
+    return [
+      `JIT: threshold ${this.threshold} instructions per page, cap ${this.maxRegions} regions`,
+      `regions            ${this.count} on ${this.byPage.size} pages`,
+      `compiled           ${st.compiled}`,
+      `invalidations      ${st.invalidations}`,
+      `flushes            ${st.flushes}`,
+      `hit rate           ${rate}% (${st.hits} of ${lookups} lookups)`,
+      `compiled insns     ${st.compiledInstructions}`,
+    ].join('\n') + '\n';
+  }
+
   /** Drops everything (cap reached, or the board remapped memory). */
   flush(): void {
     for (const list of this.byPage.values()) for (const r of list) r.valid = false;
