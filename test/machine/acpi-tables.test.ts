@@ -74,5 +74,8 @@ test('iasl reads the FADT, MADT and DSDT as Linux needs them', { skip: !HAVE_IAS
   assert.match(madt, /Subtable Type : 04 \[Local APIC NMI\]/);
   const dsdt = disassemble('DSDT');
   assert.match(dsdt, /Name \(_S5, Package \(0x04\)/);
+  assert.match(dsdt, /Name \(_CRS, ResourceTemplate \(\)[\s\S]*WordBusNumber \(ResourceProducer, MinFixed, MaxFixed, PosDecode,\s*0x0000,\s*\/\/ Granularity\s*0x0000,\s*\/\/ Range Minimum\s*0x00FF/);
+  assert.match(dsdt, /WordIO \(ResourceProducer.*\s*0x0000,\s*\/\/ Granularity\s*0x0D00,\s*\/\/ Range Minimum\s*0xFFFF,/);
+  assert.match(dsdt, /DWordMemory \(ResourceProducer.*\s*0x00000000,\s*\/\/ Granularity\s*0x04000000,\s*\/\/ Range Minimum\s*0xFEBFFFFF,/);
   assert.match(dsdt, /Scope \(\\_SB\)\s*\{\s*Device \(PCI0\)\s*\{\s*Name \(_HID, EisaId \("PNP0A03"\)/);
 });

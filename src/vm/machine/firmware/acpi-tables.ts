@@ -5,7 +5,7 @@
 // the kernel can power off).
 
 import type { PhysicalMemory } from '../physical-memory.js';
-import { device, eisaId, integer, name, pkg, scope } from './aml.js';
+import { buffer, device, eisaId, integer, name, pkg, resource, scope, type Aml } from './aml.js';
 
 export interface AcpiLayout {
   /** Where the RSDP goes (16-byte aligned, 0xe0000-0xfffff). */
@@ -17,6 +17,8 @@ export interface AcpiLayout {
   sciIrq: number;
   ioapicAddr: number;
   lapicAddr: number;
+  /** Where the PCI hole starts. */
+  ramBelow4g: number;
 }
 
 const OEM_ID = 'TERMU ';
@@ -65,10 +67,25 @@ function sdt(signature: string, revision: number, body: Uint8Array): Uint8Array 
   return t.bytes;
 }
 
-function dsdt(): Uint8Array {
+/** The root bridge's windows, as QEMU's pc declares them: buses 0-255, I/O around the config ports, VGA memory and the PCI hole. */
+function rootBridgeResources(ramBelow4g: number): Aml {
+  return buffer([
+    ...resource.word(2, 0x00, 0xff),
+    ...resource.io(0xcf8, 8),
+    ...resource.word(1, 0x0000, 0x0cf7),
+    ...resource.word(1, 0x0d00, 0xffff),
+    ...resource.memory32(0x000a0000, 0x000bffff),
+    ...resource.memory32(ramBelow4g, 0xfebfffff),
+    ...resource.endTag(),
+  ]);
+}
+
+function dsdt(ramBelow4g: number): Uint8Array {
   const aml = [
-    // With ACPI, Linux finds PCI buses only through root bridges declared here.
-    ...scope('\\_SB', [device('PCI0', [name('_HID', eisaId('PNP0A03')), name('_ADR', integer(0)), name('_UID', integer(0))])]),
+    // With ACPI, Linux finds PCI buses, and the windows their BARs live in, only through root bridges declared here.
+    ...scope('\\_SB', [
+      device('PCI0', [name('_HID', eisaId('PNP0A03')), name('_ADR', integer(0)), name('_UID', integer(0)), name('_CRS', rootBridgeResources(ramBelow4g))]),
+    ]),
     // PIIX4's PM1 sleep type for soft-off is 0 (QEMU's \_S5 is the same).
     ...scope('\\', [name('_S5', pkg([integer(0), integer(0), integer(0), integer(0)]))]),
   ];
@@ -148,7 +165,7 @@ export function writeAcpiTables(memory: PhysicalMemory, l: AcpiLayout): number {
     return addr;
   };
   const facsAddr = place(facs(), 64);
-  const dsdtAddr = place(dsdt(), 16);
+  const dsdtAddr = place(dsdt(l.ramBelow4g), 16);
   const fadtAddr = place(fadt(l, facsAddr, dsdtAddr), 16);
   const madtAddr = place(madt(l), 16);
   const rsdtBody = new TableWriter(8);

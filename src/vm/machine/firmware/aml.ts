@@ -72,3 +72,22 @@ export function device(n: string, terms: Aml[]): Aml {
   const body = [...nameString(n), ...terms.flat()];
   return [0x5b, 0x82, ...pkgLength(body.length), ...body];
 }
+
+export function buffer(bytes: number[]): Aml {
+  const body = [...integer(bytes.length), ...bytes];
+  return [0x11, ...pkgLength(body.length), ...body];
+}
+
+const le16 = (v: number) => [v & 0xff, (v >> 8) & 0xff];
+const le32 = (v: number) => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
+
+/** Resource descriptors (ACPI 6.x, 6.4) for a ResourceTemplate; `endTag` closes the list. */
+export const resource = {
+  /** A fixed 16-bit-decoded I/O port range the device consumes. */
+  io: (base: number, length: number) => [0x47, 0x01, ...le16(base), ...le16(base), 0x01, length],
+  /** A bus-number (type 2) or I/O (type 1) window the bridge produces: [min, max], fixed. */
+  word: (type: 1 | 2, min: number, max: number) => [0x88, 0x0d, 0x00, type, 0x0c, type === 1 ? 0x03 : 0x00, ...le16(0), ...le16(min), ...le16(max), ...le16(0), ...le16(max - min + 1)],
+  /** A cacheable read/write memory window the bridge produces: [min, max], fixed. */
+  memory32: (min: number, max: number) => [0x87, 0x17, 0x00, 0x00, 0x0c, 0x03, ...le32(0), ...le32(min), ...le32(max), ...le32(0), ...le32(max - min + 1)],
+  endTag: () => [0x79, 0x00],
+};

@@ -26,6 +26,7 @@ export function writeFirmwareTables(memory: PhysicalMemory): { rsdp: number } {
     sciIrq: SCI_IRQ,
     ioapicAddr: IOAPIC_DEFAULT_BASE,
     lapicAddr: APIC_DEFAULT_BASE,
+    ramBelow4g: memory.ramSize,
   });
   const gdt = new DataView(new ArrayBuffer(32));
   // Entries 2 and 3: base 0, limit 4 GiB, 32-bit; code execute/read, data read/write.
