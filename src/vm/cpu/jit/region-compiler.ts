@@ -62,7 +62,7 @@ const MAX_INSNS = 1024;
 interface Emitted {
   code: string;
   /** 'next' continues the block; the others end it. */
-  end: 'next' | 'jump' | 'dynamic' | 'fallback';
+  end: 'next' | 'jump' | 'dynamic';
   targets: number[];
   /** For a jump: the successor on the path that ends in FALLTHROUGH (-1: none). */
   fallthrough?: number;
@@ -175,7 +175,7 @@ class RegionSource {
           fallthrough = e.fallthrough ?? -1;
           break;
         }
-        // dynamic: pc already set
+        // A computed target (RET, indirect jump/call) is already in pc.
         out.push(`done += ${i + 1}; continue;`);
         break;
       }
@@ -297,7 +297,8 @@ ${cases}
   cpu.eip = pc;
   cpu.instructionCount += done;
   return reason;
-  function interpreted() {
+  // After an interpreted instruction: anything that the compiled code's assumptions or the run loop care about.
+  function leaveAfterInterpreted() {
     const e = tr[codeLin];
     return cpu.halted || cpu.inhibitInterrupts || cpu.exitRequested || !self.valid || modeKey(cpu) !== ${this.key} ||
       ((cpu.lf.flags & 0x200) !== 0 && ints.hasInterrupt()) || (e & CM) !== NB || (e >>> 12) !== ${this.physPage}${nonFlatChecks};
@@ -317,7 +318,7 @@ executeOne(cpu);
 if (!cpu.code32) cpu.eip &= 0xffff;
 synced = false; k = 0; done += ${i + 1}; pc = cpu.eip;
 ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}
-if (interpreted()) { reason = ${EXIT_EVENT}; break L; }
+if (leaveAfterInterpreted()) { reason = ${EXIT_EVENT}; break L; }
 continue;`;
   }
 
