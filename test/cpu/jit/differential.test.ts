@@ -32,6 +32,7 @@ const EXTRAS = [
   'mov cx, 1\njcxz .l3\nadd ebx, 9\n.l3:',
   'std\nmov eax, 1\ncld',
   'cmc\nsetc al\nstc\nadc ebx, 0\nclc',
+  'push 5\npush -3\npush 0x12345\no16 push -7\no16 push 0x1234\npop eax\npop ebx\npop ecx\npop edx',
   `mov cl, 13\nshrd dword [0x${(DATA_BASE + 0x100).toString(16)}], edx, cl\nshld bx, si, cl\nshld si, di, 3`,
 ];
 

@@ -594,6 +594,8 @@ continue;`;
         if (reg === 6) return { code: `${pre}${this.precise(d, i)} ${this.push(this.getRm(d, V), V, next, i)}`, end: 'next', targets };
         return null;
       }
+      case 0x68: return { code: `${this.precise(d, i)} ${this.push(`${d.imm}`, V, next, i)}`, end: 'next', targets };
+      case 0x6a: return { code: `${this.precise(d, i)} ${this.push(`${(d.imm << 24) >> 24}`, V, next, i)}`, end: 'next', targets };
       case 0x69: case 0x6b: {
         const imm = op === 0x69 ? d.imm : (d.imm << 24) >> 24;
         return simple(`a = ${this.getRm(d, V)}; ${this.setReg(reg, V, `imulTrunc(lf, a, ${imm}, ${V})`)}`);
