@@ -32,6 +32,9 @@ const EXTRAS = [
   'mov cx, 1\njcxz .l3\nadd ebx, 9\n.l3:',
   'std\nmov eax, 1\ncld',
   'cmc\nsetc al\nstc\nadc ebx, 0\nclc',
+  `lock add dword [0x${(DATA_BASE + 0x40).toString(16)}], eax\nlock xchg [0x${(DATA_BASE + 0x44).toString(16)}], bx\nlock inc byte [0x${(DATA_BASE + 0x48).toString(16)}]\nlock neg word [0x${(DATA_BASE + 0x4a).toString(16)}]\nlock sbb [0x${(DATA_BASE + 0x4c).toString(16)}], cl`,
+  'lock or dword [esp - 8], 3\ndb 0xf0, 0x01, 0xd8 ; LOCK ADD EAX, EBX: #UD',
+  `db 0xf0, 0x39, 0x05\ndd 0x${(DATA_BASE + 0x40).toString(16)} ; LOCK CMP: #UD`,
   'push 5\npush -3\npush 0x12345\no16 push -7\no16 push 0x1234\npop eax\npop ebx\npop ecx\npop edx',
   `mov cl, 13\nshrd dword [0x${(DATA_BASE + 0x100).toString(16)}], edx, cl\nshld bx, si, cl\nshld si, di, 3`,
 ];

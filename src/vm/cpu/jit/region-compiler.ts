@@ -432,7 +432,7 @@ continue;`;
     const op = d.op;
     // REP/REPNE change string instructions and select other 0F instructions (SSE, POPCNT);
     // on the other one-byte opcodes they are ignored (REP RET, PAUSE).
-    if (d.lock || (d.rep && (op >= 0x100 || isStringOp(op)))) return null;
+    if ((d.lock && !lockAllowed(d)) || (d.rep && (op >= 0x100 || isStringOp(op)))) return null;
     const V = d.o32 ? 31 : 15;
     const reg = d.modrm >= 0 ? (d.modrm >> 3) & 7 : 0;
     const mem = d.modrm >= 0 && d.modrm < 0xc0;
@@ -615,6 +615,22 @@ continue;`;
     }
     return null;
   }
+}
+
+/**
+ * LOCK on a read-modify-write with a memory destination, as the interpreter accepts it;
+ * with one CPU it changes nothing else. Other LOCK forms go to the interpreter (#UD), and
+ * so do the 0F ones (BTS, CMPXCHG, XADD … are not compiled).
+ */
+function lockAllowed(d: Decoded): boolean {
+  const op = d.op, reg = (d.modrm >> 3) & 7;
+  if (d.modrm < 0 || d.modrm >= 0xc0 || op >= 0x100) return false;
+  if (op < 0x40) return (op & 7) < 2 && op >> 3 !== 7;
+  if (op >= 0x80 && op <= 0x83) return reg !== 7;
+  if (op === 0x86 || op === 0x87) return true;
+  if (op === 0xf6 || op === 0xf7) return reg === 2 || reg === 3;
+  if (op === 0xfe || op === 0xff) return reg < 2;
+  return false;
 }
 
 function isStringOp(op: number): boolean {
