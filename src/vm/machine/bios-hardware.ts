@@ -1,7 +1,8 @@
-// What a firmware boot adds to the pc board (QEMU's pc without -kernel): SeaBIOS mapped
-// at the top of 4 GiB with its isa-bios alias under the i440FX's PAM control, the VGA card
-// with its option ROM, the IDE and floppy controllers with their drives, and the CMOS and
-// fw_cfg contents SeaBIOS reads to find memory, disks and the boot order.
+// The pc board's storage and display, and for a firmware boot (no -kernel) the firmware
+// itself: the VGA card (with its VGA BIOS as option ROM), the IDE and floppy controllers
+// with their drives and CMOS bytes, and SeaBIOS mapped at the top of 4 GiB with its
+// isa-bios alias under the i440FX's PAM control plus the fw_cfg items it reads. A direct
+// kernel boot gets the devices without the firmware (its tables live in the F segment).
 
 import type { StorageConfig } from '../../cli/drive-options.js';
 import { pcCmosBytes } from '../devices/cmos-layout.js';
@@ -44,29 +45,33 @@ const IDE_FUNCTION = 1;
 export class BiosHardware {
   readonly display?: PcDisplay;
   readonly storage: PcStorage;
-  readonly pam: PamShadow;
+  readonly pam?: PamShadow;
 
   constructor(
     board: BiosBoard,
     machine: BiosMachine,
     config: StorageConfig,
     drives: readonly OpenedDrive[],
-    firmware: Firmware,
+    /** SeaBIOS and the VGA BIOS; undefined for a direct kernel boot. */
+    firmware: Firmware | undefined,
     /** Drops the CPU's translations after the memory map changed (Cpu.flushTlb). */
     flushTlb: () => void,
   ) {
     const { memory, io } = board;
-    memory.mapRom(2 ** 32 - firmware.bios.length, firmware.bios);
     if (config.vga === 'std') {
-      this.display = new PcDisplay(memory, io, board.clock, firmware.vgaBios);
+      this.display = new PcDisplay(memory, io, board.clock, firmware?.vgaBios);
       board.pciHost.add(VGA_PCI_SLOT, 0, this.display.pci);
     }
-    this.pam = new PamShadow(memory, firmware.bios, this.display?.vga.legacyWindow, (base, size) => {
-      memory.onExternalWrite(base, size);
-      flushTlb();
-    });
-    board.chipsetHooks.onPam = (index, value) => this.pam.setPam(index, value);
-    board.chipsetHooks.onSmram = (value) => this.pam.setSmram(value);
+    if (firmware) {
+      memory.mapRom(2 ** 32 - firmware.bios.length, firmware.bios);
+      const pam = new PamShadow(memory, firmware.bios, this.display?.vga.legacyWindow, (base, size) => {
+        memory.onExternalWrite(base, size);
+        flushTlb();
+      });
+      board.chipsetHooks.onPam = (index, value) => pam.setPam(index, value);
+      board.chipsetHooks.onSmram = (value) => pam.setSmram(value);
+      this.pam = pam;
+    }
 
     this.storage = new PcStorage(memory, io, { ide0: board.gsi[14], ide1: board.gsi[15], floppy: board.gsi[6] }, drives);
     board.pciHost.add(PIIX_SLOT, IDE_FUNCTION, this.storage.idePci);
@@ -75,6 +80,7 @@ export class BiosHardware {
     const bytes = pcCmosBytes({ ramBelow4g: machine.ramBytes, bootOrder: config.boot.order, floppyTypes: this.storage.floppyTypes() });
     for (const [index, value] of [...bytes, ...this.storage.diskCmosBytes()]) cmos[index] = value;
 
+    if (!firmware) return;
     addSeaBiosFwCfg(board.fwCfg, {
       ramBytes: machine.ramBytes,
       cpus: 1,
