@@ -107,7 +107,7 @@ function protectedModeSequences(user: boolean): void {
     `${cache.stats.compiled} regions compiled, ${cache.stats.compiledInstructions} of ${total} instructions run compiled`);
   assert.ok(faults > 20, 'the faulting forms were exercised');
   for (const v of [0, 6, 13, 14]) assert.ok(vectors.has(v), `vector ${v} was raised`);
-  assert.ok(cache.stats.compiled > 50, 'regions were compiled');
+  assert.ok(cache.stats.compiled > 10, 'regions were compiled');
   assert.ok(cache.stats.compiledInstructions > total / 2, 'most instructions ran compiled');
 }
 

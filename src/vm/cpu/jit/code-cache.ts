@@ -13,6 +13,11 @@ export interface JitOptions {
   maxRegions?: number;
 }
 
+interface Entry {
+  region: Region;
+  eip: number;
+}
+
 export interface JitStats {
   compiled: number;
   invalidations: number;
@@ -33,8 +38,13 @@ export class CodeCache implements RegionEnvironment {
   readonly codePages = new Uint8Array(PAGES);
   readonly stats: JitStats = { compiled: 0, invalidations: 0, flushes: 0, hits: 0, misses: 0, compiledInstructions: 0 };
   private readonly heat = new Uint32Array(PAGES);
-  /** Regions by entry physical address (a small integer key below 1 GiB, so no boxing); variants by mode key and EIP. */
-  private readonly byEntry = new Map<number, Region[]>();
+  /**
+   * Regions by the physical address of each of their blocks (a small integer below 1 GiB,
+   * so no boxing): a region is entered at any block start, not just where it was compiled
+   * from, so leaving mid-loop (budget) does not breed overlapping copies. Variants differ
+   * by mode key and EIP (a virtual alias or another CS base is another variant).
+   */
+  private readonly byEntry = new Map<number, Entry[]>();
   private readonly byPage = new Map<number, Region[]>();
   private count = 0;
 
@@ -56,10 +66,10 @@ export class CodeCache implements RegionEnvironment {
     const list = this.byEntry.get(phys);
     if (list) {
       for (let i = 0; i < list.length; i++) {
-        const r = list[i];
-        if (r.key === key && r.entryEip === eip) {
+        const e = list[i];
+        if (e.eip === eip && e.region.key === key) {
           this.stats.hits++;
-          return r;
+          return e.region;
         }
       }
     }
@@ -83,9 +93,13 @@ export class CodeCache implements RegionEnvironment {
   compile(phys: number, key: number): Region {
     if (this.count >= this.maxRegions) this.flush();
     const region = compileRegion(this.cpu, phys, this);
-    const variants = this.byEntry.get(phys);
-    if (variants) variants.push(region);
-    else this.byEntry.set(phys, [region]);
+    for (let i = 0; i < region.blockEips.length; i++) {
+      const at = region.blockPhys[i];
+      const entry = { region, eip: region.blockEips[i] };
+      const list = this.byEntry.get(at);
+      if (list) list.unshift(entry); // the newest region wins: it starts at this block
+      else this.byEntry.set(at, [entry]);
+    }
     this.count++;
     const page = phys >>> 12;
     const list = this.byPage.get(page);
@@ -105,7 +119,7 @@ export class CodeCache implements RegionEnvironment {
     this.byPage.delete(page);
     for (const r of list) {
       r.valid = false;
-      this.byEntry.delete(r.phys);
+      for (const at of r.blockPhys) this.byEntry.delete(at);
     }
     this.count -= list.length;
     this.stats.invalidations++;

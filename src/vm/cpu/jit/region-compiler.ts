@@ -40,6 +40,9 @@ export interface Region {
   readonly phys: number;
   readonly key: number;
   readonly entryEip: number;
+  /** Every block start: the region may be entered at any of them (EIP and physical address). */
+  readonly blockEips: readonly number[];
+  readonly blockPhys: readonly number[];
   readonly blocks: number;
   readonly instructions: number;
   readonly sourceLength: number;
@@ -55,9 +58,14 @@ export interface RegionEnvironment {
   invalidatePage(page: number): void;
 }
 
-const MAX_BLOCKS = 64;
+// Region size limits. V8 optimises a generated function on a background thread in time
+// that grows faster than its size, and runs it unoptimised meanwhile: big regions made a
+// code-dense page slower than the interpreter (measured: 64 blocks ~3-10 MIPS, 32 blocks
+// ~13-15 MIPS, interpreter ~8.5, on 4 KiB of random integer code).
+const MAX_BLOCKS = 32;
 const MAX_BLOCK_INSNS = 64;
-const MAX_INSNS = 1024;
+const MAX_INSNS = 512;
+const MAX_SOURCE = 32 * 1024;
 
 interface Emitted {
   code: string;
@@ -89,7 +97,8 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
   const source = gen.build();
   const region = {
     run: null as unknown as RegionFunction,
-    phys, key, entryEip: cpu.eip >>> 0, blocks: gen.blockCount, instructions: gen.insnCount,
+    phys, key, entryEip: cpu.eip >>> 0, blockEips: gen.blockEips, blockPhys: gen.blockEips.map((e) => gen.physOf(e)),
+    blocks: gen.blockCount, instructions: gen.insnCount,
     sourceLength: source.length, valid: true,
   };
   const factory = new Function('env', source) as (e: object) => RegionFunction;
@@ -103,6 +112,7 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
 class RegionSource {
   blockCount = 0;
   insnCount = 0;
+  readonly blockEips: number[] = [];
   private readonly code32: boolean;
   private readonly flat: boolean;
   private readonly stackMask: string;
@@ -124,6 +134,11 @@ class RegionSource {
     this.bytes = cpu.host.memory.ram.subarray(start, start + 4096);
   }
 
+  /** The physical address of `eip`, which lies on the region's page. */
+  physOf(eip: number): number {
+    return ((this.physPage << 12) | this.offsetOf(eip)) >>> 0;
+  }
+
   /** The page offset of `eip`, or -1 when it lies on another page. */
   private offsetOf(eip: number): number {
     const lin = (this.csBase + eip) | 0;
@@ -134,12 +149,15 @@ class RegionSource {
     const blocks: Block[] = [];
     const seen = new Set<number>();
     const queue = [this.cpu.eip >>> 0];
-    while (queue.length > 0 && this.blockCount < MAX_BLOCKS && this.insnCount < MAX_INSNS) {
+    let size = 0;
+    while (queue.length > 0 && this.blockCount < MAX_BLOCKS && this.insnCount < MAX_INSNS && size < MAX_SOURCE) {
       const eip = queue.shift()!;
       if (seen.has(eip) || this.offsetOf(eip) < 0) continue;
       seen.add(eip);
       const b = this.block(eip, queue);
       blocks.push(b);
+      size += b.code.length;
+      this.blockEips.push(eip);
       // Emit the fall-through successor next, so its edge needs no dispatch.
       if (b.fallthrough >= 0 && !seen.has(b.fallthrough)) queue.unshift(b.fallthrough);
       this.blockCount++;
