@@ -181,3 +181,35 @@ export function resolveDrives(config: StorageConfig): void {
     used.set(key, d);
   }
 }
+
+/** The options this file parses, for parse-args' option table: name and whether it takes an argument. */
+export const STORAGE_OPTIONS: readonly { name: string; takesArg: boolean }[] = [
+  ...['drive', 'hda', 'hdb', 'hdc', 'hdd', 'cdrom', 'fda', 'fdb', 'boot', 'vga', 'bios', 'L'].map((name) => ({ name, takesArg: true })),
+  { name: 'snapshot', takesArg: false },
+];
+
+/** Records one of STORAGE_OPTIONS into `config`. */
+export function applyStorageOption(config: StorageConfig, name: string, arg: string): void {
+  switch (name) {
+    case 'drive':
+      config.drives.push(parseDriveOption(arg));
+      break;
+    case 'boot':
+      config.boot = parseBootOption(arg, config.boot);
+      break;
+    case 'vga':
+      config.vga = parseVgaOption(arg);
+      break;
+    case 'bios':
+      config.bios = arg;
+      break;
+    case 'L':
+      config.dataDirs.push(arg);
+      break;
+    case 'snapshot':
+      config.snapshot = true;
+      break;
+    default:
+      config.drives.push(shorthandDrive(name, arg));
+  }
+}

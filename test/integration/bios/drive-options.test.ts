@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
 import { CliError, formatCliError } from '../../../src/cli/cli-error.js';
-import { defaultStorageConfig, parseBootOption, parseDriveOption, parseVgaOption, resolveDrives, shorthandDrive } from '../../../src/cli/drive-options.js';
+import { applyStorageOption, defaultStorageConfig, parseBootOption, parseDriveOption, resolveDrives, shorthandDrive } from '../../../src/cli/drive-options.js';
 import { haveQemu } from '../../guests/qemu-session.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'termu-drive-options-'));
@@ -19,13 +19,7 @@ writeFileSync(disk, Buffer.alloc(1 << 20));
 function termuError(args: string[]): string {
   const config = defaultStorageConfig();
   try {
-    for (let i = 0; i < args.length; i += 2) {
-      const [opt, value] = [args[i].slice(1), args[i + 1]];
-      if (opt === 'drive') config.drives.push(parseDriveOption(value));
-      else if (opt === 'boot') config.boot = parseBootOption(value, config.boot);
-      else if (opt === 'vga') config.vga = parseVgaOption(value);
-      else config.drives.push(shorthandDrive(opt, value));
-    }
+    for (let i = 0; i < args.length; i += 2) applyStorageOption(config, args[i].slice(1), args[i + 1]);
     resolveDrives(config);
   } catch (e) {
     if (e instanceof CliError) return formatCliError(e).trimEnd();
