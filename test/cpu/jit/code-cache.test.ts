@@ -8,7 +8,6 @@ import { assemble, hasNasm } from './assemble.js';
 import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
 import { runWithJit } from '../../../src/vm/cpu/jit/jit-runner.js';
 import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, STUBS } from './jit-machine.js';
-import { COMPUTE_LOOP } from './compute-loop.js';
 
 const skip = hasNasm ? false : 'nasm is not installed';
 const STACK = DATA_BASE + 0xf00;

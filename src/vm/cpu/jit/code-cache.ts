@@ -49,7 +49,7 @@ export class CodeCache implements RegionEnvironment {
   private count = 0;
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
-    this.threshold = options.threshold ?? 2000;
+    this.threshold = options.threshold ?? 10000;
     this.maxRegions = options.maxRegions ?? 4096;
   }
 
