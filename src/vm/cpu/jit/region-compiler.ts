@@ -181,6 +181,7 @@ class RegionSource {
       let e: Emitted | null = null;
       const inLimit = this.flat || eip + d.len - 1 <= this.csLimit;
       if (d.complete && inLimit && off + d.len <= 4096) e = this.insn(d, next, i);
+      if (!e && d.complete && inLimit && staysInRegion(d)) e = { code: this.interpretedInline(d, i), end: 'next', targets: [] };
       if (!e) {
         out.push(this.fallback(d, i));
         if (d.complete) queue.push(next);
@@ -338,6 +339,16 @@ synced = false; k = 0; done += ${i + 1}; pc = cpu.eip;
 ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}
 if (leaveAfterInterpreted()) { reason = ${EXIT_EVENT}; break L; }
 continue;`;
+  }
+
+  /** Runs one instruction that cannot change mode, flow or the interrupt state through the interpreter, inside the block. */
+  private interpretedInline(d: Decoded, i: number): string {
+    const regs = [0, 1, 2, 3, 4, 5, 6, 7];
+    return `${regs.map((r) => `R[${r}] = r${r};`).join(' ')}
+cpu.eip = ${d.eip}; cpu.startEip = ${d.eip}; cpu.startEsp = r4; k = ${i}; synced = true;
+executeOne(cpu);
+synced = false;
+${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
   }
 
   private precise(d: Decoded, i: number): string {
@@ -649,6 +660,21 @@ function lockAllowed(d: Decoded): boolean {
   if (op === 0xf6 || op === 0xf7) return reg === 2 || reg === 3;
   if (op === 0xfe || op === 0xff) return reg < 2;
   return false;
+}
+
+/**
+ * Interpreted instructions after which the block may simply go on: register/memory
+ * arithmetic that cannot jump, change the mode, IF/TF, the interrupt shadow or the
+ * mappings, or halt (MUL/DIV, BCD, bit tests and scans, BSWAP, XADD, CMPXCHG, SAHF).
+ * A fault still unwinds through the region's catch like any other.
+ */
+function staysInRegion(d: Decoded): boolean {
+  const op = d.op, reg = (d.modrm >> 3) & 7;
+  if (op === 0xf6 || op === 0xf7) return reg >= 4;
+  if (op === 0x27 || op === 0x2f || op === 0x37 || op === 0x3f || op === 0xd4 || op === 0xd5 || op === 0x9e) return true;
+  if (op === 0x1a3 || op === 0x1ab || op === 0x1b3 || op === 0x1bb || op === 0x1ba) return true;
+  if (op === 0x1bc || op === 0x1bd || op === 0x1c0 || op === 0x1c1 || op === 0x1b0 || op === 0x1b1) return true;
+  return op >= 0x1c8 && op <= 0x1cf;
 }
 
 function isStringOp(op: number): boolean {
