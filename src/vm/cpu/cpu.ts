@@ -10,6 +10,9 @@ import type { FpuMemory } from './fpu/fpu-memory.js';
 import { executeOne } from './interpreter.js';
 import { deliverInterrupt } from './transfers.js';
 import { MsrFile } from './msr.js';
+import type { JitOptions } from './jit/code-cache.js';
+import { runWithJit } from './jit/jit-runner.js';
+import { TlbTrackedCodeCache } from './tlb-tracked-code-cache.js';
 import {
   CS, SS, DS, LDTR, TR, EDX, ESP, DE, DB, NMI, UD, DF, TS, GP, SSF, PFV,
   CR0_PE, CR0_ET, CR0_CD, CR0_NW, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE,
@@ -20,6 +23,8 @@ export * from './constants.js';
 
 const CPU_STEPPING = 3;
 
+export type { JitOptions } from './jit/code-cache.js';
+
 export interface SegmentState {
   selector: number;
   base: number;
@@ -28,6 +33,12 @@ export interface SegmentState {
 }
 
 export class Cpu {
+  /**
+   * The JIT set-up a new Cpu starts with (null: interpreter only). The board passes its
+   * own through setJit; tests change this to run unchanged suites under the JIT.
+   */
+  static defaultJit: JitOptions | null = null;
+
   readonly reg32 = new Int32Array(8);
   readonly reg16 = new Uint16Array(this.reg32.buffer);
   readonly reg8 = new Uint8Array(this.reg32.buffer);
@@ -101,6 +112,11 @@ export class Cpu {
   private fetchRam = false;
   private readonly ram: Uint8Array;
 
+  /** Compiled code, or null when the JIT is off. */
+  jit: TlbTrackedCodeCache | null = null;
+  /** True while runWithJit drives this CPU: its single steps must interpret. */
+  private inJit = false;
+
   constructor(readonly host: CpuHost) {
     this.mmu = new Mmu(host.memory);
     this.ram = host.memory.ram;
@@ -125,6 +141,15 @@ export class Cpu {
       probeWrite: (l, n) => mmu.probe(l, n, true),
     };
     this.reset();
+    // DMA and loaders write RAM behind the TLB: compiled code there is dropped.
+    host.memory.onExternalWrite = (addr, length) => this.jit?.invalidateRange(addr, length);
+    if (Cpu.defaultJit) this.setJit(Cpu.defaultJit);
+  }
+
+  /** Turns the JIT on with these options (threshold, cap), or off with null. */
+  setJit(options: JitOptions | null): void {
+    this.jit?.detach();
+    this.jit = options ? new TlbTrackedCodeCache(this.mmu, this, options) : null;
   }
 
   // ---- power-on and run loop ---------------------------------------------------------
@@ -159,14 +184,17 @@ export class Cpu {
     this.mmu.a20Mask = -1;
     this.applyPagingControls();
     this.mmu.flush(false);
+    this.jit?.flush();
   }
 
   /**
-   * Drops every cached translation. The board calls this after changing what a physical
-   * page is (PAM shadowing, MMIO remapping): TLB entries remember whether a page is RAM.
+   * Drops every cached translation and compiled region. The board calls this after
+   * changing what a physical page is (PAM shadowing, MMIO remapping): TLB entries remember
+   * whether a page is RAM, and only RAM pages hold compiled code.
    */
   flushTlb(): void {
     this.mmu.flush(false);
+    this.jit?.flush();
   }
 
   requestExit(): void {
@@ -181,9 +209,25 @@ export class Cpu {
     }
   }
 
-  /** Executes up to `budget` instructions; see the class contract in docs/ARCHITECTURE.md. */
+  /**
+   * Executes up to `budget` instructions (compiled code may run a block past it); returns
+   * early on HLT with nothing to take, requestExit() or shutdown.
+   */
   run(budget: number): number {
+    if (this.inJit) return this.interpret(budget);
     this.exitRequested = false;
+    const jit = this.jit;
+    // Compiled code does not look for NMIs: a slice with one pending is interpreted.
+    if (jit === null || (this.nmiPending && !this.nmiBlocked)) return this.interpret(budget);
+    this.inJit = true;
+    try {
+      return runWithJit(this, jit, budget);
+    } finally {
+      this.inJit = false;
+    }
+  }
+
+  private interpret(budget: number): number {
     if (this.shutdown) return 0;
     let done = 0;
     while (done < budget && !this.exitRequested) {

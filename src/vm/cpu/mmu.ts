@@ -8,6 +8,9 @@
 //   TLB_SLOW: the page is not plain RAM (ROM, MMIO, unassigned), so even a permitted access
 //   goes through PhysicalMemory. A zero entry is empty. The fast path accepts an entry only
 //   when `(entry & checkMask) === needBits`, one compare that also rejects SLOW pages.
+//   TLB_CODE (write entries only): the physical page holds compiled code, so stores take the
+//   slow path, which tells the code cache (onCodeWrite) before writing. Every virtual alias
+//   of the page carries the bit, because the bit follows the physical frame.
 // A write entry is filled only once the page's dirty bit is set, so the first write walks.
 
 import { PAGE_RAM, type PhysicalMemory } from '../machine/physical-memory.js';
@@ -16,6 +19,7 @@ export const TLB_SUPER = 1;
 export const TLB_USER = 2;
 export const TLB_GLOBAL = 4;
 export const TLB_SLOW = 8;
+export const TLB_CODE = 16;
 
 const PG_P = 1, PG_W = 2, PG_U = 4, PG_A = 0x20, PG_D = 0x40, PG_PS = 0x80, PG_G = 0x100;
 
@@ -27,8 +31,8 @@ const MAX_TRACKED = 4096;
 export class Mmu {
   readonly tlbRead = new Int32Array(1 << 20);
   readonly tlbWrite = new Int32Array(1 << 20);
-  /** Set for CPL 3 to (TLB_USER|TLB_SLOW, TLB_USER), else (TLB_SUPER|TLB_SLOW, TLB_SUPER). */
-  checkMask = TLB_SUPER | TLB_SLOW;
+  /** Set for CPL 3 to (TLB_USER|TLB_SLOW|TLB_CODE, TLB_USER), else (TLB_SUPER|TLB_SLOW|TLB_CODE, TLB_SUPER). */
+  checkMask = TLB_SUPER | TLB_SLOW | TLB_CODE;
   needBits = TLB_SUPER;
   user = false;
 
@@ -51,6 +55,10 @@ export class Mmu {
   };
   /** Called whenever entries are dropped, so the CPU can forget its cached fetch page. */
   onFlush: () => void = () => {};
+  /** 1 for each physical page holding compiled code (the code cache's table), or null without a JIT. */
+  codePages: Uint8Array | null = null;
+  /** Called before a store reaches a physical page marked in codePages. */
+  onCodeWrite: (page: number) => void = () => {};
 
   constructor(readonly memory: PhysicalMemory) {
     this.ram = memory.ram;
@@ -58,7 +66,7 @@ export class Mmu {
 
   setUser(user: boolean): void {
     this.user = user;
-    this.checkMask = user ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW;
+    this.checkMask = user ? TLB_USER | TLB_SLOW | TLB_CODE : TLB_SUPER | TLB_SLOW | TLB_CODE;
     this.needBits = user ? TLB_USER : TLB_SUPER;
   }
 
@@ -72,6 +80,41 @@ export class Mmu {
     return this.walk(linear, write, user);
   }
 
+  /**
+   * Physical address for a store the caller is about to make: as translate(), and if the
+   * page holds compiled code, the code cache drops it first. An entry whose page no longer
+   * holds code loses its TLB_CODE bit, so later stores take the fast path again.
+   */
+  translateWrite(linear: number, user: boolean): number {
+    const phys = this.translate(linear, true, user);
+    const codePages = this.codePages;
+    if (codePages !== null) {
+      const frame = phys >>> 12;
+      if (codePages[frame] !== 0) this.onCodeWrite(frame);
+      else this.tlbWrite[linear >>> 12] &= ~TLB_CODE;
+    }
+    return phys;
+  }
+
+  /** Sets TLB_CODE on every write entry mapping physical page `frame` (it now holds compiled code). */
+  markCodePage(frame: number): void {
+    const tw = this.tlbWrite;
+    if (this.trackOverflow) {
+      for (let p = 0; p < 1 << 20; p++) if (tw[p] !== 0 && tw[p] >>> 12 === frame) tw[p] |= TLB_CODE;
+      return;
+    }
+    for (let i = 0; i < this.trackedCount; i++) {
+      const p = this.tracked[i];
+      if (tw[p] !== 0 && tw[p] >>> 12 === frame) tw[p] |= TLB_CODE;
+    }
+  }
+
+  /** Page-table A/D updates are stores too: a table sharing a page with compiled code drops it. */
+  private writeTableEntry(addr: number, value: number): void {
+    this.memory.write32(addr, value);
+    if (this.codePages !== null && this.codePages[addr >>> 12] !== 0) this.onCodeWrite(addr >>> 12);
+  }
+
   private walk(linear: number, write: boolean, user: boolean): number {
     const page = linear >>> 12;
     const mem = this.memory;
@@ -79,7 +122,7 @@ export class Mmu {
       const phys = (linear & this.a20Mask & ~0xfff) >>> 0;
       const slow = mem.pageKind[phys >>> 12] === PAGE_RAM ? 0 : TLB_SLOW;
       const entry = phys | TLB_SUPER | TLB_USER | slow;
-      this.fill(page, entry, entry);
+      this.fill(page, entry, entry | this.codeBit(phys));
       return (phys | (linear & 0xfff)) >>> 0;
     }
     const errBase = (write ? PF_WRITE : 0) | (user ? PF_USER : 0);
@@ -92,7 +135,7 @@ export class Mmu {
       writable = (pde & PG_W) !== 0;
       this.check(linear, write, user, userOk, writable, errBase);
       const updated = pde | PG_A | (write ? PG_D : 0);
-      if (updated !== pde) mem.write32(pdeAddr, updated);
+      if (updated !== pde) this.writeTableEntry(pdeAddr, updated);
       pde = updated;
       frame = ((pde & 0xffc00000) | (linear & 0x3ff000)) >>> 0;
       dirty = (pde & PG_D) !== 0;
@@ -104,9 +147,9 @@ export class Mmu {
       userOk = (pde & pte & PG_U) !== 0;
       writable = (pde & pte & PG_W) !== 0;
       this.check(linear, write, user, userOk, writable, errBase);
-      if (!(pde & PG_A)) mem.write32(pdeAddr, pde | PG_A);
+      if (!(pde & PG_A)) this.writeTableEntry(pdeAddr, pde | PG_A);
       const updated = pte | PG_A | (write ? PG_D : 0);
-      if (updated !== pte) mem.write32(pteAddr, updated);
+      if (updated !== pte) this.writeTableEntry(pteAddr, updated);
       pte = updated;
       frame = (pte & ~0xfff) >>> 0;
       dirty = (pte & PG_D) !== 0;
@@ -120,10 +163,14 @@ export class Mmu {
     if (dirty) {
       const superWrite = writable || !this.writeProtect;
       const userWrite = userOk && writable;
-      if (superWrite || userWrite) writeEntry = frame | (superWrite ? TLB_SUPER : 0) | (userWrite ? TLB_USER : 0) | slow | g;
+      if (superWrite || userWrite) writeEntry = frame | (superWrite ? TLB_SUPER : 0) | (userWrite ? TLB_USER : 0) | slow | g | this.codeBit(frame);
     }
     this.fill(page, readEntry, writeEntry);
     return (frame | (linear & 0xfff)) >>> 0;
+  }
+
+  private codeBit(frame: number): number {
+    return this.codePages !== null && this.codePages[frame >>> 12] !== 0 ? TLB_CODE : 0;
   }
 
   private check(linear: number, write: boolean, user: boolean, userOk: boolean, writable: boolean, errBase: number): void {
@@ -222,7 +269,7 @@ export class Mmu {
       this.ram[(e & ~0xfff) | (linear & 0xfff)] = v;
       return;
     }
-    this.memory.write8(this.translate(linear, true, this.user), v);
+    this.memory.write8(this.translateWrite(linear, this.user), v);
   }
 
   write16(linear: number, v: number): void {
@@ -262,7 +309,7 @@ export class Mmu {
     return this.readSlow(linear, 4, false);
   }
   sysWrite8(linear: number, v: number): void {
-    this.memory.write8(this.translate(linear, true, false), v);
+    this.memory.write8(this.translateWrite(linear, false), v);
   }
   sysWrite16(linear: number, v: number): void {
     this.writeSlow(linear, 2, v, false);
@@ -299,13 +346,16 @@ export class Mmu {
   private writeSlow(linear: number, size: number, v: number, user: boolean): void {
     const mem = this.memory;
     if (((linear & 0xfff) + size) <= 0x1000) {
-      const p = this.translate(linear, true, user);
+      const p = this.translateWrite(linear, user);
       if (size === 2) mem.write16(p, v & 0xffff);
       else mem.write32(p, v);
       return;
     }
-    const p0 = this.translate(linear, true, user);
-    const p1 = this.translate((linear + size - 1) | 0, true, user) & ~0xfff;
+    // Both pages translate (and fault) before either is invalidated or written.
+    this.translate(linear, true, user);
+    this.translate((linear + size - 1) | 0, true, user);
+    const p0 = this.translateWrite(linear, user);
+    const p1 = this.translateWrite((linear + size - 1) | 0, user) & ~0xfff;
     for (let i = 0; i < size; i++) {
       const a = (linear + i) & 0xfff;
       const byte = (v >>> (8 * i)) & 0xff;

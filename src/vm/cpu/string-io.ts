@@ -159,7 +159,7 @@ function bulkForward(c: Cpu, kind: number, top: number, srcSeg: number, max: num
     if (mem.pageKind[sPhys >>> 12] !== PAGE_RAM) return 0;
   }
   if (n === 0 || di < c.segLo[ES] || di + n * size - 1 > c.segWHi[ES]) return 0;
-  const dPhys = c.mmu.translate(dLin, true, user);
+  const dPhys = c.mmu.translateWrite(dLin, user);
   if (mem.pageKind[dPhys >>> 12] !== PAGE_RAM) return 0;
   const ram = mem.ram;
   const bytes = n * size;
