@@ -76,3 +76,16 @@ test('a compiled infinite loop returns within its budget and the pending interru
   assert.ok(m.cpu.halted);
   assert.equal((m.cpu.eip >>> 0) - 1, STUBS + 31, 'vector 31 delivered from the loop');
 });
+
+test('setting TF inside a compiled region leaves it: the next instruction traps as on the interpreter', { skip }, () => {
+  const code = assemble(`bits 32\norg 0x${CODE_BASE.toString(16)}\nmov ecx, 10\ntop: dec ecx\njnz top\n` +
+    'pushf\nor dword [esp], 0x100\npopf\ninc eax\ninc eax\nhlt\n');
+  const interp = machine(code, {});
+  interp.m.runToHalt(null);
+  const jit = machine(code, { threshold: 0 });
+  jit.m.runToHalt(jit.cache);
+  assert.equal((interp.m.cpu.eip >>> 0) - 1, STUBS + 1, 'the interpreter took #DB');
+  assert.equal(interp.m.cpu.reg32[0], 1, 'after exactly one traced instruction');
+  assert.ok(jit.cache.stats.compiledInstructions > 10);
+  assert.deepEqual(diffStates(interp.m.state(), jit.m.state()), []);
+});

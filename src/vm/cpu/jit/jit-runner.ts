@@ -5,8 +5,8 @@
 
 import type { Cpu } from '../cpu.js';
 import { CS, ESP, FAULT } from '../constants.js';
-import { IF } from '../flags.js';
-import { modeKey, KEY_TF } from './mode-key.js';
+import { IF, TF } from '../flags.js';
+import { modeKey } from './mode-key.js';
 import type { CodeCache } from './code-cache.js';
 
 /** Executes up to about `budget` instructions (a region may stop a block past it); returns how many ran. */
@@ -17,8 +17,9 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
     if (phys >= 0) {
       const key = modeKey(cpu);
       let region = cache.lookup(phys, key, cpu.eip >>> 0);
-      if (!region && cache.countHeat(phys, 0)) region = cache.compile(phys, key);
-      if (region && (key & KEY_TF) === 0) {
+      // Heat: one interpreted instruction is about to run here, unless code gets compiled.
+      if (!region && cache.countHeat(phys, 1)) region = cache.compile(phys, key);
+      if (region) {
         const before = cpu.instructionCount;
         try {
           region.run(budget - done);
@@ -34,7 +35,7 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
         done += ran;
         cache.stats.compiledInstructions += ran;
         if (ran > 0) continue;
-      } else cache.countHeat(phys, 1);
+      }
     }
     const n = cpu.run(1);
     if (n === 0) break;
@@ -45,11 +46,11 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
 
 /**
  * The physical address of CS:EIP when compiled code may run there now: not halted, no
- * interrupt shadow, no interrupt waiting, and the code page already in the TLB (the
+ * interrupt shadow, not single-stepping, no interrupt waiting, and the code page already in the TLB (the
  * interpreter's fetch fills it, with the same permission check). Otherwise -1.
  */
 function compiledEntryPoint(cpu: Cpu): number {
-  if (cpu.halted || cpu.inhibitInterrupts) return -1;
+  if (cpu.halted || cpu.inhibitInterrupts || cpu.lf.flags & TF) return -1;
   if (cpu.lf.flags & IF && cpu.host.interrupts.hasInterrupt()) return -1;
   const mmu = cpu.mmu;
   const lin = (cpu.segBase[CS] + cpu.eip) | 0;
