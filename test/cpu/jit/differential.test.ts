@@ -32,6 +32,7 @@ const EXTRAS = [
   'mov cx, 1\njcxz .l3\nadd ebx, 9\n.l3:',
   'std\nmov eax, 1\ncld',
   'cmc\nsetc al\nstc\nadc ebx, 0\nclc',
+  'pushf\ncli\npop ebx\nmov eax, 1\ncpuid\npushf\npop edi',
   `lock add dword [0x${(DATA_BASE + 0x40).toString(16)}], eax\nlock xchg [0x${(DATA_BASE + 0x44).toString(16)}], bx\nlock inc byte [0x${(DATA_BASE + 0x48).toString(16)}]\nlock neg word [0x${(DATA_BASE + 0x4a).toString(16)}]\nlock sbb [0x${(DATA_BASE + 0x4c).toString(16)}], cl`,
   'lock or dword [esp - 8], 3\ndb 0xf0, 0x01, 0xd8 ; LOCK ADD EAX, EBX: #UD',
   `db 0xf0, 0x39, 0x05\ndd 0x${(DATA_BASE + 0x40).toString(16)} ; LOCK CMP: #UD`,

@@ -665,13 +665,15 @@ function lockAllowed(d: Decoded): boolean {
 /**
  * Interpreted instructions after which the block may simply go on: register/memory
  * arithmetic that cannot jump, change the mode, IF/TF, the interrupt shadow or the
- * mappings, or halt (MUL/DIV, BCD, bit tests and scans, BSWAP, XADD, CMPXCHG, SAHF).
+ * mappings, or halt (MUL/DIV, BCD, bit tests and scans, BSWAP, XADD, CMPXCHG, SAHF,
+ * PUSHF, CPUID, and CLI, which can only close the interrupt window).
  * A fault still unwinds through the region's catch like any other.
  */
 function staysInRegion(d: Decoded): boolean {
   const op = d.op, reg = (d.modrm >> 3) & 7;
   if (op === 0xf6 || op === 0xf7) return reg >= 4;
   if (op === 0x27 || op === 0x2f || op === 0x37 || op === 0x3f || op === 0xd4 || op === 0xd5 || op === 0x9e) return true;
+  if (op === 0x9c || op === 0xfa || op === 0x1a2) return true;
   if (op === 0x1a3 || op === 0x1ab || op === 0x1b3 || op === 0x1bb || op === 0x1ba) return true;
   if (op === 0x1bc || op === 0x1bd || op === 0x1c0 || op === 0x1c1 || op === 0x1b0 || op === 0x1b1) return true;
   return op >= 0x1c8 && op <= 0x1cf;
