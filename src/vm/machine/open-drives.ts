@@ -18,6 +18,8 @@ export interface OpenedDrive {
   medium: BlockDriver;
   /** The image itself when `medium` is a temporary overlay on top of it. */
   base?: BlockDriver;
+  /** Where that overlay lives (removed by cleanup). */
+  overlayPath?: string;
   /** Removes the overlay's directory. */
   cleanup(): void;
 }
@@ -42,7 +44,7 @@ export function openDrive(config: DriveConfig): OpenedDrive {
       preallocation: 'off',
     });
     const medium = openImage(overlay, { format: 'qcow2', readOnly: false });
-    return { config, medium, base, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    return { config, medium, base, overlayPath: overlay, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
   } catch (e) {
     throw new BootError(`${config.option}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -50,7 +52,7 @@ export function openDrive(config: DriveConfig): OpenedDrive {
 
 /**
  * The monitor's `commit`: writes every cluster the overlay holds into the image below
- * (reopened writable for the copy), then empties nothing — QEMU keeps the overlay too.
+ * (reopened writable for the copy). The overlay keeps its data, as QEMU's does.
  */
 export function commitDrive(drive: OpenedDrive): void {
   if (!drive.base) return;
