@@ -21,13 +21,22 @@ function parseValue(text: string): number | undefined {
   return undefined;
 }
 
-async function report(ctx: HmpContext, result: Promise<string | undefined> | undefined): Promise<void> {
-  if (!result) {
-    ctx.print('Error: this machine has no such devices\n');
-    return;
-  }
-  const error = await result;
-  if (error) ctx.print(`Error: ${error}\n`);
+/** HMP's argument errors: the message, then a pointer to the command's help. */
+function usage(ctx: HmpContext, command: string, message: string): void {
+  ctx.print(`${message}\nTry "help ${command}" for more information\n`);
+}
+
+/** Prints a failed command's error; QEMU's `commit` prints it without the "Error: " prefix. */
+async function report(ctx: HmpContext, result: Promise<string | undefined> | undefined, prefix = 'Error: '): Promise<void> {
+  const error = result ? await result : 'this machine has no such devices';
+  if (error) ctx.print(`${prefix}${error}\n`);
+}
+
+/** The first character HMP's expression parser rejects, for its "invalid char" message. */
+function expressionError(text: string | undefined): string {
+  if (text === undefined) return 'unexpected end of expression';
+  const bad = /^(0x[0-9a-f]*|[0-9]*)(.?)/i.exec(text)![2];
+  return `invalid char '${bad}' in expression`;
 }
 
 export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | undefined): HmpCommand[] {
@@ -37,7 +46,8 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
       params: 'device [target] [arg]',
       help: 'change a removable medium, optional format, use force or read-only',
       run: async (ctx, args) => {
-        if (args.length < 2) return ctx.print("Error: Parameter 'target' is missing\n");
+        if (args.length < 1) return usage(ctx, 'change', 'change: block device name expected');
+        if (args.length < 2) return usage(ctx, 'change', 'change: filename expected');
         await report(ctx, devices(ctx)?.change(args[0], args[1], args[2]));
       },
     },
@@ -46,8 +56,8 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
       params: 'device|all',
       help: 'commit changes to the disk images (if -snapshot is used) or backing files',
       run: async (ctx, args) => {
-        if (args.length < 1) return ctx.print("Error: Parameter 'device' is missing\n");
-        await report(ctx, devices(ctx)?.commit(args[0]));
+        if (args.length < 1) return usage(ctx, 'commit', 'commit: block device name expected');
+        await report(ctx, devices(ctx)?.commit(args[0]), '');
       },
     },
     {
@@ -57,7 +67,7 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
       run: async (ctx, args) => {
         const force = args[0] === '-f';
         const device = force ? args[1] : args[0];
-        if (device === undefined) return ctx.print("Error: Parameter 'device' is missing\n");
+        if (device === undefined) return usage(ctx, 'eject', 'eject: block device name expected');
         await report(ctx, devices(ctx)?.eject(device, force));
       },
     },
@@ -66,11 +76,11 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
       params: 'addr size file',
       help: "save to disk physical memory dump starting at 'addr' of size 'size'",
       run: async (ctx, args) => {
-        const names = ['val', 'size', 'filename'];
-        if (args.length < 3) return ctx.print(`Error: Parameter '${names[args.length]}' is missing\n`);
-        const addr = parseValue(args[0]);
-        const size = parseValue(args[1]);
-        if (addr === undefined || size === undefined) return ctx.print(`Error: invalid char in expression\n`);
+        const addr = parseValue(args[0] ?? '');
+        const size = parseValue(args[1] ?? '');
+        if (addr === undefined) return usage(ctx, 'pmemsave', expressionError(args[0]));
+        if (size === undefined) return usage(ctx, 'pmemsave', expressionError(args[1]));
+        if (args.length < 3) return usage(ctx, 'pmemsave', 'pmemsave: string expected');
         await report(ctx, devices(ctx)?.pmemsave(addr, size, args[2]));
       },
     },
@@ -79,7 +89,7 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
       params: 'filename [-d device] [-p head]',
       help: "save screen from head 'head' of display device 'device' in PPM format to 'filename'",
       run: async (ctx, args) => {
-        if (args.length < 1) return ctx.print("Error: Parameter 'filename' is missing\n");
+        if (args.length < 1) return usage(ctx, 'screendump', 'screendump: filename expected');
         await report(ctx, devices(ctx)?.screendump(args[0]));
       },
     },

@@ -22,7 +22,7 @@ export function runDeviceRequest(req: DeviceRequest, hw: BiosHardware | undefine
   try {
     switch (req.op) {
       case 'screendump':
-        if (!hw?.display) return 'There is no console to take a screendump from.';
+        if (!hw?.display) return 'There is no console to take a screendump from';
         return writeWhole(req.file, hw.display.display.screendump(), 'failed to open file');
       case 'pmemsave': {
         const data = new Uint8Array(req.size);
