@@ -38,6 +38,11 @@ export class RunLoop {
   private pausedAtMs = 0;
   /** icount mode: virtual ns skipped while halted, on top of instructions × 2^shift. */
   private icountWarpNs = 0;
+  /** Real-time reads are cached per instruction; the loop bumps the generation between slices. */
+  private timeGeneration = 0;
+  private timeReadGeneration = -1;
+  private timeReadAtCount = -1;
+  private cachedTimeNs = 0;
 
   constructor(
     private readonly board: PcBoard,
@@ -57,11 +62,21 @@ export class RunLoop {
     this.state = startPaused ? 'prelaunch' : 'running';
     if (startPaused) this.pausedAtMs = performance.now();
     const icount = clockConfig.mode === 'icount' ? clockConfig : undefined;
-    board.clock.setTimeSource(
-      icount
-        ? () => this.icountWarpNs + cpu.instructionCount * 2 ** icount.shift
-        : () => ((this.state === 'running' ? performance.now() : this.pausedAtMs) - this.epochMs) * 1e6,
-    );
+    board.clock.setTimeSource(icount ? () => this.icountWarpNs + cpu.instructionCount * 2 ** icount.shift : () => this.realTimeNs());
+  }
+
+  /**
+   * Host time, read at most once per instruction: every access an instruction makes sees
+   * one instant (a device assembling a 32-bit register from byte reads stays consistent).
+   */
+  private realTimeNs(): number {
+    const count = this.cpu.instructionCount;
+    if (count !== this.timeReadAtCount || this.timeGeneration !== this.timeReadGeneration) {
+      this.timeReadAtCount = count;
+      this.timeReadGeneration = this.timeGeneration;
+      this.cachedTimeNs = ((this.state === 'running' ? performance.now() : this.pausedAtMs) - this.epochMs) * 1e6;
+    }
+    return this.cachedTimeNs;
   }
 
   // ---- events from the board ---------------------------------------------------------
@@ -99,6 +114,7 @@ export class RunLoop {
   run(): number {
     while (this.exitStatus === undefined) {
       const wakeSeen = Atomics.load(this.signals, WAKE);
+      this.timeGeneration++;
       this.handleRequests();
       this.pumpInput();
       if (this.resetPending) {
@@ -136,6 +152,7 @@ export class RunLoop {
       else Atomics.wait(this.signals, WAKE, wakeSeen);
       return;
     }
+    this.timeGeneration++;
     const waitMs = (next - this.board.clock.now()) / 1e6;
     if (waitMs <= 0) return;
     Atomics.wait(this.signals, WAKE, wakeSeen, next === Infinity ? undefined : waitMs);
