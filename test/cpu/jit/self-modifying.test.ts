@@ -125,3 +125,29 @@ sum:
   assert.equal(again.jit.regs[2], 500500, 'the DMA-restored ADD ran');
   assert.ok(again.cache.stats.invalidations >= 2);
 });
+
+test('CALL and indirect CALL whose return address lands on the code page go on at the target', { skip }, () => {
+  const code = assemble(`bits 32
+org 0x${CODE_BASE.toString(16)}
+    mov esp, stack_top      ; the stack shares the page with the code
+    xor edx, edx
+    mov ecx, 5
+    mov ebx, routine
+again:
+    call routine
+    add edx, eax
+    call ebx
+    add edx, eax
+    dec ecx
+    jnz again
+    hlt
+routine:
+    mov eax, 7
+    ret
+    times 64 db 0
+stack_top:
+`);
+  const { jit, cache } = both(code);
+  assert.equal(jit.regs[2], 70);
+  assert.ok(cache.stats.invalidations >= 10, `invalidations: ${cache.stats.invalidations}`);
+});

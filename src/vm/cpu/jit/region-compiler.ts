@@ -423,11 +423,12 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
     return `${this.storeTo(this.segOf(d), top, 'o', v)} ${this.afterStore(next, i)}`;
   }
 
-  private afterStore(next: number, i: number): string {
+  /** Leaves the region after a store that hit compiled code; `next` is where execution goes on (a CALL's target). */
+  private afterStore(next: number | string, i: number): string {
     return `if (!self.valid) { pc = ${next}; done += ${i + 1}; reason = ${EXIT_INVALIDATED}; break L; }`;
   }
 
-  private push(value: string, top: number, next: number, i: number): string {
+  private push(value: string, top: number, next: number | string, i: number): string {
     const size = top === 31 ? 4 : 2;
     return `t = ${value}; b = (r4 - ${size}) & ${this.stackMask}; ${this.storeTo(SS, top, 'b >>> 0', 't')} ${this.setSp('b')} ${this.afterStore(next, i)}`;
   }
@@ -593,7 +594,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
         const t = this.target(d, next + d.imm);
         const check = this.flat ? '' : this.limitCheck(`${t}`);
         targets.push(next);
-        return { code: `${this.precise(d, i)} ${check} ${this.push(`${next}`, V, next, i)} done += ${i + 1}; ${this.jump(t, targets)} ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: this.offsetOf(t) >= 0 ? t : -1 };
+        return { code: `${this.precise(d, i)} ${check} ${this.push(`${next}`, V, t, i)} done += ${i + 1}; ${this.jump(t, targets)} ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: this.offsetOf(t) >= 0 ? t : -1 };
       }
       case 0xe9: case 0xeb: {
         const rel = op === 0xeb ? (d.imm << 24) >> 24 : d.imm;
@@ -614,7 +615,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
         if (op === 0xfe) return null;
         if (reg === 2 || reg === 4) {
           const tgt = d.o32 ? 't >>> 0' : 't & 0xffff';
-          const push = reg === 2 ? this.push(`${next}`, V, next, i) : '';
+          const push = reg === 2 ? this.push(`${next}`, V, 'v', i) : '';
           return {
             code: `${this.precise(d, i)} ${this.address(d)} t = ${this.getRm(d, V)}; v = ${tgt}; ${this.limitCheck('v')} ${push} pc = v;`,
             end: 'dynamic', targets,
