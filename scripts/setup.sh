@@ -9,6 +9,7 @@ packages=(
   nasm gcc gcc-multilib                # test programs for the CPU and Multiboot tests
   e2fsprogs xorriso mtools grub-pc-bin syslinux isolinux syslinux-utils memtest86+ cpio
   netcat-openbsd telnet libnbd-bin     # real clients for termu's servers
+  acpica-tools                         # iasl, to disassemble the ACPI tables termu builds
   xkb-data x11proto-dev                # sources of the generated keymaps and keysym table
 )
 
