@@ -16,7 +16,8 @@ interface ParseState {
   config: MachineConfig;
   /** -serial / -monitor arguments with the option text, resolved after all options are seen. */
   serialArgs: { text: string; opt: string }[];
-  monitorArgs: { text: string; opt: string }[];
+  /** -monitor and -qmp (mode 'control') short forms, numbered together as QEMU numbers them. */
+  monitorArgs: { text: string; opt: string; mode?: 'control' }[];
   monArgs: { text: string; opt: string }[];
   debugconArg?: { text: string; opt: string };
   appendGiven: boolean;
@@ -65,6 +66,7 @@ const OPTIONS: OptionDef[] = [
   withArg('serial', (s, text, opt) => void s.serialArgs.push({ text, opt })),
   withArg('monitor', (s, text, opt) => void s.monitorArgs.push({ text, opt })),
   withArg('mon', (s, text, opt) => void s.monArgs.push({ text, opt })),
+  withArg('qmp', (s, text, opt) => void s.monitorArgs.push({ text, opt, mode: 'control' })),
   withArg('chardev', (s, text, opt) => {
     let spec: ChardevSpec;
     try {
@@ -195,7 +197,7 @@ function resolve(state: ParseState): MachineConfig {
   });
   state.monitorArgs.forEach((a, index) => {
     const id = attachShortForm(config, a, index === 0 ? 'compat_monitor0' : `compat_monitor${index}`, 'monitor');
-    if (id && !config.monitors.some((m) => m.chardevId === id)) config.monitors.push({ chardevId: id, mode: 'readline' });
+    if (id && !config.monitors.some((m) => m.chardevId === id)) config.monitors.push({ chardevId: id, mode: a.mode ?? 'readline' });
   });
   for (const a of state.monArgs) config.monitors.push(parseMon(config, a.text, a.opt));
   if (state.debugconArg) config.debugcon = attachShortForm(config, state.debugconArg, 'debugcon', 'debugcon device');

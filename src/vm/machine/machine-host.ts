@@ -7,6 +7,8 @@ import { CliError } from '../../cli/cli-error.js';
 import type { MachineConfig } from '../../cli/machine-config.js';
 import type { CpuRegisters } from '../../monitor/cpu-registers.js';
 import { Hmp } from '../../monitor/hmp.js';
+import { EventingVmControl, QmpEvents } from '../../monitor/qmp-events.js';
+import { QmpServer } from '../../monitor/qmp-server.js';
 import type { ChardevInfo, RunState, VmControl } from '../../monitor/vm-control.js';
 import type { ChardevSpec } from '../chardev/chardev-spec.js';
 import type { Chardev } from '../chardev/chardev.js';
@@ -34,6 +36,9 @@ export class MachineHost implements VmControl {
   private nextRequest = 1;
   private readonly replies = new Map<number, (m: Extract<WorkerMessage, { kind: 'reply' }>) => void>();
   private exiting = false;
+  /** QMP's events; the monitors act through `monitorVm` so their actions emit them too. */
+  private readonly events = new QmpEvents();
+  private readonly monitorVm = new EventingVmControl(this, this.events);
 
   constructor(private readonly config: MachineConfig, private readonly hooks: HostHooks) {
     this.state = config.startPaused ? 'prelaunch' : 'running';
@@ -63,8 +68,9 @@ export class MachineHost implements VmControl {
     }
     const init = this.createChannels();
     for (const m of this.config.monitors) {
-      if (m.mode === 'control') throw new CliError([`-mon ${m.chardevId}: QMP (mode=control) is not supported by termu yet`]);
-      new Hmp(this.byId.get(m.chardevId)!, this);
+      const chardev = this.byId.get(m.chardevId)!;
+      if (m.mode === 'control') new QmpServer(chardev, this.monitorVm, this.events);
+      else new Hmp(chardev, this.monitorVm);
     }
     this.config.serials.forEach((id, port) => {
       this.byId.get(id)!.attach({
@@ -114,9 +120,12 @@ export class MachineHost implements VmControl {
             this.replies.delete(m.id);
             break;
           case 'shutdown':
+            this.events.emit('SHUTDOWN', { guest: true, reason: 'guest-shutdown' });
             this.state = 'shutdown';
             break;
           case 'exit':
+            // The guest ended the machine (ACPI power-off, or a -no-reboot reset / isa-debug-exit, reported alike).
+            this.events.emit('SHUTDOWN', { guest: true, reason: 'guest-shutdown' });
             this.drainOutput();
             this.finish(m.status);
             break;

@@ -1,0 +1,181 @@
+// QMP end to end: termu and qemu-system-i386 run the same Multiboot guest with
+// -qmp unix:PATH,server,nowait; one client script drives both over the socket (handshake,
+// query-status, info registers through human-monitor-command, stop/cont, system_powerdown)
+// and the masked transcripts must match. The guest powers off when it sees the ACPI power
+// button, so system_powerdown ends in the guest's own SHUTDOWN event.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { HAVE_NASM, HAVE_QEMU, TERMU } from './test-kernels.js';
+
+/** Enables the power-button event at QEMU's PM base (0x600), polls its status, then enters S5. */
+const POWER_BUTTON_GUEST = `
+bits 32
+%define MB_MAGIC 0x1badb002
+%define MB_FLAGS 0x00010000
+org 0x100000
+mb_header:
+    dd MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+    dd mb_header, 0x100000, image_end, image_end, _start
+_start:
+    cli
+    mov dx, 0x602
+    mov ax, 0x0100
+    out dx, ax
+poll:
+    mov dx, 0x600
+    in ax, dx
+    test ax, 0x0100
+    jz poll
+    mov dx, 0x604
+    mov ax, 0x2000
+    out dx, ax
+halt:
+    hlt
+    jmp halt
+image_end:
+`;
+
+class QmpClient {
+  private buffer = '';
+  private readonly lines: string[] = [];
+  readonly transcript: string[] = [];
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (d) => {
+      this.buffer += d.toString('latin1');
+      let end: number;
+      while ((end = this.buffer.indexOf('\r\n')) >= 0) {
+        this.lines.push(this.buffer.slice(0, end));
+        this.buffer = this.buffer.slice(end + 2);
+      }
+    });
+    socket.on('error', () => {});
+  }
+
+  static async connect(path: string): Promise<QmpClient> {
+    for (let i = 0; ; i++) {
+      try {
+        const socket = await new Promise<net.Socket>((resolve, reject) => {
+          const s = net.connect(path, () => resolve(s));
+          s.once('error', reject);
+        });
+        return new QmpClient(socket);
+      } catch (e) {
+        if (i > 500) throw e;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
+  /** The next line from the server, parsed; recorded in the transcript. */
+  async next(): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + 15000;
+    while (this.lines.length === 0) {
+      if (Date.now() > deadline) throw new Error(`timed out; transcript so far:\n${this.transcript.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const line = this.lines.shift()!;
+    this.transcript.push(line);
+    return JSON.parse(line) as Record<string, unknown>;
+  }
+
+  /** Sends a command and returns its reply, collecting the events that came before it. */
+  async execute(command: string, args?: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.socket.write(`${JSON.stringify(args ? { execute: command, arguments: args } : { execute: command })}\n`);
+    for (;;) {
+      const m = await this.next();
+      if ('return' in m || 'error' in m) return m;
+    }
+  }
+
+  async event(name: string): Promise<Record<string, unknown>> {
+    for (;;) {
+      const m = await this.next();
+      if (m.event === name) return m;
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function exited(p: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null) resolve(p.exitCode);
+    else p.once('exit', (code) => resolve(code));
+  });
+}
+
+/** One scripted session; returns the transcript, the registers text and the exit status. */
+async function session(program: string, kernel: string, dir: string): Promise<{ transcript: string[]; registers: string; status: number | null }> {
+  const path = join(dir, `${program.replace(/\W/g, '')}.sock`);
+  const p = spawn(program, ['-display', 'none', '-kernel', kernel, '-qmp', `unix:${path},server,nowait`], { stdio: 'ignore' });
+  try {
+    const qmp = await QmpClient.connect(path);
+    assert.ok('QMP' in (await qmp.next()));
+    assert.deepEqual(await qmp.execute('qmp_capabilities'), { return: {} });
+    assert.deepEqual(await qmp.execute('query-status'), { return: { status: 'running', singlestep: false, running: true } });
+    const registers = (await qmp.execute('human-monitor-command', { 'command-line': 'info registers' })).return as string;
+    await qmp.execute('stop');
+    assert.deepEqual(await qmp.execute('query-status'), { return: { status: 'paused', singlestep: false, running: false } });
+    await qmp.execute('cont');
+    await untilGuestPolls(qmp);
+    assert.deepEqual(await qmp.execute('system_powerdown'), { return: {} });
+    await qmp.event('SHUTDOWN');
+    const status = await exited(p);
+    qmp.close();
+    return { transcript: qmp.transcript, registers, status };
+  } finally {
+    p.kill();
+  }
+}
+
+/** Waits (off the transcript) until the guest runs its polling loop, so the button press is seen. */
+async function untilGuestPolls(qmp: QmpClient): Promise<void> {
+  const mark = qmp.transcript.length;
+  for (let i = 0; i < 500; i++) {
+    const r = await qmp.execute('human-monitor-command', { 'command-line': 'info registers' });
+    if (/EIP=0010/.test(r.return as string)) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  qmp.transcript.splice(mark);
+}
+
+function mask(lines: string[]): string[] {
+  return lines.map((l) =>
+    l
+      .replace(/"seconds": \d+, "microseconds": \d+/, '"seconds": S, "microseconds": U')
+      .replace(/"micro": \d+/, '"micro": M')
+      .replace(/"package": "[^"]*"/, '"package": P')
+      .replace(/"return": "[^"]*"/, '"return": TEXT'),
+  );
+}
+
+/** The register names and field layout of `info registers`, values masked. */
+function registerLayout(text: string): string {
+  return text.replace(/[0-9a-f]{2,}/g, 'H').replace(/=\d\b/g, '=D').replace(/\[[-ODITSZAPC]{7}\]/, '[FLAGS]');
+}
+
+test('QMP over a unix socket: termu and qemu-system-i386 give the same session, ending in the guest powering off', { skip: !HAVE_NASM ? 'nasm is not installed' : !HAVE_QEMU && 'qemu-system-i386 is not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'termu-qmp-'));
+  try {
+    writeFileSync(join(dir, 'power-button.asm'), POWER_BUTTON_GUEST);
+    const kernel = join(dir, 'power-button.bin');
+    const nasm = spawnSync('nasm', ['-f', 'bin', '-o', kernel, join(dir, 'power-button.asm')], { encoding: 'utf8' });
+    assert.equal(nasm.status, 0, nasm.stderr);
+    const [termu, qemu] = await Promise.all([session(TERMU, kernel, dir), session('qemu-system-i386', kernel, dir)]);
+    assert.deepEqual(mask(termu.transcript), mask(qemu.transcript));
+    assert.match(termu.transcript.at(-1)!, /"event": "SHUTDOWN", "data": \{"guest": true, "reason": "guest-shutdown"\}/);
+    assert.equal(registerLayout(termu.registers), registerLayout(qemu.registers));
+    assert.equal(termu.status, qemu.status);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
