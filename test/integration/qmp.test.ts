@@ -113,25 +113,20 @@ function exited(p: ChildProcess): Promise<number | null> {
   });
 }
 
-/** One scripted session; returns the transcript, the registers text and the exit status. */
-async function session(program: string, kernel: string, dir: string): Promise<{ transcript: string[]; registers: string; status: number | null }> {
+type Script = (qmp: QmpClient) => Promise<void>;
+
+/** Runs `program` with `args` (SOCKET stands for the QMP socket's path) and drives it with `script`. */
+async function session(program: string, args: string[], dir: string, script: Script): Promise<{ transcript: string[]; status: number | null }> {
   const path = join(dir, `${program.replace(/\W/g, '')}.sock`);
-  const p = spawn(program, ['-display', 'none', '-kernel', kernel, '-qmp', `unix:${path},server,nowait`], { stdio: 'ignore' });
+  const p = spawn(program, ['-display', 'none', ...args.map((a) => a.replace('SOCKET', path))], { stdio: 'ignore' });
   try {
     const qmp = await QmpClient.connect(path);
     assert.ok('QMP' in (await qmp.next()));
     assert.deepEqual(await qmp.execute('qmp_capabilities'), { return: {} });
-    assert.deepEqual(await qmp.execute('query-status'), { return: { status: 'running', singlestep: false, running: true } });
-    const registers = (await qmp.execute('human-monitor-command', { 'command-line': 'info registers' })).return as string;
-    await qmp.execute('stop');
-    assert.deepEqual(await qmp.execute('query-status'), { return: { status: 'paused', singlestep: false, running: false } });
-    await qmp.execute('cont');
-    await untilGuestPolls(qmp);
-    assert.deepEqual(await qmp.execute('system_powerdown'), { return: {} });
-    await qmp.event('SHUTDOWN');
+    await script(qmp);
     const status = await exited(p);
     qmp.close();
-    return { transcript: qmp.transcript, registers, status };
+    return { transcript: qmp.transcript, status };
   } finally {
     p.kill();
   }
@@ -163,17 +158,56 @@ function registerLayout(text: string): string {
   return text.replace(/[0-9a-f]{2,}/g, 'H').replace(/=\d\b/g, '=D').replace(/\[[-ODITSZAPC]{7}\]/, '[FLAGS]');
 }
 
-test('QMP over a unix socket: termu and qemu-system-i386 give the same session, ending in the guest powering off', { skip: !HAVE_NASM ? 'nasm is not installed' : !HAVE_QEMU && 'qemu-system-i386 is not installed' }, async () => {
+const SKIP = !HAVE_NASM ? 'nasm is not installed' : !HAVE_QEMU && 'qemu-system-i386 is not installed';
+
+function buildGuest(dir: string): string {
+  writeFileSync(join(dir, 'power-button.asm'), POWER_BUTTON_GUEST);
+  const kernel = join(dir, 'power-button.bin');
+  const nasm = spawnSync('nasm', ['-f', 'bin', '-o', kernel, join(dir, 'power-button.asm')], { encoding: 'utf8' });
+  assert.equal(nasm.status, 0, nasm.stderr);
+  return kernel;
+}
+
+test('-qmp unix:…: termu and qemu-system-i386 give the same session, ending in the guest powering off', { skip: SKIP }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'termu-qmp-'));
   try {
-    writeFileSync(join(dir, 'power-button.asm'), POWER_BUTTON_GUEST);
-    const kernel = join(dir, 'power-button.bin');
-    const nasm = spawnSync('nasm', ['-f', 'bin', '-o', kernel, join(dir, 'power-button.asm')], { encoding: 'utf8' });
-    assert.equal(nasm.status, 0, nasm.stderr);
-    const [termu, qemu] = await Promise.all([session(TERMU, kernel, dir), session('qemu-system-i386', kernel, dir)]);
+    const kernel = buildGuest(dir);
+    const registers: string[] = [];
+    const script: Script = async (qmp) => {
+      assert.deepEqual(await qmp.execute('query-status'), { return: { status: 'running', singlestep: false, running: true } });
+      registers.push((await qmp.execute('human-monitor-command', { 'command-line': 'info registers' })).return as string);
+      await qmp.execute('stop');
+      assert.deepEqual(await qmp.execute('query-status'), { return: { status: 'paused', singlestep: false, running: false } });
+      await qmp.execute('cont');
+      await untilGuestPolls(qmp);
+      assert.deepEqual(await qmp.execute('system_powerdown'), { return: {} });
+      await qmp.event('SHUTDOWN');
+    };
+    const args = ['-kernel', kernel, '-qmp', 'unix:SOCKET,server,nowait'];
+    const [termu, qemu] = await Promise.all([session(TERMU, args, dir, script), session('qemu-system-i386', args, dir, script)]);
     assert.deepEqual(mask(termu.transcript), mask(qemu.transcript));
     assert.match(termu.transcript.at(-1)!, /"event": "SHUTDOWN", "data": \{"guest": true, "reason": "guest-shutdown"\}/);
-    assert.equal(registerLayout(termu.registers), registerLayout(qemu.registers));
+    assert.equal(registerLayout(registers[0]), registerLayout(registers[1]));
+    assert.equal(termu.status, qemu.status);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('-mon chardev=…,mode=control with -no-shutdown: the powered-off guest stays until quit, as in qemu-system-i386', { skip: SKIP }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'termu-qmp-'));
+  try {
+    const kernel = buildGuest(dir);
+    const script: Script = async (qmp) => {
+      await untilGuestPolls(qmp);
+      await qmp.execute('system_powerdown');
+      await qmp.event('SHUTDOWN');
+      await qmp.execute('query-status');
+      await qmp.execute('quit');
+    };
+    const args = ['-kernel', kernel, '-no-shutdown', '-chardev', 'socket,id=qmp0,path=SOCKET,server=on,wait=off', '-mon', 'chardev=qmp0,mode=control'];
+    const [termu, qemu] = await Promise.all([session(TERMU, args, dir, script), session('qemu-system-i386', args, dir, script)]);
+    assert.deepEqual(mask(termu.transcript), mask(qemu.transcript));
     assert.equal(termu.status, qemu.status);
   } finally {
     rmSync(dir, { recursive: true, force: true });

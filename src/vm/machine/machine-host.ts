@@ -120,7 +120,9 @@ export class MachineHost implements VmControl {
             this.replies.delete(m.id);
             break;
           case 'shutdown':
+            // As QEMU with -no-shutdown: the machine stops after the power-off.
             this.events.emit('SHUTDOWN', { guest: true, reason: 'guest-shutdown' });
+            this.events.emit('STOP');
             this.state = 'shutdown';
             break;
           case 'exit':
