@@ -11,7 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
-import { HAVE_NASM, HAVE_QEMU, TERMU } from './test-kernels.js';
+import { buildTestKernels, HAVE_NASM, HAVE_QEMU, TERMU } from './test-kernels.js';
 
 /** Enables the power-button event at QEMU's PM base (0x600), polls its status, then enters S5. */
 const POWER_BUTTON_GUEST = `
@@ -209,6 +209,37 @@ test('-mon chardev=…,mode=control with -no-shutdown: the powered-off guest sta
     const [termu, qemu] = await Promise.all([session(TERMU, args, dir, script), session('qemu-system-i386', args, dir, script)]);
     assert.deepEqual(mask(termu.transcript), mask(qemu.transcript));
     assert.equal(termu.status, qemu.status);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a triple-faulting guest: RESET events, and with -no-reboot SHUTDOWN, as qemu-system-i386 sends them', { skip: SKIP }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'termu-qmp-'));
+  try {
+    const kernel = buildTestKernels().tripleFault;
+    const resets: Script = async (qmp) => {
+      await qmp.execute('cont');
+      await qmp.event('RESET');
+      await qmp.event('RESET');
+      qmp.transcript.push('-- end of compared part --');
+      await qmp.execute('quit');
+    };
+    const args = ['-S', '-kernel', kernel, '-qmp', 'unix:SOCKET,server=on,wait=off'];
+    const compared = (t: string[]) => mask(t.slice(0, t.indexOf('-- end of compared part --')));
+    const [termu, qemu] = await Promise.all([session(TERMU, args, dir, resets), session('qemu-system-i386', args, dir, resets)]);
+    assert.deepEqual(compared(termu.transcript), compared(qemu.transcript));
+    assert.match(termu.transcript.join('\n'), /"event": "RESET", "data": \{"guest": true, "reason": "guest-reset"\}/);
+
+    const noReboot: Script = async (qmp) => {
+      await qmp.execute('cont');
+      await qmp.event('SHUTDOWN');
+    };
+    const args2 = ['-S', '-no-reboot', '-kernel', kernel, '-qmp', 'unix:SOCKET,server=on,wait=off'];
+    const [termu2, qemu2] = await Promise.all([session(TERMU, args2, dir, noReboot), session('qemu-system-i386', args2, dir, noReboot)]);
+    assert.deepEqual(mask(termu2.transcript), mask(qemu2.transcript));
+    assert.match(termu2.transcript.at(-1)!, /"data": \{"guest": true, "reason": "guest-reset"\}/);
+    assert.equal(termu2.status, qemu2.status);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -125,9 +125,12 @@ export class MachineHost implements VmControl {
             this.events.emit('STOP');
             this.state = 'shutdown';
             break;
+          case 'guest-reset':
+            this.events.emit('RESET', { guest: true, reason: 'guest-reset' });
+            break;
           case 'exit':
-            // The guest ended the machine (ACPI power-off, or a -no-reboot reset / isa-debug-exit, reported alike).
-            this.events.emit('SHUTDOWN', { guest: true, reason: 'guest-shutdown' });
+            // isa-debug-exit ends QEMU without an event; a power-off or a -no-reboot reset sends SHUTDOWN.
+            if (m.reason) this.events.emit('SHUTDOWN', { guest: true, reason: m.reason });
             this.drainOutput();
             this.finish(m.status);
             break;

@@ -11,7 +11,7 @@ import type { Cpu } from '../cpu/cpu.js';
 import { ByteRing } from './byte-ring.js';
 import { snapshotRegisters } from './cpu-registers-snapshot.js';
 import type { PcBoard } from './pc-board.js';
-import { DOORBELL, WAKE, type ControlRequest, type WorkerInit, type WorkerMessage } from './worker-protocol.js';
+import { DOORBELL, WAKE, type ControlRequest, type GuestShutdownReason, type WorkerInit, type WorkerMessage } from './worker-protocol.js';
 
 /** Instructions per slice in real-time mode: short enough for sub-millisecond timer latency. */
 const SLICE = 20000;
@@ -26,6 +26,8 @@ export interface PowerPolicy {
 export class RunLoop {
   private state: RunState;
   private exitStatus: number | undefined;
+  /** Set when the guest itself ended the machine. */
+  exitReason: GuestShutdownReason | undefined;
   private resetPending = false;
   private readonly signals: Int32Array;
   private readonly serialIn: ByteRing[];
@@ -93,7 +95,7 @@ export class RunLoop {
     if (this.power.noShutdown) {
       this.setState('shutdown');
       this.post({ kind: 'shutdown' });
-    } else this.exit(0);
+    } else this.exit(0, 'guest-shutdown');
     this.cpu.requestExit();
   }
 
@@ -104,8 +106,11 @@ export class RunLoop {
 
   resetRequested(): void {
     // QEMU's -no-reboot: a reset ends the emulator (status 0).
-    if (this.power.noReboot) this.exit(0);
-    else this.resetPending = true;
+    if (this.power.noReboot) this.exit(0, 'guest-reset');
+    else {
+      this.resetPending = true;
+      this.post({ kind: 'guest-reset' });
+    }
     this.cpu.requestExit();
   }
 
@@ -165,8 +170,10 @@ export class RunLoop {
     if (!wasRunning && state === 'running') this.epochMs += performance.now() - this.pausedAtMs;
   }
 
-  private exit(status: number): void {
-    if (this.exitStatus === undefined) this.exitStatus = status;
+  private exit(status: number, reason?: GuestShutdownReason): void {
+    if (this.exitStatus !== undefined) return;
+    this.exitStatus = status;
+    this.exitReason = reason;
   }
 
   private handleRequests(): void {

@@ -61,7 +61,7 @@ function main(): void {
   loop = new RunLoop(board, cpu, init, port, config.clock, { noReboot: config.noReboot, noShutdown: config.noShutdown }, boot, config.startPaused);
   post({ kind: 'ready' });
   const status = loop.run();
-  post({ kind: 'exit', status });
+  post({ kind: 'exit', status, reason: loop.exitReason });
 }
 
 main();

@@ -26,12 +26,17 @@ export type ControlRequest =
   /** A BREAK condition on a COM port's line (Ctrl-a b, telnet BREAK): Linux's magic SysRq. */
   | { id: number; kind: 'break'; port: number };
 
+/** QEMU's ShutdownCause names for what the guest did. */
+export type GuestShutdownReason = 'guest-shutdown' | 'guest-reset';
+
 export type WorkerMessage =
   | { kind: 'ready' }
   | { kind: 'output' }
   | { kind: 'reply'; id: number; registers?: CpuRegisters }
-  /** The machine ended: exit the process with this status. */
-  | { kind: 'exit'; status: number }
+  /** The machine ended: exit the process with this status; `reason` when the guest ended it (QMP's SHUTDOWN). */
+  | { kind: 'exit'; status: number; reason?: GuestShutdownReason }
+  /** The guest reset the machine (QMP's RESET). */
+  | { kind: 'guest-reset' }
   /** The guest powered off with -no-shutdown: the VM stays, paused. */
   | { kind: 'shutdown' }
   | { kind: 'error'; message: string };
