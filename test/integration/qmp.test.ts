@@ -45,6 +45,8 @@ class QmpClient {
   private buffer = '';
   private readonly lines: string[] = [];
   readonly transcript: string[] = [];
+  /** The process on the other end. */
+  pid = 0;
 
   private constructor(private readonly socket: net.Socket) {
     socket.on('data', (d) => {
@@ -121,6 +123,7 @@ async function session(program: string, args: string[], dir: string, script: Scr
   const p = spawn(program, ['-display', 'none', ...args.map((a) => a.replace('SOCKET', path))], { stdio: 'ignore' });
   try {
     const qmp = await QmpClient.connect(path);
+    qmp.pid = p.pid!;
     assert.ok('QMP' in (await qmp.next()));
     assert.deepEqual(await qmp.execute('qmp_capabilities'), { return: {} });
     await script(qmp);
@@ -240,6 +243,26 @@ test('a triple-faulting guest: RESET events, and with -no-reboot SHUTDOWN, as qe
     assert.deepEqual(mask(termu2.transcript), mask(qemu2.transcript));
     assert.match(termu2.transcript.at(-1)!, /"data": \{"guest": true, "reason": "guest-reset"\}/);
     assert.equal(termu2.status, qemu2.status);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGTERM sends SHUTDOWN host-signal before termu exits, as qemu-system-i386 does', { skip: SKIP }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'termu-qmp-'));
+  try {
+    const kernel = buildGuest(dir);
+    const script: Script = async (qmp) => {
+      await qmp.execute('query-status');
+      process.kill(qmp.pid, 'SIGTERM');
+      await qmp.event('SHUTDOWN');
+    };
+    // termu catches the signal where QEMU's stdio chardev would (signal=on), so the guest's serial port is on stdio.
+    const args = ['-kernel', kernel, '-serial', 'stdio', '-qmp', 'unix:SOCKET,server=on,wait=off'];
+    const [termu, qemu] = await Promise.all([session(TERMU, args, dir, script), session('qemu-system-i386', args, dir, script)]);
+    assert.deepEqual(mask(termu.transcript), mask(qemu.transcript));
+    assert.match(termu.transcript.at(-1)!, /"data": \{"guest": false, "reason": "host-signal"\}/);
+    assert.equal(termu.status, qemu.status);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -47,11 +47,13 @@ export class MachineHost implements VmControl {
   /** Opens everything and starts the guest; resolves when the guest is ready to run. */
   async start(): Promise<void> {
     const env: ChardevEnvironment = {
-      quit: () => this.quit(),
+      // Ctrl-a x is QEMU's qmp_quit: it sends SHUTDOWN host-qmp-quit.
+      quit: () => this.monitorVm.quit(),
       commitSnapshots: () => {},
       interrupted: (signal) => {
         // QEMU shuts down cleanly on these signals and exits with status 0.
         process.stderr.write(`termu: terminating on signal ${signalNumber(signal)}\n`);
+        this.events.emit('SHUTDOWN', { guest: false, reason: 'host-signal' });
         this.finish(0);
       },
       log: (line) => process.stderr.write(`termu: ${line}\n`),
