@@ -30,7 +30,6 @@ export interface QmpCommand {
 
 const EMPTY = {};
 
-/** QEMU 7.2's run states as query-status names them (`running` is true only for `running`). */
 const COMMANDS: Record<string, QmpCommand> = {
   'query-status': {
     args: {},
@@ -94,6 +93,7 @@ const COMMANDS: Record<string, QmpCommand> = {
       return EMPTY;
     },
   },
+  // termu has one CPU, so `cpu-index` is checked but selects nothing.
   'human-monitor-command': {
     args: { 'command-line': { type: 'str' }, 'cpu-index': { type: 'int', optional: true } },
     run: (ctx, args) => runHmpLine(ctx.vm, args['command-line'] as string),

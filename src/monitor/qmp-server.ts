@@ -90,7 +90,7 @@ export class QmpServer implements ChardevFrontend {
     }
     const oob = Object.hasOwn(request, 'exec-oob');
     if (oob && !this.oobEnabled) throw new QmpError('GenericError', "QMP input member 'exec-oob' is unexpected");
-    if (oob && Object.hasOwn(request, 'execute')) throw new QmpError('GenericError', "QMP input must not have both 'execute' and 'exec-oob'");
+    if (oob && Object.hasOwn(request, 'execute')) throw new QmpError('GenericError', "QMP input member 'execute' clashes with 'exec-oob'");
     const member = oob ? 'exec-oob' : 'execute';
     if (!Object.hasOwn(request, member)) throw new QmpError('GenericError', "QMP input lacks member 'execute'");
     const name = request[member];

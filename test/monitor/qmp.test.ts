@@ -88,7 +88,7 @@ function mask(lines: string[]): string[] {
 }
 
 /** Sends each input and waits for its reply (a line with "return" or "error"); returns every line seen. */
-async function converse(write: (s: string) => void, output: () => string): Promise<string[]> {
+async function converse(session: string[], write: (s: string) => void, output: () => string): Promise<string[]> {
   const waitFor = async (n: number) => {
     const deadline = Date.now() + 5000;
     while (output().split('\r\n').filter((l) => /^\{"(return|error|id)"/.test(l)).length < n) {
@@ -97,8 +97,8 @@ async function converse(write: (s: string) => void, output: () => string): Promi
     }
   };
   await waitForGreeting(output);
-  for (let i = 0; i < SESSION.length; i++) {
-    write(`${SESSION[i]}\n`);
+  for (let i = 0; i < session.length; i++) {
+    write(`${session[i]}\n`);
     await waitFor(i + 1);
   }
   // Let the events that follow quit (none in QEMU) arrive.
@@ -114,16 +114,16 @@ async function waitForGreeting(output: () => string): Promise<void> {
   }
 }
 
-async function termuSession(): Promise<{ lines: string[]; calls: string[] }> {
+async function termuSession(session: string[]): Promise<{ lines: string[]; calls: string[] }> {
   const wire = new Wire('compat_monitor0');
   const { vm, calls } = fakeVm();
   const events = new QmpEvents();
   new QmpServer(wire, new EventingVmControl(vm, events), events);
-  const lines = await converse((s) => wire.type(s), () => wire.out);
+  const lines = await converse(session, (s) => wire.type(s), () => wire.out);
   return { lines, calls };
 }
 
-async function qemuSession(): Promise<string[]> {
+async function qemuSession(session: string[]): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'termu-qmp-'));
   const path = join(dir, 'qmp.sock');
   const qemu = spawn('qemu-system-i386', ['-qmp', `unix:${path},server=on,wait=off`, '-display', 'none', '-S', '-nodefaults'], { stdio: 'ignore' });
@@ -132,7 +132,7 @@ async function qemuSession(): Promise<string[]> {
     let out = '';
     socket.on('data', (d) => (out += d.toString('latin1')));
     socket.on('error', () => {});
-    return await converse((s) => socket.write(s), () => out);
+    return await converse(session, (s) => socket.write(s), () => out);
   } finally {
     qemu.kill();
     rmSync(dir, { recursive: true, force: true });
@@ -156,9 +156,25 @@ async function connectWithRetry(path: string): Promise<net.Socket> {
 const haveQemu = spawnSync('qemu-system-i386', ['--version']).status === 0;
 
 test('QMP session replies, errors and events match qemu-system-i386 -S', { skip: !haveQemu && 'qemu-system-i386 not installed' }, async () => {
-  const [termu, qemu] = await Promise.all([termuSession(), qemuSession()]);
+  const [termu, qemu] = await Promise.all([termuSession(SESSION), qemuSession(SESSION)]);
   assert.deepEqual(mask(termu.lines), mask(qemu));
   assert.deepEqual(termu.calls, ['cont', 'stop', 'reset', 'powerdown', 'quit']);
+});
+
+/** With out-of-band execution enabled: no termu command allows it, as none of these does in QEMU. */
+const OOB_SESSION = [
+  '{"execute":"qmp_capabilities","arguments":{"enable":["oob"]}}',
+  '{"exec-oob":"query-status","id":1}',
+  '{"execute":"query-status","exec-oob":"x","id":2}',
+  '{"execute":"human-monitor-command","arguments":{"command-line":"info status","cpu-index":"a"}}',
+  '{"execute":"human-monitor-command","arguments":{"command-line":"info status","cpu-index":0}}',
+  '{"execute":"query-name"}',
+  '{"execute":"quit"}',
+];
+
+test('QMP with oob enabled matches qemu-system-i386 -S', { skip: !haveQemu && 'qemu-system-i386 not installed' }, async () => {
+  const [termu, qemu] = await Promise.all([termuSession(OOB_SESSION), qemuSession(OOB_SESSION)]);
+  assert.deepEqual(mask(termu.lines), mask(qemu));
 });
 
 test('greeting carries the QEMU version termu mirrors and the termu package', async () => {
