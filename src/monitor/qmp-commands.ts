@@ -2,7 +2,7 @@
 // checks it, with its error texts) and what it does through VmControl. New commands are
 // added here; the protocol loop in qmp-server.ts does not change.
 
-import { findCommand } from './hmp-commands.js';
+import { findCommand, QEMU_COMPAT_VERSION } from './hmp-commands.js';
 import type { VmControl } from './vm-control.js';
 
 /** A command failure that QMP reports with the given class and description. */
@@ -30,7 +30,24 @@ export interface QmpCommand {
 
 const EMPTY = {};
 
+/** What termu reports where QEMU reports its build's package string. */
+export const QMP_PACKAGE = 'termu';
+
+/** The version object of the greeting and of query-version. */
+export function qmpVersion(): { qemu: { micro: number; minor: number; major: number }; package: string } {
+  const [major, minor, micro] = QEMU_COMPAT_VERSION.split('.').map(Number);
+  return { qemu: { micro, minor, major }, package: QMP_PACKAGE };
+}
+
 const COMMANDS: Record<string, QmpCommand> = {
+  'query-version': {
+    args: {},
+    run: () => qmpVersion(),
+  },
+  'query-commands': {
+    args: {},
+    run: () => ['qmp_capabilities', ...Object.keys(COMMANDS)].map((name) => ({ name })),
+  },
   'query-status': {
     args: {},
     run: (ctx) => {

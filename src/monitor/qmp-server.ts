@@ -4,14 +4,10 @@
 // worded as QEMU 7.2's monitor/qmp.c and qapi/qmp-dispatch.c word them.
 
 import type { Chardev, ChardevEvent, ChardevFrontend } from '../vm/chardev/chardev.js';
-import { QEMU_COMPAT_VERSION } from './hmp-commands.js';
-import { checkArguments, findQmpCommand, QmpError, type QmpContext } from './qmp-commands.js';
+import { checkArguments, findQmpCommand, QmpError, qmpVersion, type QmpContext } from './qmp-commands.js';
 import type { QmpEvent, QmpEvents } from './qmp-events.js';
 import { JsonSplitter, toQmpJson } from './qmp-json.js';
 import type { VmControl } from './vm-control.js';
-
-/** What termu reports where QEMU reports its build's package string. */
-export const QMP_PACKAGE = 'termu';
 
 const REQUEST_MEMBERS = new Set(['execute', 'exec-oob', 'arguments', 'id', 'control']);
 
@@ -42,8 +38,7 @@ export class QmpServer implements ChardevFrontend {
       // Every new client starts in capabilities negotiation mode.
       this.commandMode = false;
       this.oobEnabled = false;
-      const [major, minor, micro] = QEMU_COMPAT_VERSION.split('.').map(Number);
-      this.send({ QMP: { version: { qemu: { micro, minor, major }, package: QMP_PACKAGE }, capabilities: ['oob'] } });
+      this.send({ QMP: { version: qmpVersion(), capabilities: ['oob'] } });
     } else if (e === 'closed') this.commandMode = false;
   }
 

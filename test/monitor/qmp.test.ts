@@ -169,6 +169,7 @@ const OOB_SESSION = [
   '{"execute":"human-monitor-command","arguments":{"command-line":"info status","cpu-index":"a"}}',
   '{"execute":"human-monitor-command","arguments":{"command-line":"info status","cpu-index":0}}',
   '{"execute":"query-name"}',
+  '{"execute":"query-version"}',
   '{"execute":"quit"}',
 ];
 
@@ -224,4 +225,14 @@ test('runaway nesting is refused without growing without bound', () => {
 
 test('QMP JSON escapes control and non-ASCII characters as QEMU does', () => {
   assert.equal(toQmpJson({ s: 'a\r\n\u0001é', l: [], o: {}, n: -1 }), '{"s": "a\\r\\n\\u0001\\u00E9", "l": [], "o": {}, "n": -1}');
+});
+
+test('every command query-commands lists is one qemu-system-i386 lists', { skip: !haveQemu && 'qemu-system-i386 not installed' }, async () => {
+  const session = ['{"execute":"qmp_capabilities"}', '{"execute":"query-commands"}', '{"execute":"quit"}'];
+  const [termu, qemu] = await Promise.all([termuSession(session), qemuSession(session)]);
+  const names = (lines: string[]) => (JSON.parse(lines.find((l) => l.includes('"name"'))!) as { return: { name: string }[] }).return.map((c) => c.name);
+  const qemuNames = new Set(names(qemu));
+  const termuNames = names(termu.lines);
+  assert.ok(termuNames.includes('human-monitor-command') && termuNames.includes('qmp_capabilities'));
+  for (const name of termuNames) assert.ok(qemuNames.has(name), `${name} is not a QEMU 7.2 command`);
 });
