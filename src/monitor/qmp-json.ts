@@ -79,7 +79,7 @@ export class JsonSplitter {
     if (text.trim() !== '') this.emit(text);
   }
 
-  private reset(): void {
+  reset(): void {
     this.text = '';
     this.depth = 0;
     this.inString = false;

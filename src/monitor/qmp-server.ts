@@ -9,7 +9,7 @@ import type { QmpEvent, QmpEvents } from './qmp-events.js';
 import { JsonSplitter, toQmpJson } from './qmp-json.js';
 import type { VmControl } from './vm-control.js';
 
-const REQUEST_MEMBERS = new Set(['execute', 'exec-oob', 'arguments', 'id', 'control']);
+const REQUEST_MEMBERS = new Set(['execute', 'exec-oob', 'arguments', 'id']);
 
 type Request = Record<string, unknown>;
 
@@ -35,7 +35,8 @@ export class QmpServer implements ChardevFrontend {
 
   event(e: ChardevEvent): void {
     if (e === 'opened') {
-      // Every new client starts in capabilities negotiation mode.
+      // Every new client starts in capabilities negotiation mode, with no half-sent text of the last one.
+      this.splitter.reset();
       this.commandMode = false;
       this.oobEnabled = false;
       this.send({ QMP: { version: qmpVersion(), capabilities: ['oob'] } });

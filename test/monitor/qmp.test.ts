@@ -66,6 +66,8 @@ const SESSION = [
   '{"execute":"query-status","arguments":{"a":1}}',
   '{"execute":"query-status","arguments":[1]}',
   '{"execute":5}',
+  '{"execute":"query-status","control":{}}',
+  '}',
   '{"execute":"query-status","id":{"a":[1,"\\u00e9"]}}',
   '{"execute":"human-monitor-command"}',
   '{"execute":"human-monitor-command","arguments":{"command-line":5}}',
@@ -195,6 +197,7 @@ test('no events before negotiation; events after it; a reconnect negotiates agai
   await new Promise((r) => setTimeout(r, 10));
   events.emit('SHUTDOWN', { guest: true, reason: 'guest-shutdown' });
   assert.match(wire.out, /\{"timestamp": \{"seconds": \d+, "microseconds": \d+\}, "event": "SHUTDOWN", "data": \{"guest": true, "reason": "guest-shutdown"\}\}\r\n$/);
+  wire.type('{"execute": "half-sent');
   server.event('closed');
   server.event('opened');
   wire.out = '';
