@@ -196,6 +196,8 @@ function resolve(state: ParseState): MachineConfig {
     if (id) config.serials.push(id);
   });
   state.monitorArgs.forEach((a, index) => {
+    // Only -monitor takes `none`; QEMU hands -qmp's argument to the chardev parser as it is.
+    if (a.mode === 'control' && a.text === 'none') throw new CliError([`${a.opt}: 'none' is not a valid char driver`, `${a.opt}: parse error: none`]);
     const id = attachShortForm(config, a, index === 0 ? 'compat_monitor0' : `compat_monitor${index}`, 'monitor');
     if (id && !config.monitors.some((m) => m.chardevId === id)) config.monitors.push({ chardevId: id, mode: a.mode ?? 'readline' });
   });

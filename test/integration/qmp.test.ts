@@ -267,3 +267,13 @@ test('SIGTERM sends SHUTDOWN host-signal before termu exits, as qemu-system-i386
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bad -qmp and -mon mode=control arguments fail with qemu-system-i386 texts and status', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, () => {
+  for (const args of [['-qmp', 'bogus:x'], ['-qmp', 'none'], ['-mon', 'chardev=nope,mode=control'], ['-chardev', 'null,id=c', '-mon', 'chardev=c,mode=json']]) {
+    const run = (program: string) => {
+      const r = spawnSync(program, ['-display', 'none', '-S', ...args], { encoding: 'utf8', timeout: 20000 });
+      return { stderr: r.stderr.replace(/^(qemu-system-i386|termu): /gm, 'PROGRAM: '), status: r.status };
+    };
+    assert.deepEqual(run(TERMU), run('qemu-system-i386'), args.join(' '));
+  }
+});
