@@ -2,6 +2,7 @@
 // after parsing (chardevs, monitor, board, loaders) reads this, never argv.
 
 import type { ChardevSpec } from '../vm/chardev/chardev-spec.js';
+import type { StorageConfig } from './drive-options.js';
 
 export interface IsaDebugExitConfig {
   iobase: number;
@@ -15,6 +16,11 @@ export interface MonitorConfig {
 
 /** How virtual time advances: host real time, or 2^shift ns per instruction (QEMU's -icount). */
 export type ClockConfig = { mode: 'realtime' } | { mode: 'icount'; shift: number };
+
+export interface JitConfig {
+  enabled: boolean;
+  threshold: number;
+}
 
 export interface MachineConfig {
   ramBytes: number;
@@ -40,6 +46,10 @@ export interface MachineConfig {
   /** -S: do not start the CPU until `cont`. */
   startPaused: boolean;
   clock: ClockConfig;
+  /** termu's -accel tcg suboptions: jit=on|off and jit-threshold=N (instructions per page before compiling). */
+  jit: JitConfig;
+  /** Drives, boot order, VGA and firmware (-drive, -hda, -cdrom, -fda, -boot, -vga, -bios, -L, -snapshot). */
+  storage: StorageConfig;
   /** Warnings to print once the command line is accepted (e.g. KVM unavailable). */
   warnings: string[];
 }

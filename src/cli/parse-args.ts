@@ -4,11 +4,49 @@
 
 import { ChardevSpecError, parseChardevOption, parseChardevShortForm, type ChardevSpec } from '../vm/chardev/chardev-spec.js';
 import { CliError } from './cli-error.js';
-import { parseCInteger, parseKeyValues } from './keyval.js';
+import { applyStorageOption, defaultStorageConfig, resolveDrives, STORAGE_OPTIONS } from './drive-options.js';
+import { parseBool, parseCInteger, parseKeyValues } from './keyval.js';
 import type { MachineConfig, MonitorConfig } from './machine-config.js';
 import { parseSize, SIZE_ERROR } from './parse-size.js';
 
 const DEFAULT_RAM = 128 * 1024 * 1024;
+const JIT_BY_DEFAULT = true;
+/** Instructions interpreted on a physical page before its code is compiled. */
+const DEFAULT_JIT_THRESHOLD = 2000;
+
+/**
+ * One -accel property: QEMU's tcg ones (thread, and tb-size/split-wx, which only tune QEMU's
+ * own code buffer and are checked, then ignored) and termu's jit and jit-threshold.
+ */
+function applyAccelProperty(jit: MachineConfig['jit'], opt: string, key: string, value: string): void {
+  switch (key) {
+    case 'accel':
+      return;
+    case 'thread':
+      if (value !== 'single' && value !== 'multi') throw CliError.forOption(opt, `Invalid 'thread' setting ${value}`);
+      return;
+    case 'tb-size':
+      if (parseCInteger(value) === undefined) throw CliError.forOption(opt, "Parameter 'tb-size' expects uint64");
+      return;
+    case 'split-wx':
+      if (parseBool(value) === undefined) throw CliError.forOption(opt, "Parameter 'split-wx' expects 'on' or 'off'");
+      return;
+    case 'jit': {
+      const on = parseBool(value);
+      if (on === undefined) throw CliError.forOption(opt, "Parameter 'jit' expects 'on' or 'off'");
+      jit.enabled = on;
+      return;
+    }
+    case 'jit-threshold': {
+      const n = parseCInteger(value);
+      if (n === undefined || n > 0xffffffff) throw CliError.forOption(opt, "Parameter 'jit-threshold' expects uint32");
+      jit.threshold = n;
+      return;
+    }
+    default:
+      throw CliError.forOption(opt, `Property 'tcg-accel.${key}' not found`);
+  }
+}
 /** RAM must fit below the PCI hole: termu's physical space is 32-bit and has no RAM above 4 GiB. */
 export const MAX_RAM = 0xe0000000;
 
@@ -116,11 +154,13 @@ const OPTIONS: OptionDef[] = [
   }),
   flag('enable-kvm', (s) => void s.config.warnings.push(`-enable-kvm: ${KVM_WARNING}`)),
   withArg('accel', (s, arg, opt) => {
-    const accel = parseKeyValues(arg, 'accel').get('accel') ?? '';
+    const kv = parseKeyValues(arg, 'accel');
+    const accel = kv.get('accel') ?? '';
     for (const name of accel.split(':')) {
       if (name === 'kvm') s.config.warnings.push(`${opt}: ${KVM_WARNING}`);
       else if (name !== 'tcg') throw CliError.forOption(opt, `invalid accelerator ${name}`);
     }
+    for (const [key, value] of kv) applyAccelProperty(s.config.jit, opt, key, value);
   }),
   flag('S', (s) => void (s.config.startPaused = true)),
   withArg('icount', (s, arg, opt) => {
@@ -130,6 +170,8 @@ const OPTIONS: OptionDef[] = [
     s.config.clock = { mode: 'icount', shift: n };
   }),
 ];
+
+for (const o of STORAGE_OPTIONS) OPTIONS.push({ name: o.name, takesArg: o.takesArg, apply: (s, arg) => applyStorageOption(s.config.storage, o.name, arg) });
 
 const OPTION_BY_NAME = new Map(OPTIONS.map((o) => [o.name, o]));
 
@@ -150,6 +192,8 @@ export function parseArgs(argv: string[]): MachineConfig {
       rtcBase: 'utc',
       startPaused: false,
       clock: { mode: 'realtime' },
+      jit: { enabled: JIT_BY_DEFAULT, threshold: DEFAULT_JIT_THRESHOLD },
+      storage: defaultStorageConfig(),
       warnings: [],
     },
     serialArgs: [],
@@ -159,7 +203,11 @@ export function parseArgs(argv: string[]): MachineConfig {
   };
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
-    if (!word.startsWith('-') || word === '-') throw new CliError([`${word}: disk images are not supported by termu yet`]);
+    if (!word.startsWith('-') || word === '-') {
+      // A bare word is a disk image, as -hda.
+      applyStorageOption(state.config.storage, 'hda', word);
+      continue;
+    }
     const name = word.replace(/^--?/, '');
     const def = OPTION_BY_NAME.get(name);
     if (!def) throw new CliError([`${word}: invalid option`]);
@@ -204,6 +252,7 @@ function resolve(state: ParseState): MachineConfig {
   for (const a of state.monArgs) config.monitors.push(parseMon(config, a.text, a.opt));
   if (state.debugconArg) config.debugcon = attachShortForm(config, state.debugconArg, 'debugcon', 'debugcon device');
 
+  resolveDrives(config.storage);
   checkSingleStdio(config, state);
   return config;
 }

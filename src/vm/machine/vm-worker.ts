@@ -4,6 +4,9 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Cpu } from '../cpu/cpu.js';
+import type { BiosHardware } from './bios-hardware.js';
+import { runDeviceRequest } from './device-requests.js';
+import { buildBootHardware, closeDrive } from './firmware-boot.js';
 import { BootError } from './firmware/boot-error.js';
 import { loadKernel } from './firmware/load-kernel.js';
 import { PcBoard } from './pc-board.js';
@@ -26,6 +29,7 @@ function main(): void {
         debugcon: config.debugcon !== undefined,
         isaDebugExit: config.isaDebugExit,
         rtcBase: config.rtcBase instanceof Date ? Math.floor(config.rtcBase.getTime() / 1000) : config.rtcBase,
+        externalIde: true,
       },
       {
         serialOut: (i, b) => loop!.serialOutput(i, b),
@@ -43,11 +47,25 @@ function main(): void {
     throw e;
   }
   const cpu = new Cpu(board);
+  if (config.jit.enabled) cpu.setJit({ threshold: config.jit.threshold });
   board.setCpu(cpu);
+  let hw: BiosHardware;
+  try {
+    const request = { storage: config.storage, ramBytes: config.ramBytes, nographic: config.nographic, directKernel: config.kernel !== undefined };
+    hw = buildBootHardware(board, request, () => cpu.flushTlb());
+  } catch (e) {
+    if (e instanceof BootError) {
+      post({ kind: 'error', message: e.message });
+      return;
+    }
+    throw e;
+  }
   // After power-on and after every reset: what firmware would set up, then the kernel.
   const boot = () => {
+    // Without -kernel the CPU starts in SeaBIOS at the reset vector, and SeaBIOS sets up the rest.
+    if (!config.kernel) return;
     board.setUpWithoutFirmware();
-    if (config.kernel) loadKernel(board.memory, cpu, { kernel: config.kernel, initrd: config.initrd, append: config.append });
+    loadKernel(board.memory, cpu, { kernel: config.kernel, initrd: config.initrd, append: config.append });
   };
   try {
     boot();
@@ -58,9 +76,10 @@ function main(): void {
     }
     throw e;
   }
-  loop = new RunLoop(board, cpu, init, port, config.clock, { noReboot: config.noReboot, noShutdown: config.noShutdown }, boot, config.startPaused);
+  loop = new RunLoop(board, cpu, init, port, config.clock, { noReboot: config.noReboot, noShutdown: config.noShutdown }, boot, config.startPaused, (req) => runDeviceRequest(req, hw, board.memory));
   post({ kind: 'ready' });
   const status = loop.run();
+  for (const d of hw.storage.drives) closeDrive(d);
   post({ kind: 'exit', status, reason: loop.exitReason });
 }
 
