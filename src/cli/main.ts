@@ -21,7 +21,6 @@ export async function main(argv: string[]): Promise<void> {
   let config;
   try {
     config = parseArgs(argv);
-    if (!config.kernel) throw new CliError(['no -kernel given: termu can only boot kernels directly for now (disk boot through SeaBIOS is not wired yet)']);
   } catch (e) {
     fail(e);
   }

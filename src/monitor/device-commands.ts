@@ -21,6 +21,11 @@ function parseValue(text: string): number | undefined {
   return undefined;
 }
 
+/** HMP string arguments may be double-quoted (needed for paths that would read as an expression). */
+function unquote(text: string): string {
+  return text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text;
+}
+
 /** HMP's argument errors: the message, then a pointer to the command's help. */
 function usage(ctx: HmpContext, command: string, message: string): void {
   ctx.print(`${message}\nTry "help ${command}" for more information\n`);
@@ -48,7 +53,7 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
       run: async (ctx, args) => {
         if (args.length < 1) return usage(ctx, 'change', 'change: block device name expected');
         if (args.length < 2) return usage(ctx, 'change', 'change: filename expected');
-        await report(ctx, devices(ctx)?.change(args[0], args[1], args[2]));
+        await report(ctx, devices(ctx)?.change(unquote(args[0]), unquote(args[1]), args[2] && unquote(args[2])));
       },
     },
     {
@@ -57,7 +62,7 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
       help: 'commit changes to the disk images (if -snapshot is used) or backing files',
       run: async (ctx, args) => {
         if (args.length < 1) return usage(ctx, 'commit', 'commit: block device name expected');
-        await report(ctx, devices(ctx)?.commit(args[0]), '');
+        await report(ctx, devices(ctx)?.commit(unquote(args[0])), '');
       },
     },
     {
@@ -68,7 +73,7 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
         const force = args[0] === '-f';
         const device = force ? args[1] : args[0];
         if (device === undefined) return usage(ctx, 'eject', 'eject: block device name expected');
-        await report(ctx, devices(ctx)?.eject(device, force));
+        await report(ctx, devices(ctx)?.eject(unquote(device), force));
       },
     },
     {
@@ -81,7 +86,7 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
         if (addr === undefined) return usage(ctx, 'pmemsave', expressionError(args[0]));
         if (size === undefined) return usage(ctx, 'pmemsave', expressionError(args[1]));
         if (args.length < 3) return usage(ctx, 'pmemsave', 'pmemsave: string expected');
-        await report(ctx, devices(ctx)?.pmemsave(addr, size, args[2]));
+        await report(ctx, devices(ctx)?.pmemsave(addr, size, unquote(args[2])));
       },
     },
     {
@@ -90,7 +95,7 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
       help: "save screen from head 'head' of display device 'device' in PPM format to 'filename'",
       run: async (ctx, args) => {
         if (args.length < 1) return usage(ctx, 'screendump', 'screendump: filename expected');
-        await report(ctx, devices(ctx)?.screendump(args[0]));
+        await report(ctx, devices(ctx)?.screendump(unquote(args[0])));
       },
     },
   ];

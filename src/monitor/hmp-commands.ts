@@ -3,6 +3,7 @@
 // commands are added here; the monitor loop in hmp.ts does not change.
 
 import { formatRegisters } from './cpu-registers.js';
+import { deviceCommands } from './device-commands.js';
 import type { VmControl } from './vm-control.js';
 
 export interface HmpContext {
@@ -111,7 +112,10 @@ export const COMMANDS: HmpCommand[] = [
     help: 'reset the system',
     run: (ctx) => ctx.vm.systemReset(),
   },
+  ...deviceCommands((ctx) => ctx.vm.devices?.()),
 ];
+// Help lists commands by name, as QEMU's does.
+COMMANDS.sort((a, b) => a.names.localeCompare(b.names));
 
 function find(table: HmpCommand[], name: string): HmpCommand | undefined {
   return table.find((c) => c.names.split('|').includes(name));

@@ -3,6 +3,7 @@
 // are asynchronous.
 
 import type { CpuRegisters } from './cpu-registers.js';
+import type { DeviceControl } from './device-commands.js';
 
 /** QEMU's run states that `info status` distinguishes. */
 export type RunState = 'running' | 'paused' | 'prelaunch' | 'shutdown' | 'internal-error' | 'guest-panicked';
@@ -24,4 +25,6 @@ export interface VmControl {
   chardevs(): ChardevInfo[];
   kvmEnabled(): boolean;
   name(): string | undefined;
+  /** Displays and drives (screendump, pmemsave, commit, eject, change); absent in monitor-only tests. */
+  devices?(): DeviceControl;
 }

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { CliError } from '../../cli/cli-error.js';
 import type { MachineConfig } from '../../cli/machine-config.js';
 import type { CpuRegisters } from '../../monitor/cpu-registers.js';
+import type { DeviceControl } from '../../monitor/device-commands.js';
 import { Hmp } from '../../monitor/hmp.js';
 import { EventingVmControl, QmpEvents } from '../../monitor/qmp-events.js';
 import { QmpServer } from '../../monitor/qmp-server.js';
@@ -15,6 +16,7 @@ import type { Chardev } from '../chardev/chardev.js';
 import { openChardev, type ChardevEnvironment } from '../chardev/create-chardev.js';
 import { MuxChardev } from '../chardev/mux-chardev.js';
 import { ByteRing } from './byte-ring.js';
+import type { DeviceRequest } from './device-requests.js';
 import { DOORBELL, WAKE, type ControlRequest, type WorkerInit, type WorkerMessage } from './worker-protocol.js';
 
 
@@ -49,7 +51,7 @@ export class MachineHost implements VmControl {
     const env: ChardevEnvironment = {
       // Ctrl-a x is QEMU's qmp_quit: it sends SHUTDOWN host-qmp-quit.
       quit: () => this.monitorVm.quit(),
-      commitSnapshots: () => {},
+      commitSnapshots: () => void this.device({ op: 'commit', device: 'all' }),
       interrupted: (signal) => {
         // QEMU shuts down cleanly on these signals and exits with status 0.
         process.stderr.write(`termu: terminating on signal ${signalNumber(signal)}\n`);
@@ -242,6 +244,20 @@ export class MachineHost implements VmControl {
 
   name(): string | undefined {
     return this.config.name;
+  }
+
+  devices(): DeviceControl {
+    return {
+      screendump: (file) => this.device({ op: 'screendump', file }),
+      pmemsave: (addr, size, file) => this.device({ op: 'pmemsave', addr, size, file }),
+      commit: (device) => this.device({ op: 'commit', device }),
+      eject: (device, force) => this.device({ op: 'eject', device, force }),
+      change: (device, file, format) => this.device({ op: 'change', device, file, format }),
+    };
+  }
+
+  private async device(request: DeviceRequest): Promise<string | undefined> {
+    return (await this.request({ kind: 'device', request })).error;
   }
 }
 

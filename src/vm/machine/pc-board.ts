@@ -12,7 +12,7 @@ import { DualPic } from '../devices/dual-pic.js';
 import { FwCfg } from '../devices/fw-cfg.js';
 import { I8042 } from '../devices/i8042.js';
 import { IsaDebugExit } from '../devices/isa-debug-exit.js';
-import { I440fx } from '../devices/pci/i440fx.js';
+import { I440fx, type I440fxCallbacks } from '../devices/pci/i440fx.js';
 import { PciHost } from '../devices/pci/pci-host.js';
 import { Piix3Ide } from '../devices/pci/piix3-ide.js';
 import { Piix3Isa } from '../devices/pci/piix3-isa.js';
@@ -47,6 +47,8 @@ export interface BoardOptions {
   debugcon: boolean;
   isaDebugExit?: { iobase: number; iosize: number };
   rtcBase: 'utc' | 'localtime' | number;
+  /** The PIIX IDE function (00:01.1) is plugged by the storage set-up (BiosHardware), not here. */
+  externalIde?: boolean;
 }
 
 /** PCI slots of QEMU's pc machine: 00:00.0 host bridge, 00:01.x PIIX3/PIIX4 functions. */
@@ -73,6 +75,8 @@ export class PcBoard implements CpuHost {
   readonly rtc: Rtc;
   readonly pit: Pit;
   readonly fwCfg: FwCfg;
+  /** Where the i440FX's PAM and SMRAM writes go (the firmware boot's PamShadow). */
+  readonly chipsetHooks: I440fxCallbacks = {};
   private readonly port92: Port92;
   cpu!: BoardCpu;
 
@@ -127,11 +131,11 @@ export class PcBoard implements CpuHost {
     }
 
     this.pciHost.attach(io);
-    this.pciHost.add(0, 0, new I440fx({ onPam: () => {}, onSmram: () => {} }));
+    this.pciHost.add(0, 0, new I440fx({ onPam: (i, v) => this.chipsetHooks.onPam?.(i, v), onSmram: (v) => this.chipsetHooks.onSmram?.(v) }));
     this.isaBridge = new Piix3Isa({ setIrq: (irq, level) => this.gsi[irq].set(level) }, () => this.events.resetRequested('guest'));
     this.pciHost.add(PIIX_SLOT, 0, this.isaBridge);
     this.isaBridge.attach(io);
-    this.pciHost.add(PIIX_SLOT, 1, new Piix3Ide());
+    if (!options.externalIde) this.pciHost.add(PIIX_SLOT, 1, new Piix3Ide());
     this.acpi = new Piix4Acpi({ io, clock: this.clock, sci: this.gsi[SCI_IRQ], onPowerOff: () => this.events.powerOff() });
     this.pciHost.add(PIIX_SLOT, 3, this.acpi);
     this.acpi.attach(io);

@@ -11,6 +11,7 @@ import type { Cpu } from '../cpu/cpu.js';
 import { ByteRing } from './byte-ring.js';
 import { snapshotRegisters } from './cpu-registers-snapshot.js';
 import type { PcBoard } from './pc-board.js';
+import type { DeviceRequest } from './device-requests.js';
 import { DOORBELL, WAKE, type ControlRequest, type GuestShutdownReason, type WorkerInit, type WorkerMessage } from './worker-protocol.js';
 
 /** Instructions per slice in real-time mode: short enough for sub-millisecond timer latency. */
@@ -56,6 +57,8 @@ export class RunLoop {
     /** Puts the kernel back in memory and the CPU at its entry (after power-on and every reset). */
     private readonly boot: () => void,
     startPaused: boolean,
+    /** Carries out the monitor's device commands; returns QEMU's error text or undefined. */
+    private readonly devices: (req: DeviceRequest) => string | undefined = () => 'this machine has no such devices',
   ) {
     this.signals = new Int32Array(init.signals);
     this.serialIn = init.serialIn.map((b) => new ByteRing(b));
@@ -198,6 +201,9 @@ export class RunLoop {
         case 'break':
           this.board.uarts[req.port]?.receiveBreak();
           break;
+        case 'device':
+          this.post({ kind: 'reply', id: req.id, error: this.devices(req.request) });
+          continue;
         case 'registers':
           this.post({ kind: 'reply', id: req.id, registers: snapshotRegisters(this.cpu) });
           continue;

@@ -6,6 +6,7 @@
 
 import type { MachineConfig } from '../../cli/machine-config.js';
 import type { CpuRegisters } from '../../monitor/cpu-registers.js';
+import type { DeviceRequest } from './device-requests.js';
 
 export interface WorkerInit {
   config: MachineConfig;
@@ -24,7 +25,9 @@ export type ControlRequest =
   | { id: number; kind: 'stop' | 'cont' | 'reset' | 'powerdown' | 'quit' }
   | { id: number; kind: 'registers' }
   /** A BREAK condition on a COM port's line (Ctrl-a b, telnet BREAK): Linux's magic SysRq. */
-  | { id: number; kind: 'break'; port: number };
+  | { id: number; kind: 'break'; port: number }
+  /** The monitor's screendump, pmemsave, commit, eject and change. */
+  | { id: number; kind: 'device'; request: DeviceRequest };
 
 /** QEMU's ShutdownCause names for what the guest did. */
 export type GuestShutdownReason = 'guest-shutdown' | 'guest-reset';
@@ -32,7 +35,7 @@ export type GuestShutdownReason = 'guest-shutdown' | 'guest-reset';
 export type WorkerMessage =
   | { kind: 'ready' }
   | { kind: 'output' }
-  | { kind: 'reply'; id: number; registers?: CpuRegisters }
+  | { kind: 'reply'; id: number; registers?: CpuRegisters; error?: string }
   /** The machine ended: exit the process with this status; `reason` when the guest ended it (QMP's SHUTDOWN). */
   | { kind: 'exit'; status: number; reason?: GuestShutdownReason }
   /** The guest reset the machine (QMP's RESET). */
