@@ -3,6 +3,7 @@
 // emits when the monitor (HMP or QMP) changes the machine's run state.
 
 import type { CpuRegisters } from './cpu-registers.js';
+import type { DeviceControl } from './device-commands.js';
 import type { ChardevInfo, RunState, VmControl } from './vm-control.js';
 
 export interface QmpEvent {
@@ -79,5 +80,9 @@ export class EventingVmControl implements VmControl {
 
   name(): string | undefined {
     return this.vm.name();
+  }
+
+  devices(): DeviceControl | undefined {
+    return this.vm.devices?.();
   }
 }

@@ -26,5 +26,5 @@ export interface VmControl {
   kvmEnabled(): boolean;
   name(): string | undefined;
   /** Displays and drives (screendump, pmemsave, commit, eject, change); absent in monitor-only tests. */
-  devices?(): DeviceControl;
+  devices?(): DeviceControl | undefined;
 }
