@@ -57,6 +57,8 @@ test("GRUB's rescue CD reaches its prompt; screendump equals QEMU's", { skip: sk
   try {
     const ready = await qemu.waitFor(GRUB_READY_MARKER, 60_000);
     await qemu.waitFor(GRUB_PROMPT, 30_000, ready);
+    // The prompt reaches COM1 before GRUB may have finished drawing it on the VGA console.
+    await new Promise((r) => setTimeout(r, 1000));
     await qemu.monitor(`screendump ${join(dir, 'qemu.ppm')}`);
     const expected = readFileSync(join(dir, 'qemu.ppm'));
 

@@ -75,6 +75,8 @@ test('termu -cdrom GRUB rescue ISO: prompt on COM1, screendump and pmemsave equa
   try {
     const ready = await qemu.waitFor(GRUB_READY_MARKER, 60_000);
     await qemu.waitFor(GRUB_PROMPT, 30_000, ready);
+    // The prompt reaches COM1 before GRUB may have finished drawing it on the VGA console.
+    await new Promise((r) => setTimeout(r, 1000));
     await qemu.monitor(`screendump ${join(dir, 'qemu.ppm')}`);
     // Quoted: unquoted, HMP would read `4000 /tmp/…` as a division.
     await qemu.monitor(`pmemsave 0xb8000 4000 "${join(dir, 'qemu.txt')}"`);
