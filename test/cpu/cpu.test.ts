@@ -212,3 +212,16 @@ nmi:
   assert.equal(cpu.host.memory.ram[0x600], 2, 'the second NMI ran after the IRET');
   assert.equal(cpu.host.memory.ram[0x602], 0x5a, 'and returned past the HLT');
 });
+
+test('after a PE round trip, real mode writes through CS (a code segment cached in protected mode)', { skip: skipNoNasm }, () => {
+  // SeaBIOS and GRUB do this: enter protected mode, far-jump back to 16-bit code, clear PE,
+  // and keep using CS (still caching an execute/read descriptor) for stores.
+  const { cpu } = realMode(asm('BITS 16\nmov word [cs:0x7d00], 0x55aa\nmov ax, [cs:0x7d00]\nhlt'));
+  cpu.cr0 = cpu.cr0 | 1;
+  cpu.loadSegmentCache(CS, 0x08, 0, 0xffff, 0x9b00);
+  cpu.cr0 = cpu.cr0 & ~1;
+  cpu.run(10);
+  assert.equal(cpu.halted, true);
+  assert.equal(cpu.lastEventVector, -1, 'no fault');
+  assert.equal(cpu.reg32[0] & 0xffff, 0x55aa);
+});

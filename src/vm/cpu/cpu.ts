@@ -403,6 +403,9 @@ export class Cpu {
       this.mmu.flush(false);
     }
     this.updateMode();
+    // Type checks apply only in protected mode: after a PE change, the cached descriptors'
+    // access bounds are recomputed (real mode may write through a code segment's cache).
+    if (changed & CR0_PE) for (let i = 0; i < 6; i++) this.loadSegmentCache(i, this.segSel[i], this.segBase[i], this.segLimit[i], this.segFlags[i]);
   }
 
   get cr3(): number {
