@@ -1,17 +1,14 @@
 // Boots the Debian i386 guest (test/guests) with -nographic in a pseudo-terminal, runs
 // uname, /proc/cpuinfo, /proc/interrupts and dmesg at the shell, checks what the kernel
-// found, and powers off. Booting Linux takes a few billion instructions: the test skips
-// (saying how fast the CPU is here) while the CPU is too slow to do it in the budget.
+// found, and powers off. Booting Linux takes a few billion instructions; with the JIT (on by
+// default) it takes about two minutes on a busy 2-core machine, so the budget is generous.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
-import { Cpu } from '../../src/vm/cpu/cpu.js';
 import { CPUID_FEATURES } from '../../src/vm/cpu/cpuid.js';
-import { PcBoard } from '../../src/vm/machine/pc-board.js';
-import { loadKernel } from '../../src/vm/machine/firmware/load-kernel.js';
-import { buildTestKernels, HAVE_NASM, REPO, TERMU } from './test-kernels.js';
+import { REPO, TERMU } from './test-kernels.js';
 
 type Pty = { onData(cb: (d: string) => void): void; write(d: string): void; onExit(cb: (e: { exitCode: number }) => void): void; kill(): void };
 let spawnPty: ((file: string, args: string[], opts: object) => Pty) | undefined;
@@ -21,32 +18,13 @@ try {
   spawnPty = undefined;
 }
 
-/** Below this speed the boot does not fit the test budget (about 4 minutes). */
-const REQUIRED_MIPS = 60;
-const BOOT_TIMEOUT_MS = 240_000;
-
-/** Millions of guest instructions per second, measured on the echo guest's polling loop. */
-function measureMips(kernel: string): number {
-  const board = new PcBoard({ ramBytes: 32 << 20, serialPorts: 1, debugcon: false, rtcBase: 'utc' }, {
-    serialOut: () => {}, debugconOut: () => {}, powerOff: () => {}, debugExit: () => {}, resetRequested: () => {},
-  });
-  const cpu = new Cpu(board);
-  board.setCpu(cpu);
-  board.setUpWithoutFirmware();
-  loadKernel(board.memory, cpu, { kernel, append: '' });
-  const start = performance.now();
-  while (performance.now() - start < 1000) cpu.run(100000);
-  return cpu.instructionCount / ((performance.now() - start) * 1000);
-}
+const BOOT_TIMEOUT_MS = 600_000;
 
 const FEATURE_NAMES: [number, string][] = [[0, 'fpu'], [3, 'pse'], [4, 'tsc'], [5, 'msr'], [8, 'cx8'], [9, 'apic'], [11, 'sep'], [12, 'mtrr'], [13, 'pge'], [15, 'cmov'], [16, 'pat'], [23, 'mmx'], [24, 'fxsr'], [25, 'sse'], [26, 'sse2']];
 
 function whySkip(): string | false {
   if (!spawnPty) return 'node-pty is not available';
-  if (!HAVE_NASM) return 'nasm is not installed (needed to measure the CPU speed)';
   if (!existsSync(join(REPO, 'dist', 'test', 'guests', 'linux.js'))) return 'the Linux test guest builder (test/guests) is missing';
-  const mips = measureMips(buildTestKernels().echo);
-  if (mips < REQUIRED_MIPS) return `the CPU runs at ${mips.toFixed(1)} MIPS here; booting Linux within the test budget needs about ${REQUIRED_MIPS} (this test runs once the JIT makes it fast enough)`;
   return false;
 }
 
@@ -72,16 +50,18 @@ test('Debian i386 Linux boots to a shell with -nographic, sees the pc machine, a
     const tag = `@@${++n}@@`;
     const from = out.length;
     pty.write(`echo ${tag}B; ${command}; echo ${tag}E\r`);
-    const m = await waitFor(new RegExp(`\\n${tag}B\\r?\\n([\\s\\S]*?)${tag}E`), from, 60_000);
+    const m = await waitFor(new RegExp(`\\n${tag}B\\r*\\n([\\s\\S]*?)${tag}E`), from, 60_000);
     return m[1].replace(/\r/g, '');
   };
   try {
-    await waitFor(/# $/m, 0, BOOT_TIMEOUT_MS);
+    // busybox's line editor asks for the cursor position (ESC [6n) right after the prompt.
+    await waitFor(/# (?:\x1b\[6n)?$/m, 0, BOOT_TIMEOUT_MS);
     const uname = await sh('uname -a');
     assert.match(uname, new RegExp(`Linux .* ${guest.kernelRelease.replace(/\./g, '\\.')} .* i686`));
     const cpuinfo = await sh('cat /proc/cpuinfo');
     const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].trim().split(/\s+/) ?? [];
-    for (const [bit, name] of FEATURE_NAMES) if (CPUID_FEATURES & (1 << bit)) assert.ok(flags.includes(name), `cpuinfo lacks ${name}: ${flags.join(' ')}`);
+    // Linux clears PAT on family 6 models below 15 (early-P6 errata, arch/x86/kernel/cpu/intel.c), as on a real Pentium II.
+    for (const [bit, name] of FEATURE_NAMES) if (CPUID_FEATURES & (1 << bit) && name !== 'pat') assert.ok(flags.includes(name), `cpuinfo lacks ${name}: ${flags.join(' ')}`);
     const interrupts = await sh('cat /proc/interrupts');
     assert.match(interrupts, /IO-APIC/);
     assert.match(interrupts, /\bi8042\b/);
