@@ -5,21 +5,9 @@ import { formatRegisters, type CpuRegisters } from '../../src/monitor/cpu-regist
 import { Hmp } from '../../src/monitor/hmp.js';
 import { QEMU_COMPAT_VERSION } from '../../src/monitor/hmp-commands.js';
 import type { RunState, VmControl } from '../../src/monitor/vm-control.js';
-import { ChardevBase } from '../../src/vm/chardev/chardev.js';
+import { wireChardev } from './wire-chardev.js';
 
-class Wire extends ChardevBase {
-  out = '';
-  filename() {
-    return 'stdio';
-  }
-  write(d: Uint8Array) {
-    this.out += Buffer.from(d).toString('latin1');
-  }
-  close() {}
-  type(s: string) {
-    this.deliver(Buffer.from(s, 'latin1'));
-  }
-}
+const Wire = wireChardev('stdio');
 
 /** The registers of a CPU just after reset, as QEMU's i386 model has them. */
 function resetRegisters(): CpuRegisters {

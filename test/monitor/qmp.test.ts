@@ -9,21 +9,9 @@ import { EventingVmControl, QmpEvents } from '../../src/monitor/qmp-events.js';
 import { JsonSplitter, toQmpJson } from '../../src/monitor/qmp-json.js';
 import { QmpServer } from '../../src/monitor/qmp-server.js';
 import type { RunState, VmControl } from '../../src/monitor/vm-control.js';
-import { ChardevBase } from '../../src/vm/chardev/chardev.js';
+import { wireChardev } from './wire-chardev.js';
 
-class Wire extends ChardevBase {
-  out = '';
-  filename() {
-    return 'unix:/tmp/termu-qmp.sock,server=on';
-  }
-  write(d: Uint8Array) {
-    this.out += Buffer.from(d).toString('latin1');
-  }
-  close() {}
-  type(s: string) {
-    this.deliver(Buffer.from(s, 'latin1'));
-  }
-}
+const Wire = wireChardev('unix:/tmp/termu-qmp.sock,server=on');
 
 /** A machine that behaves as qemu-system-i386 -S does with no guest: stop keeps 'prelaunch'. */
 function fakeVm(): { vm: VmControl; calls: string[] } {
