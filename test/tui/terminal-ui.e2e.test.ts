@@ -79,7 +79,8 @@ test('the display pane shows the VGA text buffer: glyphs, DAC colours and the cu
   const expected = (y: number) => Array.from({ length: 80 }, (_, x) => String.fromCodePoint(CP437_TO_UNICODE[screen.cells[y * 80 + x] & 0xff])).join('');
   // The 80×25 screen is centred in the 132×29 display area.
   const ox = (COLS - 80) >> 1, oy = (ROWS - 1 - 25) >> 1;
-  await waitFor('the text screen', () => screenLine(s.term, oy + 24).slice(ox, ox + 80) === expected(24));
+  // The frame may arrive in several chunks: wait until its last part, the cursor move, is parsed too.
+  await waitFor('the text screen and cursor', () => screenLine(s.term, oy + 24).slice(ox, ox + 80) === expected(24) && s.term.buffer.active.cursorX === ox + 7 && s.term.buffer.active.cursorY === oy + 24);
   for (let y = 0; y < 25; y++) assert.equal(screenLine(s.term, oy + y).slice(ox, ox + 80), expected(y), `row ${y}`);
   for (const [x, y] of [[0, 0], [5, 8], [20, 15], [3, 22], [10, 24]]) {
     const attr = screen.cells[y * 80 + x] >> 8;
