@@ -93,3 +93,22 @@ export function formatRegisters(r: CpuRegisters, cpuIndex = 0): string {
   for (let n = 0; n < 8; n += 2) lines.push(`${xmm[n]} ${xmm[n + 1]}`);
   return lines.join('\n') + '\n';
 }
+
+const GPR_NAMES = [['eax'], ['ecx'], ['edx'], ['ebx'], ['esp', 'sp'], ['ebp', 'fp'], ['esi'], ['edi']];
+const SEGMENT_INDEX: Record<string, number> = { es: 0, cs: 1, ss: 2, ds: 3, fs: 4, gs: 5 };
+
+/** A register for the monitor's `$name` expressions, named as QEMU's i386 monitor_defs name them. */
+export function registerValue(r: CpuRegisters, name: string): number | undefined {
+  const gpr = GPR_NAMES.findIndex((names) => names.includes(name));
+  if (gpr >= 0) return r.gpr[gpr];
+  if (name === 'eip') return r.eip;
+  if (name === 'eflags') return r.eflags;
+  if (name === 'pc') return (r.eip + r.segments[1].base) >>> 0;
+  const [seg, field] = name.split('.');
+  const s = SEGMENT_INDEX[seg] === undefined ? undefined : r.segments[SEGMENT_INDEX[seg]];
+  if (!s) return undefined;
+  if (field === undefined) return s.selector;
+  if (field === 'base') return s.base;
+  if (field === 'limit') return s.limit;
+  return undefined;
+}

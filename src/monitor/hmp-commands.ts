@@ -2,14 +2,25 @@
 // QEMU's hmp-commands.hx / hmp-commands-info.hx spell them, and what each does. New
 // commands are added here; the monitor loop in hmp.ts does not change.
 
-import { formatRegisters } from './cpu-registers.js';
+import { formatRegisters, registerValue } from './cpu-registers.js';
 import { deviceCommands } from './device-commands.js';
+import { HmpArgumentError, parseArguments, type ArgValues, type FormatDefaults } from './hmp-args.js';
+import { inputCommands } from './input-commands.js';
 import type { VmControl } from './vm-control.js';
+
+/** What one monitor remembers between commands. */
+export interface HmpSession {
+  /** x/xp's last format and size. */
+  defaults: FormatDefaults;
+  /** The lines entered, oldest first (`info history`). */
+  history: readonly string[];
+}
 
 export interface HmpContext {
   vm: VmControl;
   /** Prints text; `\n` becomes `\r\n` on the wire. */
   print(text: string): void;
+  session?: HmpSession;
 }
 
 export interface HmpCommand {
@@ -17,7 +28,11 @@ export interface HmpCommand {
   names: string;
   params: string;
   help: string;
-  run(ctx: HmpContext, args: string[]): void | Promise<void>;
+  /** QEMU's args_type; when set, the line is parsed with it and the values passed to `run`. */
+  args?: string;
+  /** The argument that tab completion completes as a file name. */
+  completesFile?: boolean;
+  run(ctx: HmpContext, args: string[], values?: ArgValues): void | Promise<void>;
 }
 
 export const QEMU_COMPAT_VERSION = '7.2.0';
@@ -26,6 +41,7 @@ export const INFO_COMMANDS: HmpCommand[] = [
   {
     names: 'chardev',
     params: '',
+    args: '',
     help: 'show the character devices',
     run: (ctx) => {
       for (const c of ctx.vm.chardevs()) ctx.print(`${c.label}: filename=${c.filename}\n`);
@@ -34,12 +50,14 @@ export const INFO_COMMANDS: HmpCommand[] = [
   {
     names: 'kvm',
     params: '',
+    args: '',
     help: 'show KVM information',
     run: (ctx) => ctx.print(`kvm support: ${ctx.vm.kvmEnabled() ? 'enabled' : 'disabled'}\n`),
   },
   {
     names: 'name',
     params: '',
+    args: '',
     help: 'show the current VM name',
     run: (ctx) => {
       const name = ctx.vm.name();
@@ -55,6 +73,7 @@ export const INFO_COMMANDS: HmpCommand[] = [
   {
     names: 'status',
     params: '',
+    args: '',
     help: 'show the current VM status (running|paused)',
     run: (ctx) => {
       const state = ctx.vm.runState();
@@ -64,15 +83,25 @@ export const INFO_COMMANDS: HmpCommand[] = [
   {
     names: 'version',
     params: '',
+    args: '',
     help: 'show the version of QEMU',
     run: (ctx) => ctx.print(`${QEMU_COMPAT_VERSION}\n`),
   },
+  {
+    names: 'history',
+    params: '',
+    args: '',
+    help: 'show the command line history',
+    run: (ctx) => (ctx.session?.history ?? []).forEach((line, i) => ctx.print(`${i}: '${line}'\n`)),
+  },
 ];
+INFO_COMMANDS.sort((a, b) => a.names.localeCompare(b.names));
 
 export const COMMANDS: HmpCommand[] = [
   {
     names: 'cont|c',
     params: '',
+    args: '',
     help: 'resume emulation',
     run: (ctx) => ctx.vm.cont(),
   },
@@ -91,28 +120,33 @@ export const COMMANDS: HmpCommand[] = [
   {
     names: 'quit|q',
     params: '',
+    args: '',
     help: 'quit the emulator',
     run: (ctx) => ctx.vm.quit(),
   },
   {
     names: 'stop|s',
     params: '',
+    args: '',
     help: 'stop emulation',
     run: (ctx) => ctx.vm.stop(),
   },
   {
     names: 'system_powerdown',
     params: '',
+    args: '',
     help: 'send system power down event',
     run: (ctx) => ctx.vm.systemPowerdown(),
   },
   {
     names: 'system_reset',
     params: '',
+    args: '',
     help: 'reset the system',
     run: (ctx) => ctx.vm.systemReset(),
   },
   ...deviceCommands((ctx) => ctx.vm.devices?.()),
+  ...inputCommands,
 ];
 // Help lists commands by name, as QEMU's does.
 COMMANDS.sort((a, b) => a.names.localeCompare(b.names));
@@ -123,6 +157,39 @@ function find(table: HmpCommand[], name: string): HmpCommand | undefined {
 
 export function findCommand(name: string): HmpCommand | undefined {
   return find(COMMANDS, name);
+}
+
+export function findInfoCommand(name: string): HmpCommand | undefined {
+  return find(INFO_COMMANDS, name);
+}
+
+/** Runs one command line: QEMU's command name ends at white space or at the '/' of a format (`x/4xw`). */
+export async function runLine(ctx: HmpContext, line: string): Promise<void> {
+  const [, name, rest] = /^\s*([^\s/]*)(.*)$/s.exec(line)!;
+  if (name === '') return;
+  const command = findCommand(name);
+  if (!command) ctx.print(`unknown command: '${name}'\n`);
+  else await runCommand(ctx, command, name, rest);
+}
+
+/**
+ * Runs `command` (typed as `path`, e.g. `info status`) with the rest of its line: parsed
+ * against its args_type when it has one, with QEMU's error and help pointer on bad input.
+ */
+export async function runCommand(ctx: HmpContext, command: HmpCommand, path: string, rest: string): Promise<void> {
+  let values: ArgValues = new Map();
+  if (command.args !== undefined) {
+    const registers = rest.includes('$') ? await ctx.vm.registers() : undefined;
+    const defaults = ctx.session?.defaults ?? { format: 'x', size: 4 };
+    try {
+      values = parseArguments(command.names, command.args, rest, { defaults, register: (name) => registers && registerValue(registers, name) });
+    } catch (e) {
+      if (!(e instanceof HmpArgumentError)) throw e;
+      ctx.print(`${e.message}\nTry "help ${path}" for more information\n`);
+      return;
+    }
+  }
+  await command.run(ctx, rest.trim().split(/\s+/).filter((w) => w !== ''), values);
 }
 
 function helpLine(c: HmpCommand, prefix = ''): string {
@@ -157,5 +224,5 @@ async function runInfo(ctx: HmpContext, args: string[]): Promise<void> {
     ctx.print(`unknown command: 'info ${args[0]}'\n`);
     return;
   }
-  await c.run(ctx, args.slice(1));
+  await runCommand(ctx, c, `info ${args[0]}`, args.slice(1).join(' '));
 }

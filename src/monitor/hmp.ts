@@ -3,7 +3,7 @@
 // banner until it first gets the focus, as QEMU does.
 
 import type { Chardev, ChardevEvent, ChardevFrontend } from '../vm/chardev/chardev.js';
-import { findCommand, QEMU_COMPAT_VERSION, type HmpContext } from './hmp-commands.js';
+import { QEMU_COMPAT_VERSION, runLine, type HmpContext, type HmpSession } from './hmp-commands.js';
 import { Readline } from './readline.js';
 import type { VmControl } from './vm-control.js';
 
@@ -19,9 +19,10 @@ export class Hmp implements ChardevFrontend {
   private queue: number[] = [];
   private busy = false;
   private readonly encoder = new TextEncoder();
+  private readonly session: HmpSession & { history: string[] } = { defaults: { format: 'x', size: 4 }, history: [] };
 
   constructor(private readonly chardev: Chardev, vm: VmControl) {
-    this.ctx = { vm, print: (t) => this.print(t) };
+    this.ctx = { vm, print: (t) => this.print(t), session: this.session };
     this.readline = new Readline((t) => this.print(t), (line) => this.execute(line));
     chardev.attach(this);
   }
@@ -77,14 +78,8 @@ export class Hmp implements ChardevFrontend {
   }
 
   private execute(line: string): void {
-    const words = line.trim().split(/\s+/).filter((w) => w !== '');
-    if (words.length === 0) {
-      this.showPrompt();
-      return;
-    }
-    const command = findCommand(words[0]);
-    if (!command) {
-      this.print(`unknown command: '${words[0]}'\n`);
+    if (line !== '') this.session.history.push(line);
+    if (line.trim() === '') {
       this.showPrompt();
       return;
     }
@@ -95,7 +90,7 @@ export class Hmp implements ChardevFrontend {
       this.drain();
     };
     Promise.resolve()
-      .then(() => command.run(this.ctx, words.slice(1)))
+      .then(() => runLine(this.ctx, line))
       .catch((e: unknown) => this.print(`Error: ${e instanceof Error ? e.message : String(e)}\n`))
       .finally(done);
   }

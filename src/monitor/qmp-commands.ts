@@ -2,7 +2,7 @@
 // checks it, with its error texts) and what it does through VmControl. New commands are
 // added here; the protocol loop in qmp-server.ts does not change.
 
-import { findCommand, QEMU_COMPAT_VERSION } from './hmp-commands.js';
+import { QEMU_COMPAT_VERSION, runLine } from './hmp-commands.js';
 import type { VmControl } from './vm-control.js';
 
 /** A command failure that QMP reports with the given class and description. */
@@ -151,18 +151,11 @@ function hasType(value: unknown, type: ArgType): boolean {
 /** Runs one HMP command line and returns what it printed, with HMP's `\r\n` line ends. */
 async function runHmpLine(vm: VmControl, line: string): Promise<string> {
   let out = '';
-  const ctx = { vm, print: (t: string) => void (out += t) };
-  const words = line.trim().split(/\s+/).filter((w) => w !== '');
-  if (words.length > 0) {
-    const command = findCommand(words[0]);
-    if (!command) out += `unknown command: '${words[0]}'\n`;
-    else {
-      try {
-        await command.run(ctx, words.slice(1));
-      } catch (e) {
-        out += `Error: ${e instanceof Error ? e.message : String(e)}\n`;
-      }
-    }
+  const ctx = { vm, print: (t: string) => void (out += t), session: { defaults: { format: 'x', size: 4 }, history: [line] } };
+  try {
+    await runLine(ctx, line);
+  } catch (e) {
+    out += `Error: ${e instanceof Error ? e.message : String(e)}\n`;
   }
   return out.replace(/\n/g, '\r\n');
 }

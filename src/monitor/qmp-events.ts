@@ -70,6 +70,10 @@ export class EventingVmControl implements VmControl {
     return this.vm.registers();
   }
 
+  sendKeys(scancodes: number[]): Promise<void> {
+    return this.vm.sendKeys(scancodes);
+  }
+
   chardevs(): ChardevInfo[] {
     return this.vm.chardevs();
   }
@@ -85,4 +89,5 @@ export class EventingVmControl implements VmControl {
   devices(): DeviceControl | undefined {
     return this.vm.devices?.();
   }
+
 }

@@ -6,7 +6,7 @@ import type { CpuRegisters } from './cpu-registers.js';
 import type { DeviceControl } from './device-commands.js';
 
 /** QEMU's run states that `info status` distinguishes. */
-export type RunState = 'running' | 'paused' | 'prelaunch' | 'shutdown' | 'internal-error' | 'guest-panicked';
+export type RunState = 'running' | 'paused' | 'prelaunch' | 'shutdown' | 'internal-error' | 'guest-panicked' | 'restore-vm';
 
 export interface ChardevInfo {
   label: string;
@@ -22,6 +22,8 @@ export interface VmControl {
   systemPowerdown(): Promise<void>;
   quit(): void;
   registers(): Promise<CpuRegisters>;
+  /** Types keys into the guest's PS/2 keyboard: set-1 scancode bytes, E0 prefixes included. */
+  sendKeys(scancodes: number[]): Promise<void>;
   chardevs(): ChardevInfo[];
   kvmEnabled(): boolean;
   name(): string | undefined;

@@ -47,6 +47,7 @@ function fakeVm(state: RunState) {
     systemPowerdown: async () => void calls.push('powerdown'),
     quit: () => void calls.push('quit'),
     registers: async () => resetRegisters(),
+    sendKeys: async (codes) => void calls.push(`keys ${codes.map((c) => c.toString(16)).join(' ')}`),
     chardevs: () => [{ label: 'compat_monitor0', filename: 'stdio' }],
     kvmEnabled: () => false,
     name: () => 'vm1',

@@ -30,6 +30,7 @@ function fakeVm(): { vm: VmControl; calls: string[] } {
     registers: async () => {
       throw new Error('no CPU');
     },
+    sendKeys: async () => void calls.push('keys'),
     chardevs: () => [{ label: 'compat_monitor0', filename: 'unix:/tmp/termu-qmp.sock,server=on' }],
     kvmEnabled: () => false,
     name: () => undefined,

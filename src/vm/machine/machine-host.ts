@@ -234,6 +234,10 @@ export class MachineHost implements VmControl {
     return (await this.request('registers')).registers!;
   }
 
+  async sendKeys(scancodes: number[]): Promise<void> {
+    await this.request({ kind: 'keys', scancodes });
+  }
+
   chardevs(): ChardevInfo[] {
     return this.infoOrder.map((c) => ({ label: c.id, filename: c.filename() }));
   }

@@ -10,6 +10,7 @@ import type { ClockConfig } from '../../cli/machine-config.js';
 import type { Cpu } from '../cpu/cpu.js';
 import { ByteRing } from './byte-ring.js';
 import { snapshotRegisters } from './cpu-registers-snapshot.js';
+import { injectScancodes } from './key-injection.js';
 import type { PcBoard } from './pc-board.js';
 import type { DeviceRequest } from './device-requests.js';
 import { DOORBELL, WAKE, type ControlRequest, type GuestShutdownReason, type WorkerInit, type WorkerMessage } from './worker-protocol.js';
@@ -200,6 +201,9 @@ export class RunLoop {
           break;
         case 'break':
           this.board.uarts[req.port]?.receiveBreak();
+          break;
+        case 'keys':
+          injectScancodes(this.board.i8042, req.scancodes);
           break;
         case 'device':
           this.post({ kind: 'reply', id: req.id, error: this.devices(req.request) });

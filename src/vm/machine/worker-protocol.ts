@@ -27,7 +27,9 @@ export type ControlRequest =
   /** A BREAK condition on a COM port's line (Ctrl-a b, telnet BREAK): Linux's magic SysRq. */
   | { id: number; kind: 'break'; port: number }
   /** The monitor's screendump, pmemsave, commit, eject and change. */
-  | { id: number; kind: 'device'; request: DeviceRequest };
+  | { id: number; kind: 'device'; request: DeviceRequest }
+  /** Keys typed on the host, as PS/2 set-1 scancode bytes (E0 prefixes included). */
+  | { id: number; kind: 'keys'; scancodes: number[] };
 
 /** QEMU's ShutdownCause names for what the guest did. */
 export type GuestShutdownReason = 'guest-shutdown' | 'guest-reset';
