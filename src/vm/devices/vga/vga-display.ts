@@ -73,9 +73,18 @@ export class VgaDisplay implements DisplaySource {
   }
 
   private updateFrame(): Framebuffer {
+    this.render(false);
+    return this.frame;
+  }
+
+  /**
+   * Every render (the front end's and screendump's) goes through here, so the rows a render
+   * redrew stay marked for the front end even when screendump rendered them first.
+   */
+  private render(cursorVisible: boolean): void {
     const r = this.renderer;
     const f = this.frame;
-    r.render(false);
+    r.render(cursorVisible);
     if (f.pixels !== r.pixels || f.height !== r.height) {
       f.width = f.stride = r.width;
       f.height = r.height;
@@ -84,7 +93,6 @@ export class VgaDisplay implements DisplaySource {
     } else if (r.dirtyTop <= r.dirtyBottom) {
       f.dirtyLines.fill(1, r.dirtyTop, r.dirtyBottom + 1);
     }
-    return f;
   }
 
   private updateText(): VgaTextScreen {
@@ -155,7 +163,7 @@ export class VgaDisplay implements DisplaySource {
    */
   screendump(cursorVisible = this.cursorPhaseOn()): Buffer {
     const r = this.renderer;
-    r.render(cursorVisible);
+    this.render(cursorVisible);
     return encodePpm(r.width, r.height, r.pixels);
   }
 }
