@@ -2,6 +2,14 @@
 // as QEMU's file driver does, so format drivers never see short reads.
 import * as fs from 'node:fs';
 import { BlockError, errnoText } from './block-error.js';
+import { hostExtents } from './host-extents.js';
+
+/** A run of data or of a hole in a host file, as lseek(SEEK_DATA/SEEK_HOLE) finds it. */
+export interface HostExtent {
+  data: boolean;
+  /** Where the run ends; Infinity for the hole that runs past the end of the file. */
+  end: number;
+}
 
 export class HostFile {
   private fd: number;
@@ -46,6 +54,25 @@ export class HostFile {
   /** Bytes the file occupies on the host (st_blocks × 512). */
   allocatedBytes(): number {
     return fs.fstatSync(this.fd).blocks * 512;
+  }
+
+  /**
+   * The data run or hole that `offset` lies in, found as qemu's find_allocation() finds it;
+   * null where the host cannot tell (the seek-data addon is not built, or the filesystem
+   * refuses the query), so callers look for zeros by reading instead.
+   */
+  extentAt(offset: number): HostExtent | null {
+    if (!hostExtents) return null;
+    try {
+      const data = hostExtents.seekData(this.fd, offset);
+      if (data < 0) return { data: false, end: Infinity };
+      if (data > offset) return { data: false, end: data };
+      const hole = hostExtents.seekHole(this.fd, offset);
+      // A hole appearing under our feet (hole == offset) is a race qemu also gives up on.
+      return hole > offset ? { data: true, end: hole } : null;
+    } catch {
+      return null;
+    }
   }
 
   readAt(offset: number, buf: Uint8Array): void {

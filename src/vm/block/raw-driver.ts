@@ -4,7 +4,7 @@ import type { BlockDriver, BlockStatus } from './block-driver.js';
 import { BlockError } from './block-error.js';
 import { HostFile } from './host-file.js';
 
-/** Granularity at which block status looks for runs of zeros (Node has no SEEK_HOLE). */
+/** Granularity at which the fallback block status looks for runs of zeros. */
 const ZERO_SCAN = 4096;
 /** Bytes read per system call while scanning. */
 const SCAN_READ = 256 * 1024;
@@ -49,13 +49,25 @@ export class RawDriver implements BlockDriver {
   }
 
   /**
-   * Reports runs of all-zero 4 KiB blocks as zero and the rest as data (Node cannot ask for
-   * holes); the tail between the file's end and the next 512-byte boundary reads as zero.
+   * As qemu's file driver: data runs are data (even when they hold zeros) and holes read as
+   * zero, found with SEEK_DATA/SEEK_HOLE; the tail between the file's end and the next
+   * 512-byte boundary reads as zero.
    */
   blockStatus(offset: number, length: number): BlockStatus {
     const fileEnd = this.file.size;
     const end = Math.min(offset + length, this.length);
     if (offset >= fileEnd) return { length: Math.max(end - offset, 0), allocated: true, zero: true, hostOffset: offset, depth: 0 };
+    const extent = this.file.extentAt(offset);
+    if (!extent) return this.scanForZeros(offset, end);
+    return { length: Math.min(extent.end, end) - offset, allocated: true, zero: !extent.data, hostOffset: offset, depth: 0 };
+  }
+
+  /**
+   * The fallback where the host cannot report holes (seek-data addon not built): runs of
+   * all-zero 4 KiB blocks are reported as zero, the rest as data.
+   */
+  private scanForZeros(offset: number, end: number): BlockStatus {
+    const fileEnd = this.file.size;
     const dataEnd = Math.min(end, fileEnd);
     let pos = offset;
     let zero: boolean | undefined;

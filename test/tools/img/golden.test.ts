@@ -30,7 +30,7 @@ function u16(file: string, offset: number, value: number): void {
 function makeFixtures(): string {
   const dir = scratch('golden-fx');
   const q = (...a: string[]) => assert.equal(qemuImg(a, dir).status, 0, a.join(' '));
-  const io = (file: string, ...cmds: string[]) => assert.equal(qemuIo(cmds.flatMap((c) => ['-c', c]).concat(file), dir).status, 0);
+  const io = (file: string, ...cmds: string[]) => assert.equal(qemuIo(cmds.flatMap((c) => ['-c', c]).concat(file.split(' ')), dir).status, 0);
   fs.mkdirSync(path.join(dir, 'sub'));
   q('create', '-q', '-f', 'qcow2', 'b.qcow2', '64M');
   q('create', '-q', '-f', 'qcow2', 'd.qcow2', '64M');
@@ -45,6 +45,14 @@ function makeFixtures(): string {
   q('create', '-q', '-f', 'raw', 'a.raw', '64M');
   q('create', '-q', '-f', 'raw', 'r.raw', '10M');
   q('create', '-q', '-f', 'qcow2', 'q.qcow2', '10M');
+  // Raw files with written zeros (data to qemu, found by SEEK_DATA), punched holes and data.
+  q('create', '-q', '-f', 'raw', 'z.raw', '10M');
+  io('-f raw z.raw', 'write -P 0 1M 64k', 'write -P 5 3M 4k', 'write -z 5M 64k', 'write -P 0 7M 8k', 'write -P 7 7M 512');
+  fs.copyFileSync(path.join(dir, 'z.raw'), path.join(dir, 'zu.raw'));
+  io('-f raw zu.raw', 'write -P 9 9M 1M');
+  fs.truncateSync(path.join(dir, 'zu.raw'), 10000000);
+  q('create', '-q', '-f', 'qcow2', '-b', 'z.raw', '-F', 'raw', 'zt.qcow2');
+  io('zt.qcow2', 'write -P 1 2M 64k');
   fs.writeFileSync(path.join(dir, 't.txt'), 'hello\n');
   q('convert', '-c', '-O', 'qcow2', 'base.qcow2', 'comp.qcow2');
   q('create', '-q', '-f', 'qcow2', 'sub/b.qcow2', '4M');
@@ -104,6 +112,10 @@ const CASES: string[] = [
   'map top.qcow2', 'map --output=json top.qcow2', 'map --output=json comp.qcow2', 'map comp.qcow2', 'map --output=json d.qcow2',
   'map d.qcow2', 'map --output=json t.txt', 'map --output=json c.qcow2', 'map --output=json snap.qcow2',
   'map --output=json ovm.qcow2', 'map --output=json sub/t.qcow2', 'map --output=json --start-offset=64k --max-length=1M d.qcow2',
+  'map z.raw', 'map --output=json z.raw', 'map -f raw --output=json zu.raw', 'map zu.raw', 'map --output=json r.raw',
+  'map --output=json --start-offset=1M --max-length=100k z.raw', 'map --output=json zt.qcow2', 'map zt.qcow2',
+  'compare z.raw r.raw', 'compare -s z.raw r.raw', 'compare -s zu.raw z.raw', 'compare z.raw zt.qcow2',
+  'convert -O qcow2 z.raw o.qcow2 => o.qcow2', 'convert -O raw zu.raw o.raw => o.raw', 'convert -O qcow2 zt.qcow2 o.qcow2 => o.qcow2',
   'measure -O qcow2 --size 10G', 'measure -O qcow2 top.qcow2', 'measure --output=json -O raw base.qcow2',
   'measure -O qcow2 d.qcow2', 'measure --output=json -O qcow2 -o cluster_size=4k --size 1G', 'measure',
   'compare base.qcow2 top.qcow2', 'compare top.qcow2 top.qcow2', 'compare base.qcow2 nonexist.qcow2',
