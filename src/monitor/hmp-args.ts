@@ -14,11 +14,13 @@ export interface MemoryFormat {
 export type ArgValue = string | number | boolean | MemoryFormat;
 export type ArgValues = Map<string, ArgValue>;
 
-/** The monitor remembers the last format and size, as QEMU's does. */
 export interface FormatDefaults {
   format: string;
   size: number;
 }
+
+/** The last format and size x/xp used: one pair for the whole process, as QEMU's statics. */
+export const FORMAT_DEFAULTS: FormatDefaults = { format: 'x', size: 4 };
 
 export interface ParseEnv {
   defaults: FormatDefaults;

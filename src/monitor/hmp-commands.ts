@@ -4,14 +4,14 @@
 
 import { formatRegisters, registerValue } from './cpu-registers.js';
 import { deviceCommands } from './device-commands.js';
-import { HmpArgumentError, parseArguments, type ArgValues, type FormatDefaults } from './hmp-args.js';
+import { FORMAT_DEFAULTS, HmpArgumentError, parseArguments, type ArgValues } from './hmp-args.js';
 import { inputCommands } from './input-commands.js';
+import { machineInfoCommands } from './machine-info-commands.js';
+import { memoryCommands } from './memory-commands.js';
 import type { VmControl } from './vm-control.js';
 
 /** What one monitor remembers between commands. */
 export interface HmpSession {
-  /** x/xp's last format and size. */
-  defaults: FormatDefaults;
   /** The lines entered, oldest first (`info history`). */
   history: readonly string[];
 }
@@ -94,6 +94,7 @@ export const INFO_COMMANDS: HmpCommand[] = [
     help: 'show the command line history',
     run: (ctx) => (ctx.session?.history ?? []).forEach((line, i) => ctx.print(`${i}: '${line}'\n`)),
   },
+  ...machineInfoCommands,
 ];
 INFO_COMMANDS.sort((a, b) => a.names.localeCompare(b.names));
 
@@ -147,6 +148,7 @@ export const COMMANDS: HmpCommand[] = [
   },
   ...deviceCommands((ctx) => ctx.vm.devices?.()),
   ...inputCommands,
+  ...memoryCommands,
 ];
 // Help lists commands by name, as QEMU's does.
 COMMANDS.sort((a, b) => a.names.localeCompare(b.names));
@@ -180,9 +182,8 @@ export async function runCommand(ctx: HmpContext, command: HmpCommand, path: str
   let values: ArgValues = new Map();
   if (command.args !== undefined) {
     const registers = rest.includes('$') ? await ctx.vm.registers() : undefined;
-    const defaults = ctx.session?.defaults ?? { format: 'x', size: 4 };
     try {
-      values = parseArguments(command.names, command.args, rest, { defaults, register: (name) => registers && registerValue(registers, name) });
+      values = parseArguments(command.names, command.args, rest, { defaults: FORMAT_DEFAULTS, register: (name) => registers && registerValue(registers, name) });
     } catch (e) {
       if (!(e instanceof HmpArgumentError)) throw e;
       ctx.print(`${e.message}\nTry "help ${path}" for more information\n`);

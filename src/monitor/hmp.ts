@@ -19,7 +19,7 @@ export class Hmp implements ChardevFrontend {
   private queue: number[] = [];
   private busy = false;
   private readonly encoder = new TextEncoder();
-  private readonly session: HmpSession & { history: string[] } = { defaults: { format: 'x', size: 4 }, history: [] };
+  private readonly session: HmpSession & { history: string[] } = { history: [] };
 
   constructor(private readonly chardev: Chardev, vm: VmControl) {
     this.ctx = { vm, print: (t) => this.print(t), session: this.session };

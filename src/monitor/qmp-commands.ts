@@ -151,7 +151,7 @@ function hasType(value: unknown, type: ArgType): boolean {
 /** Runs one HMP command line and returns what it printed, with HMP's `\r\n` line ends. */
 async function runHmpLine(vm: VmControl, line: string): Promise<string> {
   let out = '';
-  const ctx = { vm, print: (t: string) => void (out += t), session: { defaults: { format: 'x', size: 4 }, history: [line] } };
+  const ctx = { vm, print: (t: string) => void (out += t) };
   try {
     await runLine(ctx, line);
   } catch (e) {

@@ -2,6 +2,7 @@
 // that every QMP monitor listens to, and a VmControl wrapper that emits the events QEMU
 // emits when the monitor (HMP or QMP) changes the machine's run state.
 
+import type { InfoTopic } from '../vm/machine/machine-info.js';
 import type { CpuRegisters } from './cpu-registers.js';
 import type { DeviceControl } from './device-commands.js';
 import type { ChardevInfo, RunState, VmControl } from './vm-control.js';
@@ -72,6 +73,14 @@ export class EventingVmControl implements VmControl {
 
   sendKeys(scancodes: number[]): Promise<void> {
     return this.vm.sendKeys(scancodes);
+  }
+
+  readMemory(addr: number, length: number, virtual: boolean): Promise<Uint8Array | undefined> {
+    return this.vm.readMemory(addr, length, virtual);
+  }
+
+  machineInfo(topic: InfoTopic): Promise<string> {
+    return this.vm.machineInfo(topic);
   }
 
   chardevs(): ChardevInfo[] {

@@ -3,6 +3,7 @@
 // are asynchronous.
 
 import type { CpuRegisters } from './cpu-registers.js';
+import type { InfoTopic } from '../vm/machine/machine-info.js';
 import type { DeviceControl } from './device-commands.js';
 
 /** QEMU's run states that `info status` distinguishes. */
@@ -24,6 +25,10 @@ export interface VmControl {
   registers(): Promise<CpuRegisters>;
   /** Types keys into the guest's PS/2 keyboard: set-1 scancode bytes, E0 prefixes included. */
   sendKeys(scancodes: number[]): Promise<void>;
+  /** Guest memory for x/xp/memsave; undefined when part of it cannot be accessed (unmapped, unassigned). */
+  readMemory(addr: number, length: number, virtual: boolean): Promise<Uint8Array | undefined>;
+  /** The text of an `info` command that needs the machine's state. */
+  machineInfo(topic: InfoTopic): Promise<string>;
   chardevs(): ChardevInfo[];
   kvmEnabled(): boolean;
   name(): string | undefined;

@@ -22,6 +22,8 @@ export function fakeVm(registers?: CpuRegisters): FakeVm {
       return registers;
     },
     sendKeys: async (codes) => void keys.push(codes),
+    readMemory: async () => undefined,
+    machineInfo: async () => "",
     chardevs: () => [],
     kvmEnabled: () => false,
     name: () => undefined,
@@ -33,7 +35,7 @@ export function fakeVm(registers?: CpuRegisters): FakeVm {
 export async function monitorOutput(vm: VmControl, lines: string[]): Promise<string> {
   const { runLine } = await import('../../src/monitor/hmp-commands.js');
   let out = '';
-  const ctx = { vm, print: (t: string) => void (out += t), session: { defaults: { format: 'x', size: 4 }, history: lines } };
+  const ctx = { vm, print: (t: string) => void (out += t), session: { history: lines } };
   for (const line of lines) await runLine(ctx, line);
   return out;
 }

@@ -48,6 +48,8 @@ function fakeVm(state: RunState) {
     quit: () => void calls.push('quit'),
     registers: async () => resetRegisters(),
     sendKeys: async (codes) => void calls.push(`keys ${codes.map((c) => c.toString(16)).join(' ')}`),
+    readMemory: async () => undefined,
+    machineInfo: async () => "",
     chardevs: () => [{ label: 'compat_monitor0', filename: 'stdio' }],
     kvmEnabled: () => false,
     name: () => 'vm1',

@@ -31,6 +31,8 @@ function fakeVm(): { vm: VmControl; calls: string[] } {
       throw new Error('no CPU');
     },
     sendKeys: async () => void calls.push('keys'),
+    readMemory: async () => undefined,
+    machineInfo: async () => "",
     chardevs: () => [{ label: 'compat_monitor0', filename: 'unix:/tmp/termu-qmp.sock,server=on' }],
     kvmEnabled: () => false,
     name: () => undefined,

@@ -17,6 +17,7 @@ import { openChardev, type ChardevEnvironment } from '../chardev/create-chardev.
 import { MuxChardev } from '../chardev/mux-chardev.js';
 import { ByteRing } from './byte-ring.js';
 import type { DeviceRequest } from './device-requests.js';
+import type { InfoTopic } from './machine-info.js';
 import { DOORBELL, WAKE, type ControlRequest, type WorkerInit, type WorkerMessage } from './worker-protocol.js';
 
 
@@ -236,6 +237,14 @@ export class MachineHost implements VmControl {
 
   async sendKeys(scancodes: number[]): Promise<void> {
     await this.request({ kind: 'keys', scancodes });
+  }
+
+  async readMemory(addr: number, length: number, virtual: boolean): Promise<Uint8Array | undefined> {
+    return (await this.request({ kind: 'inspect', request: { what: 'memory', addr, length, virtual } })).inspect?.bytes;
+  }
+
+  async machineInfo(topic: InfoTopic): Promise<string> {
+    return (await this.request({ kind: 'inspect', request: { what: 'info', topic } })).inspect?.text ?? '';
   }
 
   chardevs(): ChardevInfo[] {

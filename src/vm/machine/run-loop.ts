@@ -11,6 +11,7 @@ import type { Cpu } from '../cpu/cpu.js';
 import { ByteRing } from './byte-ring.js';
 import { snapshotRegisters } from './cpu-registers-snapshot.js';
 import { injectScancodes } from './key-injection.js';
+import type { InspectReply, InspectRequest } from './machine-info.js';
 import type { PcBoard } from './pc-board.js';
 import type { DeviceRequest } from './device-requests.js';
 import { DOORBELL, WAKE, type ControlRequest, type GuestShutdownReason, type WorkerInit, type WorkerMessage } from './worker-protocol.js';
@@ -37,6 +38,8 @@ export class RunLoop {
   private readonly debugconOut: ByteRing;
   private outputDirty = false;
   private readonly scratch = new Uint8Array(64);
+  /** Answers the monitor's memory reads and `info` commands (set by the worker). */
+  inspector: (req: InspectRequest) => InspectReply = () => ({});
   /** Real-time mode: host ms at which virtual time 0 was, moved forward while paused. */
   private epochMs = performance.now();
   private pausedAtMs = 0;
@@ -205,6 +208,9 @@ export class RunLoop {
         case 'keys':
           injectScancodes(this.board.i8042, req.scancodes);
           break;
+        case 'inspect':
+          this.post({ kind: 'reply', id: req.id, inspect: this.inspector(req.request) });
+          continue;
         case 'device':
           this.post({ kind: 'reply', id: req.id, error: this.devices(req.request) });
           continue;

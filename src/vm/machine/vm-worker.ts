@@ -9,6 +9,7 @@ import { runDeviceRequest } from './device-requests.js';
 import { buildBootHardware, closeDrive } from './firmware-boot.js';
 import { BootError } from './firmware/boot-error.js';
 import { loadKernel } from './firmware/load-kernel.js';
+import { inspect } from './machine-info.js';
 import { PcBoard } from './pc-board.js';
 import { RunLoop } from './run-loop.js';
 import type { WorkerInit, WorkerMessage } from './worker-protocol.js';
@@ -77,6 +78,7 @@ function main(): void {
     throw e;
   }
   loop = new RunLoop(board, cpu, init, port, config.clock, { noReboot: config.noReboot, noShutdown: config.noShutdown }, boot, config.startPaused, (req) => runDeviceRequest(req, hw, board.memory));
+  loop.inspector = (req) => inspect(req, { board, cpu, hw });
   post({ kind: 'ready' });
   const status = loop.run();
   for (const d of hw.storage.drives) closeDrive(d);

@@ -7,6 +7,7 @@
 import type { MachineConfig } from '../../cli/machine-config.js';
 import type { CpuRegisters } from '../../monitor/cpu-registers.js';
 import type { DeviceRequest } from './device-requests.js';
+import type { InspectReply, InspectRequest } from './machine-info.js';
 
 export interface WorkerInit {
   config: MachineConfig;
@@ -29,7 +30,9 @@ export type ControlRequest =
   /** The monitor's screendump, pmemsave, commit, eject and change. */
   | { id: number; kind: 'device'; request: DeviceRequest }
   /** Keys typed on the host, as PS/2 set-1 scancode bytes (E0 prefixes included). */
-  | { id: number; kind: 'keys'; scancodes: number[] };
+  | { id: number; kind: 'keys'; scancodes: number[] }
+  /** The monitor's memory reads and `info` texts (machine-info.ts). */
+  | { id: number; kind: 'inspect'; request: InspectRequest };
 
 /** QEMU's ShutdownCause names for what the guest did. */
 export type GuestShutdownReason = 'guest-shutdown' | 'guest-reset';
@@ -37,7 +40,7 @@ export type GuestShutdownReason = 'guest-shutdown' | 'guest-reset';
 export type WorkerMessage =
   | { kind: 'ready' }
   | { kind: 'output' }
-  | { kind: 'reply'; id: number; registers?: CpuRegisters; error?: string }
+  | { kind: 'reply'; id: number; registers?: CpuRegisters; error?: string; inspect?: InspectReply }
   /** The machine ended: exit the process with this status; `reason` when the guest ended it (QMP's SHUTDOWN). */
   | { kind: 'exit'; status: number; reason?: GuestShutdownReason }
   /** The guest reset the machine (QMP's RESET). */

@@ -1,0 +1,41 @@
+// The `info` subcommands about the machine's hardware and guest state, with QEMU 7.2's
+// help lines. Those that need the guest's state ask the worker (VmControl.machineInfo);
+// `info jit` is termu's own (the JIT's code cache statistics).
+
+import type { InfoTopic } from '../vm/machine/machine-info.js';
+import type { HmpCommand } from './hmp-commands.js';
+
+function fromMachine(names: string, topic: InfoTopic, help: string): HmpCommand {
+  return { names, params: '', args: '', help, run: async (ctx) => ctx.print(await ctx.vm.machineInfo(topic)) };
+}
+
+export const machineInfoCommands: HmpCommand[] = [
+  {
+    names: 'cpus',
+    params: '',
+    args: '',
+    help: 'show infos for each CPU',
+    // One vCPU, run by termu's guest thread inside this process.
+    run: (ctx) => ctx.print(`* CPU #0: thread_id=${process.pid}\n`),
+  },
+  fromMachine('jit', 'jit', 'show dynamic compiler info'),
+  fromMachine('mem', 'mem', 'show the active virtual memory mappings'),
+  {
+    names: 'network',
+    params: '',
+    args: '',
+    help: 'show the network state',
+    // termu has no network devices or backends yet: QEMU prints nothing then.
+    run: () => {},
+  },
+  fromMachine('pic', 'pic', 'show PIC state'),
+  fromMachine('tlb', 'tlb', 'show virtual to physical memory mappings'),
+  {
+    names: 'uuid',
+    params: '',
+    args: '',
+    help: 'show the current VM UUID',
+    // No -uuid option yet: the nil UUID, QEMU's default.
+    run: (ctx) => ctx.print('00000000-0000-0000-0000-000000000000\n'),
+  },
+];
