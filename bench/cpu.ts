@@ -1,6 +1,7 @@
-// `npm run bench -- cpu [iterations]`: interpreter speed on a fixed mix of 32-bit guest code
-// (ALU, loads/stores, calls, REP MOVSD, MUL/DIV, Jcc) with paging on, in guest MIPS. The
-// same image is timed in qemu-system-i386 (TCG) when installed, as a reference ratio.
+// `npm run bench -- cpu [iterations]`: CPU speed on a fixed mix of 32-bit guest code (ALU,
+// loads/stores, calls, REP MOVSD, MUL/DIV, Jcc) with paging on, in guest MIPS, interpreted
+// and with the JIT. The same image is timed in qemu-system-i386 (TCG) when installed, as a
+// reference ratio. bench/boot.ts prints the same MIPS figures.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -135,9 +136,10 @@ class BenchHost implements CpuHost {
   }
 }
 
-function runTermu(image: Buffer): { instructions: number; seconds: number } {
+function runTermu(image: Buffer, jit: boolean): { instructions: number; seconds: number } {
   const host = new BenchHost();
   const cpu = new Cpu(host);
+  cpu.setJit(jit ? {} : null);
   let exited = false;
   host.io.register(0xf4, 4, { readPort: () => 0, writePort: () => { exited = true; cpu.requestExit(); } });
   host.memory.writeBytes(LOAD, image);
@@ -169,20 +171,47 @@ function assemble(dir: string, iterations: number): { image: Buffer; path: strin
   return { image: readFileSync(path), path };
 }
 
+export interface MipsFigures {
+  interpreted: number;
+  compiled: number;
+  instructions: number;
+  /** CPU seconds of the JIT run, to compare with qemu-system-i386 on the same image. */
+  compiledSeconds: number;
+  /** The assembled guest image, for the QEMU reference run. */
+  imagePath: string;
+}
+
+/** Guest MIPS on the compute loop, interpreted and with the JIT (CPU time of this process). */
+export function measureMips(dir: string, iterations: number): MipsFigures {
+  const warmUp = assemble(dir, Math.max(1, iterations >> 4)).image;
+  const guest = assemble(dir, iterations);
+  const figures = { interpreted: 0, compiled: 0, instructions: 0, compiledSeconds: 0, imagePath: guest.path };
+  for (const jit of [false, true]) {
+    // A short run first, so V8 has compiled the interpreter (or the regions) before the measured one.
+    runTermu(warmUp, jit);
+    const { instructions, seconds } = runTermu(guest.image, jit);
+    const mips = instructions / seconds / 1e6;
+    if (jit) Object.assign(figures, { compiled: mips, compiledSeconds: seconds, instructions });
+    else figures.interpreted = mips;
+  }
+  return figures;
+}
+
+export function mipsLine(f: MipsFigures): string {
+  return `compute loop: ${f.interpreted.toFixed(1)} MIPS interpreted, ${f.compiled.toFixed(1)} MIPS with the JIT ` +
+    `(${(f.compiled / f.interpreted).toFixed(1)}x)`;
+}
+
 export async function run(args: string[]): Promise<void> {
   const iterations = Number(args[0] ?? 20000);
   const dir = mkdtempSync(join(tmpdir(), 'termu-bench-cpu-'));
   try {
-    // A short run first, so V8 has compiled the interpreter before the measured one.
-    runTermu(assemble(dir, Math.max(1, iterations >> 4)).image);
-    const guest = assemble(dir, iterations);
-    const { instructions, seconds } = runTermu(guest.image);
-    const mips = instructions / seconds / 1e6;
-    console.log(`cpu: ${instructions} guest instructions in ${seconds.toFixed(2)} s of CPU time = ${mips.toFixed(1)} MIPS (interpreter)`);
-    const qemu = timeQemu(guest.path);
+    const f = measureMips(dir, iterations);
+    console.log(`cpu: ${f.instructions} guest instructions; ${mipsLine(f)}`);
+    const qemu = timeQemu(f.imagePath);
     if (qemu !== undefined) {
       console.log(`qemu-system-i386 (TCG) runs the same image in ${qemu.toFixed(2)} s including start-up: ` +
-        `termu takes ${(seconds / qemu).toFixed(1)}x as long`);
+        `termu with the JIT takes ${(f.compiledSeconds / qemu).toFixed(1)}x as long`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
