@@ -62,6 +62,17 @@ function makeFixtures(): string {
   fs.copyFileSync(path.join(dir, 'base.qcow2'), path.join(dir, 'snap.qcow2'));
   q('snapshot', '-c', 's1', 'snap.qcow2');
   q('snapshot', '-c', 's2', 'snap.qcow2');
+  // A 3-deep chain whose top is larger than the images below it; a raw base smaller than its overlay.
+  q('create', '-q', '-f', 'qcow2', 'cb.qcow2', '4M');
+  io('cb.qcow2', 'write -P 1 0 1M');
+  q('create', '-q', '-f', 'qcow2', '-b', 'cb.qcow2', '-F', 'qcow2', 'cm.qcow2');
+  io('cm.qcow2', 'write -P 2 512k 1M');
+  q('create', '-q', '-f', 'qcow2', '-b', 'cm.qcow2', '-F', 'qcow2', 'ct.qcow2', '8M');
+  io('ct.qcow2', 'write -P 3 1M 1M', 'write -P 4 6M 64k', 'write -z 0 64k');
+  q('create', '-q', '-f', 'raw', 'rb.raw', '2M');
+  io('-f raw rb.raw', 'write -P 5 0 1M');
+  q('create', '-q', '-f', 'qcow2', '-b', 'rb.raw', '-F', 'raw', 'rt.qcow2', '4M');
+  io('rt.qcow2', 'write -P 6 1536k 2M');
   // A backing chain that loops: l1 -> l2 -> l1.
   q('create', '-q', '-f', 'qcow2', 'l1.qcow2', '1M');
   q('create', '-q', '-f', 'qcow2', '-b', 'l1.qcow2', '-F', 'qcow2', 'l2.qcow2');
@@ -150,6 +161,11 @@ const CASES: string[] = [
   'rebase -f raw -b base.qcow2 -F qcow2 a.raw', 'rebase top.qcow2', 'rebase -b base2.qcow2 -F qcow2 nonexist.qcow2',
   'rebase -u -b  top.qcow2 => top.qcow2', 'rebase -b  top.qcow2 => top.qcow2',
   'commit top.qcow2 => top.qcow2 base.qcow2', 'commit -d top.qcow2 => top.qcow2 base.qcow2', 'commit base.qcow2',
+  'commit -b cb.qcow2 ct.qcow2 => ct.qcow2 cm.qcow2 cb.qcow2', 'commit -b cm.qcow2 ct.qcow2 => ct.qcow2 cm.qcow2 cb.qcow2',
+  'commit ct.qcow2 => ct.qcow2 cm.qcow2 cb.qcow2', 'commit -d -b cb.qcow2 cm.qcow2 => cm.qcow2 cb.qcow2',
+  'commit -p -b cb.qcow2 ct.qcow2 => cb.qcow2', 'commit -q -t unsafe -r 1M -b ./cb.qcow2 ct.qcow2 => cb.qcow2',
+  'commit rt.qcow2 => rt.qcow2 rb.raw', 'commit -b nothere.qcow2 ct.qcow2', 'commit -b ct.qcow2 ct.qcow2', 'commit -b  ct.qcow2',
+  'commit -r x ct.qcow2', 'commit -r 9E ct.qcow2', 'commit -t foo ct.qcow2', 'commit -f raw -b cb.qcow2 ct.qcow2', 'commit -b cb.qcow2',
   // amend
   'amend -o compat=0.10 comp.qcow2 => comp.qcow2', 'amend -o compat=0.10 d.qcow2 => d.qcow2',
   'amend -o compat=1.1,lazy_refcounts=on v2.qcow2 => v2.qcow2', 'amend -o cluster_size=4k comp.qcow2',
