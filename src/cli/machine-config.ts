@@ -50,6 +50,8 @@ export interface MachineConfig {
   jit: JitConfig;
   /** Drives, boot order, VGA and firmware (-drive, -hda, -cdrom, -fda, -boot, -vga, -bios, -L, -snapshot). */
   storage: StorageConfig;
+  /** Ids of the chardevs whose backend is `vc`: panes of the terminal UI, null without it. */
+  virtualConsoles: string[];
   /** Warnings to print once the command line is accepted (e.g. KVM unavailable). */
   warnings: string[];
 }

@@ -8,6 +8,7 @@ import { parseArgs } from './parse-args.js';
 import { removePidfile, writePidfile } from './pidfile.js';
 import { MachineHost } from '../vm/machine/machine-host.js';
 import { restoreTerminal } from '../vm/chardev/terminal-mode.js';
+import { TerminalFrontEnd, wantsTerminalUi } from '../tui/terminal-front-end.js';
 
 function fail(e: unknown): never {
   restoreTerminal();
@@ -30,13 +31,14 @@ export async function main(argv: string[]): Promise<void> {
   for (const w of config.warnings) process.stderr.write(`${PROGRAM_NAME}: ${w}\n`);
   try {
     if (config.pidfile) writePidfile(config.pidfile);
+    const frontEnd = wantsTerminalUi(config, process.stdin.isTTY === true, process.stdout.isTTY === true) ? new TerminalFrontEnd(config) : undefined;
     const host = new MachineHost(config, {
       exit: (status) => {
         restoreTerminal();
         removePidfile();
         process.exit(status);
       },
-    });
+    }, frontEnd);
     await host.start();
   } catch (e) {
     fail(e);

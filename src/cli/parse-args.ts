@@ -116,6 +116,7 @@ const OPTIONS: OptionDef[] = [
     if (s.config.chardevs.some((c) => c.id === spec.id)) throw CliError.forOption(opt, `Duplicate ID '${spec.id}' for chardev`);
     spec.origin = { option: opt, text, role: 'chardev' };
     s.config.chardevs.push(spec);
+    if (isVirtualConsole(text)) s.config.virtualConsoles.push(spec.id);
   }),
   withArg('debugcon', (s, text, opt) => void (s.debugconArg = { text, opt })),
   withArg('device', (s, arg, opt) => {
@@ -194,6 +195,7 @@ export function parseArgs(argv: string[]): MachineConfig {
       clock: { mode: 'realtime' },
       jit: { enabled: JIT_BY_DEFAULT, threshold: DEFAULT_JIT_THRESHOLD },
       storage: defaultStorageConfig(),
+      virtualConsoles: [],
       warnings: [],
     },
     serialArgs: [],
@@ -237,6 +239,10 @@ function resolve(state: ParseState): MachineConfig {
       if (defaultSerial) state.serialArgs.push({ ...implied, text: 'stdio' });
       if (defaultMonitor) state.monitorArgs.push({ ...implied, text: 'stdio' });
     }
+  } else {
+    // As QEMU: COM1 and the monitor are virtual consoles of the display (the terminal UI's panes).
+    if (defaultSerial) state.serialArgs.push({ ...implied, text: 'vc' });
+    if (defaultMonitor) state.monitorArgs.push({ ...implied, text: 'vc' });
   }
 
   state.serialArgs.forEach((a, index) => {
@@ -255,6 +261,11 @@ function resolve(state: ParseState): MachineConfig {
   resolveDrives(config.storage);
   checkSingleStdio(config, state);
   return config;
+}
+
+/** `vc`, `vc:80Cx24C` or `-chardev vc,id=…`: a console of the display (null without one). */
+function isVirtualConsole(text: string): boolean {
+  return /^vc(:|,|$)/.test(text);
 }
 
 /** Creates the chardev for a short form (or finds `chardev:ID`); returns its id, or undefined for `none`. */
@@ -277,6 +288,7 @@ function attachShortForm(config: MachineConfig, a: { text: string; opt: string }
   }
   if (a.opt) spec.origin = { option: a.opt, text: a.text, role: what === 'serial device' ? 'serial' : what === 'monitor' ? 'monitor' : 'debugcon' };
   config.chardevs.push(spec);
+  if (isVirtualConsole(a.text)) config.virtualConsoles.push(id);
   if (spec.mux) config.monitors.push({ chardevId: id, mode: 'readline' });
   return id;
 }

@@ -14,10 +14,17 @@ export const PUBLISH_PERIOD_NS = 16e6;
 export class DisplayPublisher {
   private readonly views: S.SharedDisplayViews;
 
-  constructor(buffer: SharedArrayBuffer, private readonly source: DisplaySource, clock?: Clock) {
+  constructor(
+    buffer: SharedArrayBuffer,
+    private readonly source: DisplaySource,
+    clock?: Clock,
+    /** The CPU's instruction counter, for the status line's MIPS. */
+    instructions: () => number = () => 0,
+  ) {
     this.views = new S.SharedDisplayViews(buffer);
     if (!clock) return;
     const timer = clock.newTimer((now) => {
+      Atomics.store(this.views.header, S.INSTRUCTIONS, instructions() % 2 ** 32);
       this.publish();
       timer.arm(now + PUBLISH_PERIOD_NS);
     });

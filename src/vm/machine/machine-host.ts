@@ -19,6 +19,7 @@ import { ByteRing } from './byte-ring.js';
 import type { DeviceRequest } from './device-requests.js';
 import type { InfoTopic } from './machine-info.js';
 import { DOORBELL, WAKE, type ControlRequest, type WorkerInit, type WorkerMessage } from './worker-protocol.js';
+import type { TerminalFrontEnd } from '../../tui/terminal-front-end.js';
 
 
 export interface HostHooks {
@@ -43,7 +44,12 @@ export class MachineHost implements VmControl {
   private readonly events = new QmpEvents();
   private readonly monitorVm = new EventingVmControl(this, this.events);
 
-  constructor(private readonly config: MachineConfig, private readonly hooks: HostHooks) {
+  constructor(
+    private readonly config: MachineConfig,
+    private readonly hooks: HostHooks,
+    /** The terminal UI, when it is the display: it hosts the `vc` chardevs and the monitor pane. */
+    private readonly frontEnd?: TerminalFrontEnd,
+  ) {
     this.state = config.startPaused ? 'prelaunch' : 'running';
   }
 
@@ -62,6 +68,12 @@ export class MachineHost implements VmControl {
       log: (line) => process.stderr.write(`termu: ${line}\n`),
     };
     for (const spec of this.config.chardevs) {
+      const vc = this.frontEnd?.virtualConsole(spec.id);
+      if (vc) {
+        this.byId.set(spec.id, vc);
+        this.infoOrder.push(vc);
+        continue;
+      }
       try {
         const opened = await openChardev(spec, env);
         this.byId.set(spec.id, opened.chardev);
@@ -73,6 +85,7 @@ export class MachineHost implements VmControl {
     }
     const init = this.createChannels();
     for (const m of this.config.monitors) {
+      if (this.frontEnd?.hostsMonitor(m.chardevId)) continue;
       const chardev = this.byId.get(m.chardevId)!;
       if (m.mode === 'control') new QmpServer(chardev, this.monitorVm, this.events);
       else new Hmp(chardev, this.monitorVm);
@@ -87,6 +100,7 @@ export class MachineHost implements VmControl {
     });
     for (const c of this.byId.values()) if (c instanceof MuxChardev) c.start();
     await this.startWorker(init);
+    this.frontEnd?.start(this.monitorVm);
   }
 
   private createChannels(): WorkerInit {
@@ -96,6 +110,7 @@ export class MachineHost implements VmControl {
       serialOut: this.config.serials.map(() => ByteRing.create()),
       debugconOut: ByteRing.create(1 << 12),
       signals: new SharedArrayBuffer(8),
+      display: this.frontEnd?.displayBuffer,
     };
     this.signals = new Int32Array(init.signals);
     this.serialIn = init.serialIn.map((b) => new ByteRing(b));
@@ -199,6 +214,7 @@ export class MachineHost implements VmControl {
     if (this.exiting) return;
     this.exiting = true;
     for (const c of this.infoOrder) c.close();
+    this.frontEnd?.stop();
     this.hooks.exit(status);
   }
 

@@ -4,6 +4,7 @@
 
 import { StdVgaPci } from '../devices/vga/std-vga-pci.js';
 import { Vga } from '../devices/vga/vga.js';
+import { setBiosTextMode } from '../devices/vga/bios-text-mode.js';
 import { VgaDisplay } from '../devices/vga/vga-display.js';
 import type { Clock } from './clock.js';
 import type { IoBus } from './io-bus.js';
@@ -20,5 +21,10 @@ export class PcDisplay {
     this.pci = new StdVgaPci(this.vga, memory, vgaBios);
     this.pci.attach(io);
     this.display = new VgaDisplay(this.vga, clock);
+  }
+
+  /** Without firmware (-kernel): the 80×25 text mode the VGA BIOS would have set. */
+  setUpWithoutFirmware(): void {
+    setBiosTextMode(this.vga);
   }
 }

@@ -45,6 +45,11 @@ export class SharedDisplaySource implements DisplaySource {
     this.watch();
   }
 
+  /** The guest's instruction counter, low 32 bits (the status line's MIPS). */
+  instructions(): number {
+    return Atomics.load(this.views.header, S.INSTRUCTIONS) >>> 0;
+  }
+
   /** Frames taken so far (tests and the benchmark). */
   get frames(): number {
     return this.generation;

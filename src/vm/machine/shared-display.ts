@@ -18,6 +18,8 @@ export const CURSOR_START = 8;
 export const CURSOR_END = 9;
 export const CELL_HEIGHT = 10;
 export const BLINK = 11;
+/** The guest's instruction count (low 32 bits), refreshed whether or not a frame is published: the MIPS figure. */
+export const INSTRUCTIONS = 12;
 /** 16 words: the text attribute palette as 0xRRGGBB. */
 export const PALETTE = 16;
 const HEADER_WORDS = 32;

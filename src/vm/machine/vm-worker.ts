@@ -7,6 +7,7 @@ import { Cpu } from '../cpu/cpu.js';
 import type { BiosHardware } from './bios-hardware.js';
 import { runDeviceRequest } from './device-requests.js';
 import { buildBootHardware, closeDrive } from './firmware-boot.js';
+import { DisplayPublisher } from './display-publisher.js';
 import { BootError } from './firmware/boot-error.js';
 import { loadKernel } from './firmware/load-kernel.js';
 import { inspect } from './machine-info.js';
@@ -61,11 +62,13 @@ function main(): void {
     }
     throw e;
   }
+  if (init.display && hw.display) new DisplayPublisher(init.display, hw.display.display, board.clock, () => cpu.instructionCount);
   // After power-on and after every reset: what firmware would set up, then the kernel.
   const boot = () => {
     // Without -kernel the CPU starts in SeaBIOS at the reset vector, and SeaBIOS sets up the rest.
     if (!config.kernel) return;
     board.setUpWithoutFirmware();
+    hw.display?.setUpWithoutFirmware();
     loadKernel(board.memory, cpu, { kernel: config.kernel, initrd: config.initrd, append: config.append });
   };
   try {

@@ -17,6 +17,8 @@ export interface WorkerInit {
   debugconOut: SharedArrayBuffer;
   /** Int32Array(2): [0] wake counter, [1] output doorbell pending. */
   signals: SharedArrayBuffer;
+  /** The shared display (shared-display.ts) when the terminal UI shows the VGA. */
+  display?: SharedArrayBuffer;
 }
 
 export const WAKE = 0;
