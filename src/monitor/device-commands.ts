@@ -48,8 +48,9 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
   return [
     {
       names: 'change',
-      params: 'device [target] [arg]',
-      help: 'change a removable medium, optional format, use force or read-only',
+      params: 'device [-f] filename [format [read-only-mode]]',
+      help: 'change a removable medium, optional format, use -f to force the operation',
+      fileArgument: 1,
       run: async (ctx, args) => {
         if (args.length < 1) return usage(ctx, 'change', 'change: block device name expected');
         if (args.length < 2) return usage(ctx, 'change', 'change: filename expected');
@@ -79,6 +80,7 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
     {
       names: 'pmemsave',
       params: 'addr size file',
+      fileArgument: 2,
       help: "save to disk physical memory dump starting at 'addr' of size 'size'",
       run: async (ctx, args) => {
         const addr = parseValue(args[0] ?? '');
@@ -91,8 +93,9 @@ export function deviceCommands(devices: (ctx: HmpContext) => DeviceControl | und
     },
     {
       names: 'screendump',
-      params: 'filename [-d device] [-p head]',
-      help: "save screen from head 'head' of display device 'device' in PPM format to 'filename'",
+      params: 'filename [-f format] [device [head]]',
+      help: "save screen from head 'head' of display device 'device'in specified format 'format' as image 'filename'.Currently only 'png' and 'ppm' formats are supported.",
+      fileArgument: 0,
       run: async (ctx, args) => {
         if (args.length < 1) return usage(ctx, 'screendump', 'screendump: filename expected');
         await report(ctx, devices(ctx)?.screendump(unquote(args[0])));

@@ -30,8 +30,8 @@ export interface HmpCommand {
   help: string;
   /** QEMU's args_type; when set, the line is parsed with it and the values passed to `run`. */
   args?: string;
-  /** The argument that tab completion completes as a file name. */
-  completesFile?: boolean;
+  /** Which argument (0 = the first) Tab completes as a file name. */
+  fileArgument?: number;
   run(ctx: HmpContext, args: string[], values?: ArgValues): void | Promise<void>;
 }
 

@@ -4,6 +4,7 @@
 
 import type { Chardev, ChardevEvent, ChardevFrontend } from '../vm/chardev/chardev.js';
 import { QEMU_COMPAT_VERSION, runLine, type HmpContext, type HmpSession } from './hmp-commands.js';
+import { completeLine } from './completion.js';
 import { Readline } from './readline.js';
 import type { VmControl } from './vm-control.js';
 
@@ -23,7 +24,7 @@ export class Hmp implements ChardevFrontend {
 
   constructor(private readonly chardev: Chardev, vm: VmControl) {
     this.ctx = { vm, print: (t) => this.print(t), session: this.session };
-    this.readline = new Readline((t) => this.print(t), (line) => this.execute(line));
+    this.readline = new Readline((t) => this.print(t), (line) => this.execute(line), { complete: completeLine, showPrompt: () => this.showPrompt() });
     chardev.attach(this);
   }
 

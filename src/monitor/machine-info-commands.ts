@@ -28,6 +28,7 @@ export const machineInfoCommands: HmpCommand[] = [
     // termu has no network devices or backends yet: QEMU prints nothing then.
     run: () => {},
   },
+  fromMachine('pci', 'pci', 'show PCI info'),
   fromMachine('pic', 'pic', 'show PIC state'),
   fromMachine('tlb', 'tlb', 'show virtual to physical memory mappings'),
   {

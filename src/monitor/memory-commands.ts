@@ -112,7 +112,7 @@ export const memoryCommands: HmpCommand[] = [
     params: 'addr size file',
     help: "save to disk virtual memory dump starting at 'addr' of size 'size'",
     args: 'val:l,size:i,filename:s',
-    completesFile: true,
+    fileArgument: 2,
     run: async (ctx, _words, values) => {
       const error = await memsave(ctx, values!.get('val') as number, values!.get('size') as number, values!.get('filename') as string);
       if (error) ctx.print(`Error: ${error}\n`);

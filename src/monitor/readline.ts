@@ -1,8 +1,17 @@
 // The monitor's line editor, redrawing the way QEMU's util/readline.c does (move back,
-// reprint the line, erase to the end, move to the cursor), with history and the usual
-// Emacs keys. Output goes through `print`.
+// reprint the line, erase to the end, move to the cursor), with history, the usual
+// Emacs keys and Tab completion. Output goes through `print`.
+
+import type { Completion } from './completion.js';
 
 const ESC = 0x1b;
+const TAB = 0x09;
+
+/** Tab completion: what completes the text before the cursor, and how to show the prompt again after a list. */
+export interface CompletionSource {
+  complete(line: string): Completion;
+  showPrompt(): void;
+}
 
 export class Readline {
   private line = '';
@@ -15,7 +24,11 @@ export class Readline {
   private escState = 0;
   private param = '';
 
-  constructor(private readonly print: (text: string) => void, private readonly onLine: (line: string) => void) {}
+  constructor(
+    private readonly print: (text: string) => void,
+    private readonly onLine: (line: string) => void,
+    private readonly completion?: CompletionSource,
+  ) {}
 
   /** Starts a fresh line after the prompt has been printed. */
   restart(): void {
@@ -53,6 +66,12 @@ export class Readline {
       case ESC:
         this.escState = 1;
         return;
+      case TAB:
+        this.complete();
+        return;
+      case 0x17:
+        this.deleteWordBackward();
+        break;
       case 0x0a:
       case 0x0d: {
         const line = this.line;
@@ -112,6 +131,55 @@ export class Readline {
         else if (this.param === '3') this.line = this.line.slice(0, this.cursor) + this.line.slice(this.cursor + 1);
         break;
     }
+  }
+
+  /** Ctrl-W: the word before the cursor and the blanks after it go, as QEMU's readline_backword. */
+  private deleteWordBackward(): void {
+    if (this.cursor === 0) return;
+    let start = this.cursor - 1;
+    while (start > 0 && /\s/.test(this.line[start])) start--;
+    while (start > 0 && !/\s/.test(this.line[start])) start--;
+    if (start > 0) start++;
+    this.line = this.line.slice(0, start) + this.line.slice(this.cursor);
+    this.cursor = start;
+  }
+
+  private insert(text: string): void {
+    this.line = this.line.slice(0, this.cursor) + text + this.line.slice(this.cursor);
+    this.cursor += text.length;
+  }
+
+  /**
+   * QEMU's readline_completion: one candidate is inserted (with a space unless it ends in
+   * '/'); several insert their common prefix and are listed in columns under the line.
+   */
+  private complete(): void {
+    if (!this.completion) return;
+    const { typed, candidates } = this.completion.complete(this.line.slice(0, this.cursor));
+    if (candidates.length === 0) return;
+    if (candidates.length === 1) {
+      const [only] = candidates;
+      this.insert(only.slice(typed) + (only.endsWith('/') ? '' : ' '));
+      this.update();
+      return;
+    }
+    const sorted = [...candidates].sort();
+    let prefix = sorted[0].length;
+    for (const c of sorted) {
+      let j = 0;
+      while (j < prefix && j < c.length && c[j] === sorted[0][j]) j++;
+      prefix = j;
+    }
+    this.insert(sorted[0].slice(typed, prefix));
+    const width = Math.min(80, Math.max(10, Math.max(...sorted.map((c) => c.length)) + 2));
+    const columns = Math.floor(80 / width);
+    let out = '\n';
+    sorted.forEach((c, i) => {
+      out += c.padEnd(width);
+      if ((i + 1) % columns === 0 || i === sorted.length - 1) out += '\n';
+    });
+    this.print(out);
+    this.completion.showPrompt();
   }
 
   private recall(step: number): void {

@@ -186,6 +186,12 @@ export class PciDevice {
     this.barMapped(index, address);
   }
 
+  /** The size and kind of BAR `index` (ROM_BAR: the expansion ROM), for `info pci`. */
+  barSpec(index: number): BarSpec | undefined {
+    if (index === ROM_BAR) return this.romSize ? { size: this.romSize, io: false } : undefined;
+    return this.bars[index];
+  }
+
   protected get16(offset: number): number {
     return this.config[offset] | (this.config[offset + 1] << 8);
   }
