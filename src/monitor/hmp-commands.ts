@@ -110,7 +110,7 @@ export const COMMANDS: HmpCommand[] = [
     names: 'help|?',
     params: '[cmd]',
     help: 'show the help',
-    run: (ctx, args) => printHelp(ctx, args[0]),
+    run: (ctx, args) => printHelp(ctx, args[0], args[1]),
   },
   {
     names: 'info',
@@ -201,9 +201,14 @@ function printInfoHelp(ctx: HmpContext): void {
   for (const c of INFO_COMMANDS) ctx.print(helpLine(c, 'info '));
 }
 
-function printHelp(ctx: HmpContext, topic?: string): void {
+function printHelp(ctx: HmpContext, topic?: string, subtopic?: string): void {
   if (topic === undefined) {
     for (const c of COMMANDS) ctx.print(helpLine(c));
+    return;
+  }
+  if (topic === 'info' && subtopic !== undefined) {
+    const c = find(INFO_COMMANDS, subtopic);
+    ctx.print(c ? helpLine(c, 'info ') : `unknown command: 'info ${subtopic}'\n`);
     return;
   }
   if (topic === 'info') {

@@ -1,38 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import test from 'node:test';
-import { formatRegisters, type CpuRegisters } from '../../src/monitor/cpu-registers.js';
+import { formatRegisters } from '../../src/monitor/cpu-registers.js';
 import { Hmp } from '../../src/monitor/hmp.js';
 import { QEMU_COMPAT_VERSION } from '../../src/monitor/hmp-commands.js';
 import type { RunState, VmControl } from '../../src/monitor/vm-control.js';
+import { resetRegisters } from './fake-vm.js';
 import { wireChardev } from './wire-chardev.js';
 
 const Wire = wireChardev('stdio');
 
-/** The registers of a CPU just after reset, as QEMU's i386 model has them. */
-function resetRegisters(): CpuRegisters {
-  const fxsave = new Uint8Array(512);
-  new DataView(fxsave.buffer).setUint16(0, 0x037f, true);
-  new DataView(fxsave.buffer).setUint32(24, 0x1f80, true);
-  const seg = (selector: number, base: number, flags: number) => ({ selector, base, limit: 0xffff, flags });
-  return {
-    gpr: [0, 0, 0x663, 0, 0, 0, 0, 0],
-    eip: 0xfff0,
-    eflags: 2,
-    segments: [seg(0, 0, 0x9300), seg(0xf000, 0xffff0000, 0x9b00), seg(0, 0, 0x9300), seg(0, 0, 0x9300), seg(0, 0, 0x9300), seg(0, 0, 0x9300), seg(0, 0, 0x8200), seg(0, 0, 0x8b00)],
-    gdt: { base: 0, limit: 0xffff },
-    idt: { base: 0, limit: 0xffff },
-    cr: [0x60000010, 0, 0, 0],
-    dr: [0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400],
-    efer: 0n,
-    cpl: 0,
-    protectedMode: false,
-    inhibitInterrupts: false,
-    a20: true,
-    halted: false,
-    fxsave,
-  };
-}
 
 function fakeVm(state: RunState) {
   const calls: string[] = [];
