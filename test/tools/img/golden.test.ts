@@ -26,6 +26,31 @@ function u16(file: string, offset: number, value: number): void {
   fs.closeSync(fd);
 }
 
+/** Deterministic English-like text: compresses as real file contents do. */
+function pseudoText(n: number): Buffer {
+  const words = ['block', 'cluster', 'the', 'image', 'qemu', 'of', 'a', 'table', 'refcount', 'backing', 'and', 'data', 'zero'];
+  let seed = 12345;
+  let s = '';
+  while (s.length < n) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    s += words[seed % words.length] + ((seed >> 8) % 9 === 0 ? '.\n' : ' ');
+  }
+  return Buffer.from(s.slice(0, n));
+}
+
+/** Deterministic bytes that do not compress. */
+function pseudoNoise(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  let seed = 987654321;
+  for (let i = 0; i < n; i++) {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    b[i] = seed & 0xff;
+  }
+  return b;
+}
+
 /** Builds the fixture images with the real tools (as in the reference transcripts). */
 function makeFixtures(): string {
   const dir = scratch('golden-fx');
@@ -73,6 +98,13 @@ function makeFixtures(): string {
   io('-f raw rb.raw', 'write -P 5 0 1M');
   q('create', '-q', '-f', 'qcow2', '-b', 'rb.raw', '-F', 'raw', 'rt.qcow2', '4M');
   io('rt.qcow2', 'write -P 6 1536k 2M');
+  // zstd compressed clusters from qemu-img: patterns, zeros, text and random data, 64k and 4k clusters.
+  fs.writeFileSync(path.join(dir, 'text.bin'), pseudoText(256 * 1024));
+  fs.writeFileSync(path.join(dir, 'noise.bin'), pseudoNoise(256 * 1024));
+  q('create', '-q', '-f', 'qcow2', 'zsrc.qcow2', '4M');
+  io('zsrc.qcow2', 'write -P 0x11 0 1M', 'write -s text.bin 1M 256k', 'write -s noise.bin 2M 256k', 'write -P 0 3M 64k', 'write -s text.bin 3200k 100k');
+  q('convert', '-c', '-O', 'qcow2', '-o', 'compression_type=zstd', 'zsrc.qcow2', 'zc.qcow2');
+  q('convert', '-c', '-O', 'qcow2', '-o', 'compression_type=zstd,cluster_size=4k', 'zsrc.qcow2', 'zc4k.qcow2');
   // A backing chain that loops: l1 -> l2 -> l1.
   q('create', '-q', '-f', 'qcow2', 'l1.qcow2', '1M');
   q('create', '-q', '-f', 'qcow2', '-b', 'l1.qcow2', '-F', 'qcow2', 'l2.qcow2');
@@ -154,6 +186,14 @@ const CASES: string[] = [
   'resize q.qcow2 0', 'resize --shrink q.qcow2 0', 'resize q.qcow2 abc', 'resize q.qcow2', 'resize -f raw r.raw 2000001 => r.raw',
   'resize q.qcow2 16P', 'resize q.qcow2 9E', 'resize -f raw r.raw 100P',
   'resize --shrink base.qcow2 512k => base.qcow2', 'resize --shrink snap.qcow2 8M => snap.qcow2', 'resize top.qcow2 8M => top.qcow2',
+  // zstd compressed clusters
+  'info zc.qcow2', 'info --output=json zc4k.qcow2', 'check zc.qcow2', 'check zc4k.qcow2', 'map --output=json zc.qcow2',
+  'map --output=json zc4k.qcow2', 'compare zsrc.qcow2 zc.qcow2', 'compare zsrc.qcow2 zc4k.qcow2',
+  'convert -O raw zc4k.qcow2 o.raw => o.raw', 'convert -O qcow2 zc.qcow2 o.qcow2 => o.qcow2',
+  'convert -c -O qcow2 -o compression_type=zstd zsrc.qcow2 o.qcow2 => o.qcow2',
+  'convert -c -O qcow2 -o compression_type=zstd,cluster_size=4k zc.qcow2 o.qcow2 => o.qcow2',
+  'create -f qcow2 -o compression_type=zstd n.qcow2 4M => n.qcow2', 'create -f qcow2 -o compression_type=zstd,compat=0.10 n.qcow2 4M',
+  'create -f qcow2 -o compression_type=foo n.qcow2 4M', 'snapshot -c s zc.qcow2 => zc.qcow2', 'resize zc.qcow2 8M => zc.qcow2',
   // rebase, commit
   'rebase -b base2.qcow2 -F qcow2 top.qcow2 => top.qcow2', 'rebase -p -b base2.qcow2 -F qcow2 top.qcow2 => top.qcow2',
   'rebase -b base2.qcow2 top.qcow2 => top.qcow2', 'rebase -b nothere.qcow2 -F qcow2 top.qcow2',

@@ -63,8 +63,15 @@ export function runCheck(argv: string[]): number {
   }
 }
 
+/** printf("%0.2f", a * 100.0 / b): glibc rounds exact ties to even, toFixed() rounds them up. */
 function pct(a: number, b: number): string {
-  return ((a / b) * 100).toFixed(2);
+  const v = (a * 100) / b;
+  const hundredths = v * 100;
+  if (Number.isInteger(hundredths * 2) && !Number.isInteger(hundredths)) {
+    const down = Math.floor(hundredths);
+    return ((down % 2 === 0 ? down : down + 1) / 100).toFixed(2);
+  }
+  return v.toFixed(2);
 }
 
 export function checkHuman(r: CheckResult): string {

@@ -149,7 +149,10 @@ export function createImage(r: CreateRequest): void {
   if (extL2 || values.has('data_file') || values.has('encrypt.format') || (values.has('encryption') && parseBool('encryption', values.get('encryption')!))) {
     throw new ImgError('termu does not support extended L2 entries, external data files or encryption\n');
   }
-  if (compression !== 'zlib') throw new ImgError(`termu supports only zlib compression, not '${compression}'\n`);
+  if (compression !== 'zlib' && compression !== 'zstd') throw new ImgError(`Parameter 'compression-type' does not accept value '${compression}'\n`);
+  if (compression === 'zstd' && version === 2) {
+    throw new ImgError('Non-zlib compression type is only supported with compatibility level 1.1 and above (use version=v3 or greater)\n');
+  }
   if (prealloc !== undefined && !['off', 'metadata', 'falloc', 'full'].includes(prealloc)) {
     throw new ImgError(`Parameter 'preallocation' does not accept value '${prealloc}'\n`);
   }
@@ -164,6 +167,7 @@ export function createImage(r: CreateRequest): void {
     createQcow2(r.filename, {
       size: Number(rounded), clusterSize, version, lazyRefcounts: lazy, refcountBits,
       backingFile, backingFormat: backingFmt, preallocation: (prealloc ?? 'off') as Preallocation,
+      compressionType: compression === 'zstd' ? 1 : 0,
     });
   } catch (e) {
     if (e instanceof BlockError) throw new ImgError(e.message + '\n');

@@ -2,7 +2,7 @@
 // cluster 1, the first refcount block in cluster 2, the L1 table from cluster 3.
 import { BlockError } from '../block-error.js';
 import { HostFile } from '../host-file.js';
-import { COMPAT_LAZY_REFCOUNTS, serializeHeader, writeU64, type Qcow2Header } from './qcow2-header.js';
+import { COMPAT_LAZY_REFCOUNTS, INCOMPAT_COMPRESSION, serializeHeader, writeU64, type Qcow2Header } from './qcow2-header.js';
 import { Qcow2Driver } from './qcow2-driver.js';
 
 export type Preallocation = 'off' | 'metadata' | 'falloc' | 'full';
@@ -16,6 +16,8 @@ export interface Qcow2CreateOptions {
   backingFile: string | null;
   backingFormat: string | null;
   preallocation: Preallocation;
+  /** 1 for zstd compressed clusters (version 3 only); zlib when absent. */
+  compressionType?: number;
 }
 
 export function createQcow2(path: string, o: Qcow2CreateOptions): void {
@@ -35,12 +37,12 @@ export function createQcow2(path: string, o: Qcow2CreateOptions): void {
     refcountTableClusters: 1,
     nbSnapshots: 0,
     snapshotsOffset: 0,
-    incompatible: 0n,
+    incompatible: o.compressionType ? INCOMPAT_COMPRESSION : 0n,
     compatible: o.lazyRefcounts ? COMPAT_LAZY_REFCOUNTS : 0n,
     autoclear: 0n,
     refcountOrder,
     headerLength: o.version === 3 ? 112 : 72,
-    compressionType: 0,
+    compressionType: o.compressionType ?? 0,
     backingFile: o.backingFile,
     backingFormat: o.backingFormat,
     featureTable: [],

@@ -17,6 +17,7 @@ import {
   type Qcow2Header,
 } from './qcow2-header.js';
 import { Refcounts, hex } from './refcounts.js';
+import { compressZstdCluster, decompressZstdCluster } from './zstd-cluster.js';
 
 export const enum ClusterKind { Unallocated, ZeroPlain, ZeroAlloc, Normal, Compressed }
 
@@ -206,19 +207,20 @@ export class Qcow2Driver implements BlockDriver {
     const r = this.compressedRange(hi, lo);
     const raw = new Uint8Array(r.bytes);
     this.file.readAt(r.start, raw);
-    let out: Buffer;
-    try {
-      const input = raw.subarray(r.offset - r.start);
-      if (this.header.compressionType !== 0) throw new Error('zstd');
-      out = inflateRawSync(input, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: this.clusterSize * 2 });
-    } catch {
-      this.decompressedKeyHi = -1;
-      throw new BlockError(this.header.compressionType !== 0
-        ? 'zstd compressed clusters are not supported'
-        : 'Input/output error', 'EIO');
+    const input = raw.subarray(r.offset - r.start);
+    this.decompressedKeyHi = -1;
+    if (this.header.compressionType !== 0) {
+      if (!decompressZstdCluster(input, this.decompressed)) throw new BlockError('Input/output error', 'EIO');
+    } else {
+      let out: Buffer;
+      try {
+        out = inflateRawSync(input, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: this.clusterSize * 2 });
+      } catch {
+        throw new BlockError('Input/output error', 'EIO');
+      }
+      if (out.length < this.clusterSize) throw new BlockError('Input/output error', 'EIO');
+      this.decompressed.set(out.subarray(0, this.clusterSize));
     }
-    if (out.length < this.clusterSize) throw new BlockError('Input/output error', 'EIO');
-    this.decompressed.set(out.subarray(0, this.clusterSize));
     this.decompressedKeyHi = hi;
     this.decompressedKeyLo = lo;
   }
@@ -434,11 +436,7 @@ export class Qcow2Driver implements BlockDriver {
     if (offset % cs !== 0 || data.length !== cs) throw new BlockError('Compressed writes must cover one whole cluster', 'EINVAL');
     this.checkRange(offset, cs);
     this.beginWrite();
-    if (this.header.compressionType !== 0) {
-      this.write(offset, data);
-      return;
-    }
-    const packed = deflateRawSync(data, { windowBits: 12 });
+    const packed = this.header.compressionType !== 0 ? compressZstdCluster(data) : deflateRawSync(data, { windowBits: 12 });
     if (packed.length >= cs - 512) {
       this.write(offset, data);
       return;
