@@ -20,6 +20,14 @@ export function qemuMissing(): string | undefined {
   return undefined;
 }
 
+/** Assembles script-kernel.asm with `script` into `dir`/kernel.bin (a Multiboot kernel); returns its path. */
+export function buildScriptKernel(script: VgaScript, dir: string): string {
+  writeFileSync(join(dir, 'script.bin'), script.encode());
+  const asm = spawnSync('nasm', ['-f', 'bin', '-o', 'kernel.bin', KERNEL_SOURCE!], { cwd: dir, encoding: 'utf8' });
+  if (asm.status !== 0) throw new Error(`nasm failed: ${asm.stderr}`);
+  return join(dir, 'kernel.bin');
+}
+
 export async function qemuScreendump(script: VgaScript): Promise<Buffer> {
   return (await qemuRun(script, ['-vga', 'std'], true)).screendump!;
 }
@@ -33,9 +41,7 @@ export interface QemuRunResult {
 export async function qemuRun(script: VgaScript, machineArgs: string[], screendump: boolean): Promise<QemuRunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'termu-vga-'));
   try {
-    writeFileSync(join(dir, 'script.bin'), script.encode());
-    const asm = spawnSync('nasm', ['-f', 'bin', '-o', 'kernel.bin', KERNEL_SOURCE!], { cwd: dir, encoding: 'utf8' });
-    if (asm.status !== 0) throw new Error(`nasm failed: ${asm.stderr}`);
+    buildScriptKernel(script, dir);
     const serial = join(dir, 'serial.txt');
     const dump = join(dir, 'dump.ppm');
     const qemu = spawn(
