@@ -8,6 +8,7 @@ import { FORMAT_DEFAULTS, HmpArgumentError, parseArguments, type ArgValues } fro
 import { inputCommands } from './input-commands.js';
 import { machineInfoCommands } from './machine-info-commands.js';
 import { memoryCommands } from './memory-commands.js';
+import { snapshotCommands, snapshotInfoCommand } from './snapshot-commands.js';
 import type { VmControl } from './vm-control.js';
 
 /** What one monitor remembers between commands. */
@@ -95,6 +96,7 @@ export const INFO_COMMANDS: HmpCommand[] = [
     run: (ctx) => (ctx.session?.history ?? []).forEach((line, i) => ctx.print(`${i}: '${line}'\n`)),
   },
   ...machineInfoCommands,
+  snapshotInfoCommand((ctx) => ctx.vm.snapshots?.()),
 ];
 INFO_COMMANDS.sort((a, b) => a.names.localeCompare(b.names));
 
@@ -147,6 +149,7 @@ export const COMMANDS: HmpCommand[] = [
     run: (ctx) => ctx.vm.systemReset(),
   },
   ...deviceCommands((ctx) => ctx.vm.devices?.()),
+  ...snapshotCommands((ctx) => ctx.vm.snapshots?.()),
   ...inputCommands,
   ...memoryCommands,
 ];

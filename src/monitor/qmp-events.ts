@@ -5,6 +5,7 @@
 import type { InfoTopic } from '../vm/machine/machine-info.js';
 import type { CpuRegisters } from './cpu-registers.js';
 import type { DeviceControl } from './device-commands.js';
+import type { SnapshotControl } from './snapshot-commands.js';
 import type { ChardevInfo, RunState, VmControl } from './vm-control.js';
 
 export interface QmpEvent {
@@ -99,4 +100,7 @@ export class EventingVmControl implements VmControl {
     return this.vm.devices?.();
   }
 
+  snapshots(): SnapshotControl | undefined {
+    return this.vm.snapshots?.();
+  }
 }

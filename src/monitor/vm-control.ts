@@ -5,6 +5,7 @@
 import type { CpuRegisters } from './cpu-registers.js';
 import type { InfoTopic } from '../vm/machine/machine-info.js';
 import type { DeviceControl } from './device-commands.js';
+import type { SnapshotControl } from './snapshot-commands.js';
 
 /** QEMU's run states that `info status` distinguishes. */
 export type RunState = 'running' | 'paused' | 'prelaunch' | 'shutdown' | 'internal-error' | 'guest-panicked' | 'restore-vm';
@@ -34,4 +35,6 @@ export interface VmControl {
   name(): string | undefined;
   /** Displays and drives (screendump, pmemsave, commit, eject, change); absent in monitor-only tests. */
   devices?(): DeviceControl | undefined;
+  /** savevm/loadvm/delvm/info snapshots; absent in monitor-only tests. */
+  snapshots?(): SnapshotControl | undefined;
 }

@@ -670,6 +670,10 @@ export class Cpu {
       idtr: { ...this.idtr },
       a20: this.mmu.a20Mask === -1,
       halted: this.halted,
+      shutdown: this.shutdown,
+      nmiPending: this.nmiPending,
+      nmiBlocked: this.nmiBlocked,
+      inhibitInterrupts: this.inhibitInterrupts,
       instructionCount: this.instructionCount,
       msr: this.msr.saveState(),
       fpu: this.fpu.saveState(),
@@ -682,6 +686,7 @@ export class Cpu {
       cr0: number; cr2: number; cr3: number; cr4: number; dr: number[];
       gdtr: { base: number; limit: number }; idtr: { base: number; limit: number };
       a20: boolean; halted: boolean; instructionCount: number; msr: object; fpu: object;
+      shutdown?: boolean; nmiPending?: boolean; nmiBlocked?: boolean; inhibitInterrupts?: boolean;
     };
     this.reg32.set(st.reg32);
     this.eip = st.eip;
@@ -698,9 +703,14 @@ export class Cpu {
     this.updateMode();
     this.setA20(st.a20);
     this.halted = st.halted;
+    this.shutdown = st.shutdown === true;
+    this.nmiPending = st.nmiPending === true;
+    this.nmiBlocked = st.nmiBlocked === true;
+    this.inhibitInterrupts = st.inhibitInterrupts === true;
     this.instructionCount = st.instructionCount;
     this.msr.loadState(st.msr);
     this.fpu.loadState(st.fpu);
-    this.mmu.flush(false);
+    // Memory and mode may differ from what was translated or compiled before.
+    this.flushTlb();
   }
 }

@@ -79,6 +79,25 @@ export class TimerQueue implements Clock {
     this.nextDeadline = next;
   }
 
+  /** Every timer's deadline in creation order, -1 when unarmed (savevm). */
+  saveDeadlines(): number[] {
+    return this.timers.map((t) => (t.armed ? t.deadline : -1));
+  }
+
+  /** Re-arms every timer as saveDeadlines() reported it (loadvm, on an identically built board). */
+  loadDeadlines(deadlines: readonly number[]): void {
+    this.timers.forEach((t, i) => {
+      const d = deadlines[i] ?? -1;
+      t.armed = d >= 0;
+      t.deadline = d >= 0 ? d : Infinity;
+    });
+    this.changed();
+  }
+
+  get timerCount(): number {
+    return this.timers.length;
+  }
+
   /** Fires every timer whose deadline has passed. A callback may re-arm its timer. */
   runExpired(): void {
     let now = this.now();

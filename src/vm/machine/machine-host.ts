@@ -7,6 +7,7 @@ import { CliError } from '../../cli/cli-error.js';
 import type { MachineConfig } from '../../cli/machine-config.js';
 import type { CpuRegisters } from '../../monitor/cpu-registers.js';
 import type { DeviceControl } from '../../monitor/device-commands.js';
+import type { SnapshotControl } from '../../monitor/snapshot-commands.js';
 import { Hmp } from '../../monitor/hmp.js';
 import { EventingVmControl, QmpEvents } from '../../monitor/qmp-events.js';
 import { QmpServer } from '../../monitor/qmp-server.js';
@@ -282,6 +283,17 @@ export class MachineHost implements VmControl {
       commit: (device) => this.device({ op: 'commit', device }),
       eject: (device, force) => this.device({ op: 'eject', device, force }),
       change: (device, file, format) => this.device({ op: 'change', device, file, format }),
+    };
+  }
+
+  snapshots(): SnapshotControl {
+    return {
+      request: async (request) => {
+        const reply = (await this.request({ kind: 'snapshot', request })).snapshot!;
+        // A loadvm that failed half-way leaves the VM stopped, as QEMU's does.
+        if (reply.mustStayStopped) this.state = 'restore-vm';
+        return reply;
+      },
     };
   }
 

@@ -77,7 +77,8 @@ export class PcBoard implements CpuHost {
   readonly fwCfg: FwCfg;
   /** Where the i440FX's PAM and SMRAM writes go (the firmware boot's PamShadow). */
   readonly chipsetHooks: I440fxCallbacks = {};
-  private readonly port92: Port92;
+  readonly port92: Port92;
+  readonly portB: SystemPortB;
   cpu!: BoardCpu;
 
   constructor(options: BoardOptions, private readonly events: BoardEvents) {
@@ -101,7 +102,8 @@ export class PcBoard implements CpuHost {
     this.pic.attach(io);
     this.pit = new Pit(this.clock, this.gsi[0]);
     this.pit.attach(io);
-    new SystemPortB(this.pit.channels[2]).attach(io);
+    this.portB = new SystemPortB(this.pit.channels[2]);
+    this.portB.attach(io);
     const ramBelow4g = options.ramBytes;
     this.rtc = new Rtc(this.clock, this.gsi[8], { base: options.rtcBase, cmos: { ramBelow4g } });
     this.rtc.attach(io);

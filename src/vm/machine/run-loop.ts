@@ -14,6 +14,8 @@ import { injectScancodes } from './key-injection.js';
 import type { InspectReply, InspectRequest } from './machine-info.js';
 import type { PcBoard } from './pc-board.js';
 import type { DeviceRequest } from './device-requests.js';
+import type { VmClock } from './machine-snapshot.js';
+import type { SnapshotReply, SnapshotRequest } from './machine-snapshot-store.js';
 import { DOORBELL, WAKE, type ControlRequest, type GuestShutdownReason, type WorkerInit, type WorkerMessage } from './worker-protocol.js';
 
 /** Instructions per slice in real-time mode: short enough for sub-millisecond timer latency. */
@@ -26,7 +28,7 @@ export interface PowerPolicy {
   noShutdown: boolean;
 }
 
-export class RunLoop {
+export class RunLoop implements VmClock {
   private state: RunState;
   private exitStatus: number | undefined;
   /** Set when the guest itself ended the machine. */
@@ -63,6 +65,8 @@ export class RunLoop {
     startPaused: boolean,
     /** Carries out the monitor's device commands; returns QEMU's error text or undefined. */
     private readonly devices: (req: DeviceRequest) => string | undefined = () => 'this machine has no such devices',
+    /** Carries out savevm/loadvm/delvm/info snapshots while the guest is stopped. */
+    private readonly snapshots: (req: SnapshotRequest, clock: VmClock) => SnapshotReply = () => ({ error: 'no block device can store vmstate for snapshot' }),
   ) {
     this.signals = new Int32Array(init.signals);
     this.serialIn = init.serialIn.map((b) => new ByteRing(b));
@@ -86,6 +90,19 @@ export class RunLoop {
       this.cachedTimeNs = ((this.state === 'running' ? performance.now() : this.pausedAtMs) - this.epochMs) * 1e6;
     }
     return this.cachedTimeNs;
+  }
+
+  // ---- the virtual clock, for snapshots ------------------------------------------------
+
+  nowNs(): number {
+    this.timeGeneration++;
+    return this.board.clock.now();
+  }
+
+  restore(ns: number, instructionCount: number): void {
+    if (this.clockConfig.mode === 'icount') this.icountWarpNs = ns - instructionCount * 2 ** this.clockConfig.shift;
+    else this.epochMs = (this.state === 'running' ? performance.now() : this.pausedAtMs) - ns / 1e6;
+    this.timeGeneration++;
   }
 
   // ---- events from the board ---------------------------------------------------------
@@ -214,12 +231,24 @@ export class RunLoop {
         case 'device':
           this.post({ kind: 'reply', id: req.id, error: this.devices(req.request) });
           continue;
+        case 'snapshot':
+          this.post({ kind: 'reply', id: req.id, snapshot: this.runStopped(req.request) });
+          continue;
         case 'registers':
           this.post({ kind: 'reply', id: req.id, registers: snapshotRegisters(this.cpu) });
           continue;
       }
       this.post({ kind: 'reply', id: req.id });
     }
+  }
+
+  /** As QEMU: the VM stops for a snapshot and runs again after, unless a failed load left it half-restored. */
+  private runStopped(req: SnapshotRequest): SnapshotReply {
+    const wasRunning = this.state === 'running';
+    if (wasRunning) this.setState('paused');
+    const reply = this.snapshots(req, this);
+    if (wasRunning && !reply.mustStayStopped) this.setState('running');
+    return reply;
   }
 
   private pumpInput(): void {

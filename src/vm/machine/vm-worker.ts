@@ -11,6 +11,7 @@ import { DisplayPublisher } from './display-publisher.js';
 import { BootError } from './firmware/boot-error.js';
 import { loadKernel } from './firmware/load-kernel.js';
 import { inspect } from './machine-info.js';
+import { runSnapshotRequest } from './machine-snapshot-store.js';
 import { PcBoard } from './pc-board.js';
 import { RunLoop } from './run-loop.js';
 import type { WorkerInit, WorkerMessage } from './worker-protocol.js';
@@ -80,7 +81,7 @@ function main(): void {
     }
     throw e;
   }
-  loop = new RunLoop(board, cpu, init, port, config.clock, { noReboot: config.noReboot, noShutdown: config.noShutdown }, boot, config.startPaused, (req) => runDeviceRequest(req, hw, board.memory));
+  loop = new RunLoop(board, cpu, init, port, config.clock, { noReboot: config.noReboot, noShutdown: config.noShutdown }, boot, config.startPaused, (req) => runDeviceRequest(req, hw, board.memory), (req, clock) => runSnapshotRequest(req, { board, cpu, hw, clock }));
   loop.inspector = (req) => inspect(req, { board, cpu, hw });
   post({ kind: 'ready' });
   const status = loop.run();

@@ -8,6 +8,7 @@ import type { MachineConfig } from '../../cli/machine-config.js';
 import type { CpuRegisters } from '../../monitor/cpu-registers.js';
 import type { DeviceRequest } from './device-requests.js';
 import type { InspectReply, InspectRequest } from './machine-info.js';
+import type { SnapshotReply, SnapshotRequest } from './machine-snapshot-store.js';
 
 export interface WorkerInit {
   config: MachineConfig;
@@ -31,6 +32,8 @@ export type ControlRequest =
   | { id: number; kind: 'break'; port: number }
   /** The monitor's screendump, pmemsave, commit, eject and change. */
   | { id: number; kind: 'device'; request: DeviceRequest }
+  /** savevm, loadvm, delvm and info snapshots. */
+  | { id: number; kind: 'snapshot'; request: SnapshotRequest }
   /** Keys typed on the host, as PS/2 set-1 scancode bytes (E0 prefixes included). */
   | { id: number; kind: 'keys'; scancodes: number[] }
   /** The monitor's memory reads and `info` texts (machine-info.ts). */
@@ -42,7 +45,7 @@ export type GuestShutdownReason = 'guest-shutdown' | 'guest-reset';
 export type WorkerMessage =
   | { kind: 'ready' }
   | { kind: 'output' }
-  | { kind: 'reply'; id: number; registers?: CpuRegisters; error?: string; inspect?: InspectReply }
+  | { kind: 'reply'; id: number; registers?: CpuRegisters; error?: string; inspect?: InspectReply; snapshot?: SnapshotReply }
   /** The machine ended: exit the process with this status; `reason` when the guest ended it (QMP's SHUTDOWN). */
   | { kind: 'exit'; status: number; reason?: GuestShutdownReason }
   /** The guest reset the machine (QMP's RESET). */

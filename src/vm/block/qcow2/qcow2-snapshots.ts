@@ -4,6 +4,7 @@
 import { BlockError } from '../block-error.js';
 import { readU64, writeU64, MAX_L1_BYTES } from './qcow2-header.js';
 import { ClusterKind, Qcow2Driver } from './qcow2-driver.js';
+import { discardVmState } from './qcow2-vmstate.js';
 
 export interface Snapshot {
   l1TableOffset: number;
@@ -169,7 +170,16 @@ export function findSnapshot(list: Snapshot[], nameOrId: string): number {
   return byId >= 0 ? byId : list.findIndex((s) => s.name === nameOrId);
 }
 
-export function createSnapshot(drv: Qcow2Driver, name: string, now: Date): void {
+/** What savevm records with a snapshot; `qemu-img snapshot -c` records none of it. */
+export interface SnapshotVmInfo {
+  /** Bytes of VM state the caller has written at vmStateOffset() (qcow2-vmstate.ts). */
+  vmStateSize: number;
+  vmClockNsec: number;
+  /** -1: not recorded (QEMU records it only when replaying). */
+  icount: number;
+}
+
+export function createSnapshot(drv: Qcow2Driver, name: string, now: Date, vm?: SnapshotVmInfo): void {
   const cs = drv.clusterSize;
   const list = readSnapshots(drv);
   const oldBytes = tableBytes(list);
@@ -186,13 +196,15 @@ export function createSnapshot(drv: Qcow2Driver, name: string, now: Date): void 
     name,
     dateSec: Math.floor(ms / 1000),
     dateNsec: (ms % 1000) * 1e6,
-    vmClockNsec: 0,
-    vmStateSize: 0,
+    vmClockNsec: vm?.vmClockNsec ?? 0,
+    vmStateSize: vm?.vmStateSize ?? 0,
     diskSize: drv.header.size,
-    icount: 0,
+    icount: vm?.icount ?? 0,
   });
   writeSnapshotTable(drv, list, oldBytes);
   syncCopiedFlags(drv);
+  // Only after the COPIED flags say the tables are shared: the discard must copy, not edit, them.
+  if (vm) discardVmState(drv, vm.vmStateSize);
 }
 
 export function deleteSnapshot(drv: Qcow2Driver, nameOrId: string): boolean {

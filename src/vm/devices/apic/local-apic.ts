@@ -48,7 +48,7 @@ export interface LocalApicWiring {
 
 export class LocalApic implements InterruptController, MmioHandler {
   private id: number;
-  private baseMsr = APIC_DEFAULT_BASE | MSR_BSP | MSR_ENABLE;
+  private baseMsr = (APIC_DEFAULT_BASE | MSR_BSP | MSR_ENABLE) >>> 0;
   private mappedBase = -1;
   private tpr = 0;
   private ldr = 0;
@@ -80,7 +80,7 @@ export class LocalApic implements InterruptController, MmioHandler {
   }
 
   reset(): void {
-    this.baseMsr = APIC_DEFAULT_BASE | MSR_BSP | MSR_ENABLE;
+    this.baseMsr = (APIC_DEFAULT_BASE | MSR_BSP | MSR_ENABLE) >>> 0;
     this.id = this.wiring.apicId ?? 0;
     this.initRegisters();
     this.remap();

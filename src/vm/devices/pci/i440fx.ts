@@ -40,6 +40,13 @@ export class I440fx extends PciDevice {
     this.callbacks.onSmram?.(this.config[I440FX_SMRAM]);
   }
 
+  override loadState(s: object): void {
+    super.loadState(s);
+    // The memory map follows the restored registers, as after the writes that set them.
+    for (let i = 0; i < I440FX_PAM_COUNT; i++) this.callbacks.onPam?.(i, this.config[I440FX_PAM + i]);
+    this.callbacks.onSmram?.(this.config[I440FX_SMRAM]);
+  }
+
   override configWrite(offset: number, size: 1 | 2 | 4, value: number): void {
     const before = this.config.slice(I440FX_PAM, I440FX_SMRAM + 1);
     const locked = (this.config[I440FX_SMRAM] & SMRAM_D_LCK) !== 0;
