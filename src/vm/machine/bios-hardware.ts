@@ -7,7 +7,9 @@
 import type { StorageConfig } from '../../cli/drive-options.js';
 import { pcCmosBytes } from '../devices/cmos-layout.js';
 import type { FwCfg } from '../devices/fw-cfg.js';
-import type { I440fxCallbacks } from '../devices/pci/i440fx.js';
+import { I440fx, type I440fxCallbacks } from '../devices/pci/i440fx.js';
+import type { Piix3Isa } from '../devices/pci/piix3-isa.js';
+import type { Piix4Acpi } from '../devices/pci/piix4-acpi.js';
 import type { PciHost } from '../devices/pci/pci-host.js';
 import type { Rtc } from '../devices/rtc.js';
 import type { Clock } from './clock.js';
@@ -30,6 +32,10 @@ export interface BiosBoard {
   readonly gsi: readonly IrqLine[];
   readonly rtc: Rtc;
   readonly fwCfg: FwCfg;
+  readonly acpi: Piix4Acpi;
+  /** The PIIX3 bridge; devices on its ISA bus are reset with it. */
+  readonly isaBridge: Piix3Isa;
+  readonly uarts: readonly unknown[];
   /** Where the i440FX reports PAM and SMRAM writes. */
   readonly chipsetHooks: I440fxCallbacks;
 }
@@ -58,6 +64,9 @@ export class BiosHardware {
     flushTlb: () => void,
   ) {
     const { memory, io } = board;
+    // Board facts QEMU shows in config space: RAM size on the host bridge, COM ports on PIIX4.
+    for (const { device } of board.pciHost.devices) if (device instanceof I440fx) device.setRamSize(machine.ramBytes);
+    board.acpi.setSerialPorts(board.uarts.length);
     if (config.vga === 'std') {
       this.display = new PcDisplay(memory, io, board.clock, firmware?.vgaBios);
       board.pciHost.add(VGA_PCI_SLOT, 0, this.display.pci);
@@ -75,6 +84,9 @@ export class BiosHardware {
 
     this.storage = new PcStorage(memory, io, { ide0: board.gsi[14], ide1: board.gsi[15], floppy: board.gsi[6] }, drives);
     board.pciHost.add(PIIX_SLOT, IDE_FUNCTION, this.storage.idePci);
+    // The IDE function resets its controller itself; the DMA and floppy controllers are ISA devices.
+    board.isaBridge.addIsaDevice(this.storage.dma);
+    board.isaBridge.addIsaDevice(this.storage.fdc);
 
     const cmos = board.rtc.cmos;
     const bytes = pcCmosBytes({ ramBelow4g: machine.ramBytes, bootOrder: config.boot.order, floppyTypes: this.storage.floppyTypes() });

@@ -12,10 +12,10 @@ import { Cpu } from '../../../src/vm/cpu/cpu.js';
 import type { BiosHardware } from '../../../src/vm/machine/bios-hardware.js';
 import { SEG_CS } from '../../../src/vm/machine/board-cpu.js';
 import { buildBootHardware, closeDrive } from '../../../src/vm/machine/firmware-boot.js';
-import { STD_VGA_BIOS } from '../../../src/vm/machine/firmware/seabios.js';
+import { DEFAULT_BIOS, STD_VGA_BIOS } from '../../../src/vm/machine/firmware/seabios.js';
 import { PcBoard } from '../../../src/vm/machine/pc-board.js';
 
-export const HAVE_SEABIOS = existsSync('/usr/share/seabios/bios.bin') && existsSync(`/usr/share/seabios/${STD_VGA_BIOS}`);
+export const HAVE_SEABIOS = existsSync(`/usr/share/seabios/${DEFAULT_BIOS}`) && existsSync(`/usr/share/seabios/${STD_VGA_BIOS}`);
 const NS_PER_INSTRUCTION = 8;
 const SLICE = 50_000;
 

@@ -84,7 +84,7 @@ const HARDWARE_LINES = /^(PCI: (map device|init bdf)|Found \d+ (cpu|PCI|serial)|
 /** QEMU's SeaBIOS debug log (isa-debugcon at 0x402) up to the boot, with the same firmware. */
 async function qemuBiosLog(args: string[], dir: string): Promise<string> {
   const log = join(dir, 'seabios.log');
-  const child = spawn(QEMU, ['-bios', 'bios.bin', '-display', 'none', '-nic', 'none', '-m', '128', ...args, '-chardev', `file,id=dbg,path=${log}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'], { stdio: 'ignore' });
+  const child = spawn(QEMU, ['-display', 'none', '-nic', 'none', '-m', '128', ...args, '-chardev', `file,id=dbg,path=${log}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 300; i++) {
       if (existsSync(log) && readFileSync(log, 'latin1').includes('Booting from')) break;

@@ -97,7 +97,12 @@ export class FloppyController implements PortHandler {
     fdb: BlockDriver | undefined,
   ) {
     this.drives = [new FloppyDrive(fda), new FloppyDrive(fdb)];
-    this.reset(false);
+    this.resetController(false);
+  }
+
+  /** System reset (QEMU's external reset of the ISA controller): no interrupt. */
+  reset(): void {
+    this.resetController(false);
   }
 
   /** Claims 0x3f1-0x3f5 and 0x3f7 (QEMU's ISA controller leaves 0x3f0 and the IDE's 0x3f6 alone). */
@@ -174,10 +179,10 @@ export class FloppyController implements PortHandler {
       case 4:
         if (value & DSR_SOFTWARE_RESET) {
           this.dor &= ~DOR_NRESET;
-          this.reset(true);
+          this.resetController(true);
           this.dor |= DOR_NRESET;
         }
-        if (value & DSR_POWER_DOWN) this.reset(true);
+        if (value & DSR_POWER_DOWN) this.resetController(true);
         this.dsr = value;
         break;
       case 5:
@@ -191,7 +196,7 @@ export class FloppyController implements PortHandler {
 
   private writeDor(value: number): void {
     if (value & DOR_NRESET && !(this.dor & DOR_NRESET)) {
-      this.reset(true);
+      this.resetController(true);
       this.dsr &= ~DSR_POWER_DOWN;
     }
     this.dor = value;
@@ -199,7 +204,7 @@ export class FloppyController implements PortHandler {
 
   // ---- reset, interrupts, phases -------------------------------------------------------
 
-  private reset(withInterrupt: boolean): void {
+  private resetController(withInterrupt: boolean): void {
     this.lowerIrq();
     this.sra = this.drives[1].medium ? 0 : SRA_NOT_DRIVE2;
     this.srb = 0xc0;

@@ -61,6 +61,14 @@ export class Dma8237 implements IsaDma {
 
   constructor(private readonly memory: PhysicalMemory) {}
 
+  /** System reset: a master clear of both controllers (all channels masked); channel registers stay. */
+  reset(): void {
+    for (const c of this.controllers) {
+      c.flipFlop = c.command = c.status = 0;
+      c.mask = 0x0f;
+    }
+  }
+
   saveState(): object {
     return {
       controllers: this.controllers.map((c) => ({

@@ -114,6 +114,18 @@ export class IdeChannel implements PortHandler {
     for (const u of this.units) this.resetUnit(u);
   }
 
+  /** System reset (QEMU's ide_bus_reset): both devices back to power-on registers, IRQ low. */
+  reset(): void {
+    this.control = 0;
+    this.selected = 0;
+    for (const u of this.units) {
+      this.resetUnit(u);
+      // A power-on reset clears PREVENT MEDIUM REMOVAL; the medium itself stays.
+      if (u.drive) u.drive.trayLocked = false;
+    }
+    this.irq.set(false);
+  }
+
   saveState(): object {
     return {
       ...saveFields(this, CHANNEL_FIELDS),

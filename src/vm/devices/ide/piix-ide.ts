@@ -57,6 +57,12 @@ export class PiixIde {
     this.channels[1].attachBusMaster(this.busMasters[1]);
   }
 
+  /** System reset: both channels and their bus-master engines. */
+  reset(): void {
+    for (const c of this.channels) c.reset();
+    for (const b of this.busMasters) b.reset();
+  }
+
   saveState(): object {
     return {
       channels: this.channels.map((c) => c.saveState()),

@@ -8,6 +8,8 @@ import { PciDevice } from './pci-device.js';
 export const I440FX_PAM = 0x59;
 export const I440FX_PAM_COUNT = 7;
 export const I440FX_SMRAM = 0x72;
+/** Not an Intel register: QEMU puts the RAM size in 8 MiB units here for old coreboot. */
+const COREBOOT_RAM_SIZE = 0x57;
 
 const SMRAM_D_OPEN = 0x40;
 const SMRAM_D_CLS = 0x20;
@@ -23,6 +25,8 @@ export interface I440fxCallbacks {
 }
 
 export class I440fx extends PciDevice {
+  private ramSizeUnits = 0;
+
   constructor(private readonly callbacks: I440fxCallbacks = {}) {
     super({ vendorId: 0x8086, deviceId: 0x1237, revision: 0x02, classCode: 0x060000 });
   }
@@ -31,7 +35,14 @@ export class I440fx extends PciDevice {
     super.initConfig();
     for (let i = 0; i < I440FX_PAM_COUNT; i++) this.writeMask[I440FX_PAM + i] = i === 0 ? 0x30 : 0x33;
     this.config[I440FX_SMRAM] = SMRAM_C_BASE_SEG;
+    this.config[COREBOOT_RAM_SIZE] = this.ramSizeUnits;
     this.writeMask[I440FX_SMRAM] = SMRAM_D_OPEN | SMRAM_D_CLS | SMRAM_D_LCK | SMRAM_G_SMRAME;
+  }
+
+  /** Records the board's RAM size in config 0x57 as QEMU does (8 MiB units, at most 255). */
+  setRamSize(bytes: number): void {
+    this.ramSizeUnits = Math.min(255, Math.floor(bytes / (8 << 20)));
+    this.config[COREBOOT_RAM_SIZE] = this.ramSizeUnits;
   }
 
   override reset(): void {

@@ -13,7 +13,11 @@ import { NO_IRQ } from '../../machine/irq.js';
 export const PCI_COMMAND_IO = 0x0001;
 export const PCI_COMMAND_MEMORY = 0x0002;
 export const PCI_COMMAND_MASTER = 0x0004;
+export const PCI_COMMAND_SERR = 0x0100;
 export const PCI_COMMAND_INTX_DISABLE = 0x0400;
+/** QEMU gives every function it does not name otherwise Red Hat/Qumranet's QEMU subsystem. */
+const QEMU_SUBSYSTEM_VENDOR = 0x1af4;
+const QEMU_SUBSYSTEM = 0x1100;
 const PCI_STATUS_INTERRUPT = 0x08;
 
 export interface PciIdentity {
@@ -72,14 +76,16 @@ export class PciDevice {
     this.config[0x09] = id.classCode & 0xff;
     this.set16(0x0a, id.classCode >> 8);
     this.config[0x0e] = id.headerType ?? 0;
-    this.set16(0x2c, id.subsystemVendorId ?? 0);
-    this.set16(0x2e, id.subsystemId ?? 0);
+    this.set16(0x2c, id.subsystemVendorId ?? QEMU_SUBSYSTEM_VENDOR);
+    this.set16(0x2e, id.subsystemId ?? QEMU_SUBSYSTEM);
     this.config[0x3d] = id.interruptPin ?? 0;
-    this.setMask16(0x04, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+    this.setMask16(0x04, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
     this.set16Mask(this.clearMask, 0x06, 0xf900); // parity, aborts, SERR, parity error
     this.writeMask[0x0c] = 0xff; // cache line size
     this.writeMask[0x0d] = 0xff; // latency timer
     this.writeMask[0x3c] = 0xff; // interrupt line
+    // Device-specific registers are plain storage unless the device says otherwise (QEMU's pci_init_wmask).
+    this.writeMask.fill(0xff, 0x40, 0x100);
     for (let i = 0; i < 6; i++) {
       const bar = this.bars[i];
       if (bar) this.initBar(i, bar);

@@ -14,7 +14,7 @@ export class Piix3Ide extends PciDevice {
 
   protected override initConfig(): void {
     super.initConfig();
-    // IDE timing (0x40-0x43) and slave timing (0x44) are firmware-programmed storage.
-    this.writeMask.fill(0xff, 0x40, 0x45);
+    this.config[0x06] = 0x80; // fast back-to-back
+    this.config[0x07] = 0x02; // DEVSEL medium
   }
 }

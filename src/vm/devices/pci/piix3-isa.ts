@@ -25,6 +25,7 @@ export class Piix3Isa extends PciDevice implements PortHandler {
   private rcr = 0;
   /** The ISA IRQ levels this bridge drives now (bit n = IRQ n). */
   private drivenIrqs = 0;
+  private readonly isaDevices: { reset(): void }[] = [];
 
   constructor(
     /** The board's ISA IRQ inputs (PIC and IOAPIC) that routed PIRQs drive. */
@@ -32,6 +33,11 @@ export class Piix3Isa extends PciDevice implements PortHandler {
     private readonly onReset: () => void,
   ) {
     super({ vendorId: 0x8086, deviceId: 0x7000, classCode: 0x060100, headerType: 0x80 });
+  }
+
+  /** Puts an ISA device behind the bridge: it is reset with it, as QEMU resets a bus's children. */
+  addIsaDevice(device: { reset(): void }): void {
+    this.isaDevices.push(device);
   }
 
   /** Claims port 0xcf9 (register after the PCI host, which leaves it free). */
@@ -42,19 +48,20 @@ export class Piix3Isa extends PciDevice implements PortHandler {
   protected override initConfig(): void {
     super.initConfig();
     const defaults: [number, number][] = [
-      [0x04, 0x07], [0x07, 0x02], [0x4c, 0x4d], [0x4e, 0x03], [0x60, 0x80], [0x61, 0x80], [0x62, 0x80],
+      [0x07, 0x02], [0x4c, 0x4d], [0x4e, 0x03], [0x60, 0x80], [0x61, 0x80], [0x62, 0x80],
       [0x63, 0x80], [0x69, 0x02], [0x70, 0x80], [0x76, 0x0c], [0x77, 0x0c], [0x78, 0x02], [0xa0, 0x08],
       [0xa8, 0x0f],
     ];
+    // QEMU's piix3_reset writes command 0x07, but the generic PCI reset that follows clears
+    // the writable command bits, so the bridge comes out of reset with command 0.
     for (const [offset, value] of defaults) this.config[offset] = value;
-    // The chipset registers at 0x40-0xff are plain read/write storage for firmware.
-    this.writeMask.fill(0xff, 0x40, 0x100);
   }
 
   override reset(): void {
     super.reset();
     this.rcr = 0;
     this.updateIsaIrqs();
+    for (const d of this.isaDevices) d.reset();
   }
 
   /** An IrqLine for one PCI function's INTx onto PIRQ `pirq` (0-3); each requester gets its own. */

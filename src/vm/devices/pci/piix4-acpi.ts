@@ -54,6 +54,7 @@ export class Piix4Acpi extends PciDevice implements PortHandler {
   private gpeEnable = 0;
   private apmStatus = 0;
   private pmBase = -1;
+  private serialPorts = 0;
   /** Virtual time of the next carry out of bit 23 of the PM timer. */
   private overflowNs = 0;
   private readonly overflowTimer: Timer;
@@ -89,6 +90,19 @@ export class Piix4Acpi extends PciDevice implements PortHandler {
     this.writeMask.fill(0xff, 0x90, 0x92);
     this.writeMask[0x90] = 0xf0;
     this.writeMask[0xd2] = 0x0f;
+    // termu's CPU has no SMM: mark SMM as set up (DEVACTB APMC_EN), as QEMU does without SMM,
+    // or SeaBIOS would raise an SMI to relocate SMBASE and wait for it forever.
+    this.config[0x5b] = 0x02;
+    // Device resource bits QEMU sets for the legacy devices present (no parallel port here).
+    this.config[0x5f] = 0x10;
+    this.config[0x63] = 0x60;
+    this.config[0x67] = serialResourceBits(this.serialPorts);
+  }
+
+  /** How many COM ports the board has; QEMU reflects COM1/COM2 in config 0x67. */
+  setSerialPorts(count: number): void {
+    this.serialPorts = count;
+    this.config[0x67] = serialResourceBits(count);
   }
 
   override reset(): void {
@@ -282,4 +296,9 @@ export class Piix4Acpi extends PciDevice implements PortHandler {
     this.computeOverflow();
     this.updateSci();
   }
+}
+
+/** DEVRESB bits for COM1 (0x08) and COM2 (0x90) as QEMU sets them. */
+function serialResourceBits(count: number): number {
+  return (count > 0 ? 0x08 : 0) | (count > 1 ? 0x90 : 0);
 }

@@ -1,4 +1,4 @@
-// Finds and loads the PC firmware the way QEMU does: SeaBIOS (`bios.bin`, or `-bios FILE`)
+// Finds and loads the PC firmware the way QEMU does: SeaBIOS (`bios-256k.bin`, or `-bios FILE`)
 // and the VGA BIOS of the `-vga` card, looked up in the `-L` directories first and then in
 // the places Debian's `seabios` package installs them. Firmware is never bundled.
 
@@ -6,9 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootError } from './boot-error.js';
 
-/** Where Debian's seabios package puts bios.bin and the VGA BIOSes, and QEMU's own data dir. */
+/** Where Debian's seabios package puts bios-256k.bin and the VGA BIOSes, and QEMU's own data dir. */
 export const SYSTEM_FIRMWARE_DIRS = ['/usr/share/seabios', '/usr/share/qemu'];
-export const DEFAULT_BIOS = 'bios.bin';
+/** QEMU 7.2's pc machine loads the 256 KiB build (`info roms` names it), not bios.bin. */
+export const DEFAULT_BIOS = 'bios-256k.bin';
 export const STD_VGA_BIOS = 'vgabios-stdvga.bin';
 
 const INSTALL_HINT = "termu runs the system's SeaBIOS: install Debian's 'seabios' package (apt-get install seabios), or give -bios FILE / -L DIR";
