@@ -26,9 +26,12 @@ export class QemuSession {
   private waiters: (() => void)[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  /** Starts QEMU with `args` plus a monitor socket; the serial console must go to stdio. */
-  constructor(args: readonly string[]) {
-    this.child = spawn(QEMU, [...args, '-monitor', `unix:${this.monitorPath},server=on,wait=off`], {
+  /**
+   * Starts QEMU with `args` plus a monitor socket; the serial console must go to stdio.
+   * `emulator` runs another program with QEMU's command line instead (bin/termu).
+   */
+  constructor(args: readonly string[], emulator = QEMU) {
+    this.child = spawn(emulator, [...args, '-monitor', `unix:${this.monitorPath},server=on,wait=off`], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     live.add(this.child);
