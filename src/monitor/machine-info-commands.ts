@@ -18,6 +18,7 @@ export const machineInfoCommands: HmpCommand[] = [
     // One vCPU, run by termu's guest thread inside this process.
     run: (ctx) => ctx.print(`* CPU #0: thread_id=${process.pid}\n`),
   },
+  fromMachine('irq', 'irq', 'show the interrupts statistics (if available)'),
   fromMachine('jit', 'jit', 'show dynamic compiler info'),
   fromMachine('mem', 'mem', 'show the active virtual memory mappings'),
   {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +7,10 @@ import { completeLine } from '../../src/monitor/completion.js';
 import { QEMU_COMPAT_VERSION } from '../../src/monitor/hmp-commands.js';
 import { Hmp } from '../../src/monitor/hmp.js';
 import { fakeVm } from './fake-vm.js';
+import { HAVE_QEMU, qemuMonitor } from './qemu-monitor.js';
 import { wireChardev } from './wire-chardev.js';
 
 const Wire = wireChardev('stdio');
-const hasQemu = spawnSync('qemu-system-i386', ['-version']).status === 0;
 
 function files(): string {
   const dir = mkdtempSync(join(tmpdir(), 'termu-complete-'));
@@ -35,12 +34,12 @@ test('Tab completes commands with aliases, info subcommands, key names and file 
   assert.ok(completeLine('info ').candidates.includes('tlb'));
 });
 
-test('what Tab prints, byte for byte as qemu-system-i386 prints it', { skip: !hasQemu && 'qemu-system-i386 is not installed' }, async () => {
+test('what Tab prints, byte for byte as qemu-system-i386 prints it', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, async () => {
   const dir = files();
   // Inputs whose candidates termu and QEMU 7.2 share; Ctrl-W erases the completed screendump lines unrun.
   const input = `sendk\tctrl-alt-de\t\nscreendump ${dir}/al\t\t\x17\x17\nscreendump ${dir}/s\tonl\t\x17\x17\ninfo na\t\nhelp sendk\t\n`;
-  const q = spawnSync('qemu-system-i386', ['-S', '-display', 'none', '-monitor', 'stdio', '-nodefaults'], { input: `${input}quit\n`, encoding: 'latin1', timeout: 15000 });
-  const expected = q.stdout.replace(/^QEMU [0-9.]+ monitor/, `QEMU ${QEMU_COMPAT_VERSION} monitor`);
+  const q = await qemuMonitor(['-nodefaults'], input.split(/(?<=\n)/));
+  const expected = q.replace(/^QEMU [0-9.]+ monitor/, `QEMU ${QEMU_COMPAT_VERSION} monitor`);
   const wire = new Wire('compat_monitor0');
   new Hmp(wire, fakeVm().vm);
   for (const line of [...input.split(/(?<=\n)/), 'quit\n']) {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import test from 'node:test';
 import { parseKeys } from '../../src/monitor/input-commands.js';
 import { keycodeScancodes, QKEYCODE_NAMES } from '../../src/monitor/qkeycode.js';
@@ -7,8 +6,8 @@ import { I8042 } from '../../src/vm/devices/i8042.js';
 import type { IoBus } from '../../src/vm/machine/io-bus.js';
 import { injectScancodes } from '../../src/vm/machine/key-injection.js';
 import { fakeVm, monitorOutput } from './fake-vm.js';
+import { HAVE_QEMU, qemuMonitor } from './qemu-monitor.js';
 
-const hasQemu = spawnSync('qemu-system-i386', ['-version']).status === 0;
 
 /** An i8042 with its ports captured; `drain` reads every byte the guest would get. */
 function controller() {
@@ -66,19 +65,19 @@ test("sendkey: QEMU's key names, pressed in order and released in reverse", asyn
   assert.deepEqual(parseKeys('0x'), { invalid: '0x' });
 });
 
-test('every QKeyCode name termu knows is one qemu-system-i386 7.2 accepts', { skip: !hasQemu && 'qemu-system-i386 is not installed' }, () => {
+test('every QKeyCode name termu knows is one qemu-system-i386 7.2 accepts', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, async () => {
   // 'sendkey <name> 0' in a stopped QEMU prints nothing for a known key.
   const script = QKEYCODE_NAMES.filter((n) => n !== 'power' && n !== 'sleep' && n !== 'wake').map((n) => `sendkey ${n} 1`).join('\n');
-  const q = spawnSync('qemu-system-i386', ['-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-monitor', 'stdio'], { input: `${script}\nsendkey nosuchkey\nquit\n`, encoding: 'latin1', timeout: 30000 });
-  const invalid = q.stdout.split(/\r?\n/).filter((l) => l.startsWith('invalid parameter'));
+  const q = await qemuMonitor(['-nodefaults'], `${script}\nsendkey nosuchkey\n`.split(/(?<=\n)/));
+  const invalid = q.split(/\r?\n/).filter((l) => l.startsWith('invalid parameter'));
   assert.deepEqual(invalid, ['invalid parameter: nosuchkey']);
 });
 
-test('sendkey bad input: the same messages as qemu-system-i386', { skip: !hasQemu && 'qemu-system-i386 is not installed' }, async () => {
+test('sendkey bad input: the same messages as qemu-system-i386', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, async () => {
   const lines = ['sendkey', 'sendkey foo', 'sendkey ctrl-foo-a', 'sendkey 0xzz', 'sendkey a 10 20', 'sendkey a b', 'sendkey a 1x', 'sendkey a -5', 'sendkey "a'];
-  const q = spawnSync('qemu-system-i386', ['-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-monitor', 'stdio'], { input: `${lines.join('\n')}\nquit\n`, encoding: 'latin1', timeout: 15000 });
+  const q = await qemuMonitor(['-nodefaults'], lines.map((l) => `${l}\n`));
   // QEMU echoes the input line by line; keep only what the commands printed.
-  const expected = q.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split(/\r?\n/).filter((l) => !l.startsWith('(qemu)') && !l.startsWith('QEMU ') && !l.startsWith('unterminated'));
+  const expected = q.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split(/\r?\n/).filter((l) => !l.startsWith('(qemu)') && !l.startsWith('QEMU ') && !l.startsWith('unterminated'));
   const ours = (await monitorOutput(fakeVm().vm, lines)).split('\n');
   assert.deepEqual(ours, expected);
 });

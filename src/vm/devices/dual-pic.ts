@@ -12,6 +12,9 @@ import { Pic8259 } from './pic-chip.js';
 export class DualPic implements IrqSink, InterruptController, PortHandler {
   readonly master = new Pic8259(true, 0xf8);
   readonly slave = new Pic8259(false, 0xde);
+  /** Rising edges seen on each of IRQ0-15, for the monitor's `info irq` (QEMU's pic statistics). */
+  readonly raised = new Float64Array(16);
+  private readonly inputLevels = new Uint8Array(16);
   /** The master's INTR output, cached so the CPU's check is a field read. */
   private intr = false;
 
@@ -32,6 +35,10 @@ export class DualPic implements IrqSink, InterruptController, PortHandler {
   }
 
   setIrq(irq: number, level: boolean): void {
+    if (level !== (this.inputLevels[irq] === 1)) {
+      this.inputLevels[irq] = level ? 1 : 0;
+      if (level) this.raised[irq]++;
+    }
     if (irq < 8) this.master.setIrq(irq, level);
     else this.slave.setIrq(irq - 8, level);
     this.update();

@@ -1,5 +1,6 @@
 // `info pic`: the I/O APIC's redirection table and the two 8259s, in the order and
-// layout QEMU 7.2 prints them (ioapic_print_redtbl, pic_print_info).
+// layout QEMU 7.2 prints them (ioapic_print_redtbl, pic_print_info); `info irq`: the
+// rising edges each controller's inputs saw (QEMU's interrupt statistics).
 
 import type { Pic8259 } from '../devices/pic-chip.js';
 import type { PcBoard } from './pc-board.js';
@@ -55,4 +56,17 @@ function pic8259Info(p: Pic8259): string {
 
 export function picInfo(board: PcBoard): string {
   return ioapicInfo(board.ioapic.saveState() as IoApicState) + pic8259Info(board.pic.slave) + pic8259Info(board.pic.master);
+}
+
+function irqStatistics(name: string, raised: Float64Array): string {
+  let out = `IRQ statistics for ${name}:\n`;
+  raised.forEach((count, irq) => {
+    if (count > 0) out += `${String(irq).padStart(2)}: ${count}\n`;
+  });
+  return out;
+}
+
+/** QEMU lists the 8259 pair once, as the master's 16 inputs. */
+export function irqInfo(board: PcBoard): string {
+  return irqStatistics('ioapic', board.ioapic.raised) + irqStatistics('isa-i8259', board.pic.raised);
 }

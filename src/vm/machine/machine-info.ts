@@ -5,11 +5,11 @@
 import type { Cpu } from '../cpu/cpu.js';
 import type { BiosHardware } from './bios-hardware.js';
 import { memInfo, readPhysical, readVirtual, tlbInfo, type PagingState } from './guest-memory.js';
-import { picInfo } from './interrupt-info.js';
+import { irqInfo, picInfo } from './interrupt-info.js';
 import type { PcBoard } from './pc-board.js';
 import { pciInfo } from './pci-info.js';
 
-export type InfoTopic = 'mem' | 'tlb' | 'pic' | 'pci' | 'jit';
+export type InfoTopic = 'mem' | 'tlb' | 'pic' | 'irq' | 'pci' | 'jit';
 
 export type InspectRequest =
   | { what: 'memory'; addr: number; length: number; virtual: boolean }
@@ -43,6 +43,8 @@ export function inspect(req: InspectRequest, m: InspectedMachine): InspectReply 
       return { text: tlbInfo(m.board.memory, paging(m.cpu)) };
     case 'pic':
       return { text: picInfo(m.board) };
+    case 'irq':
+      return { text: irqInfo(m.board) };
     case 'pci':
       return { text: pciInfo(m.board.pciHost) };
     case 'jit':

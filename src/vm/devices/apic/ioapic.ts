@@ -24,6 +24,9 @@ export class IoApic implements IrqSink, MmioHandler {
   private readonly high = new Uint32Array(IOAPIC_PINS);
   /** Input levels (bit per pin). */
   private lines = 0;
+  /** Rising edges seen on each input (before IRQ0's move to pin 2), for the monitor's `info irq`. */
+  readonly raised = new Float64Array(IOAPIC_PINS);
+  private readonly inputLevels = new Uint8Array(IOAPIC_PINS);
   /** Reused for every delivery (no allocation per interrupt); receivers must not keep it. */
   private readonly message: ApicMessage = { vector: 0, deliveryMode: 0, logical: false, destination: 0, levelTriggered: false };
 
@@ -48,6 +51,10 @@ export class IoApic implements IrqSink, MmioHandler {
   setIrq(irq: number, level: boolean): void {
     const pin = irq === 0 ? 2 : irq;
     if (pin >= IOAPIC_PINS) return;
+    if (level !== (this.inputLevels[irq] === 1)) {
+      this.inputLevels[irq] = level ? 1 : 0;
+      if (level) this.raised[irq]++;
+    }
     const bit = 1 << pin;
     const wasHigh = (this.lines & bit) !== 0;
     this.lines = level ? this.lines | bit : this.lines & ~bit;
