@@ -28,7 +28,8 @@ function parseTag(command: string, words: string[], optional: boolean): { tag?: 
         tag += c === 'n' ? '\n' : c === 'r' ? '\r' : c;
       } else tag += line[i];
     }
-    if (i >= line.length) return { error: `${command}: unterminated string` };
+    // QEMU's string reader reports this, then the argument parser gives up on the string.
+    if (i >= line.length) return { error: `unterminated string\n${command}: string expected` };
     i++;
   } else {
     for (; i < line.length && line[i] !== ' '; i++) tag += line[i];

@@ -44,13 +44,16 @@ interface SnapshotDrive {
 /** Thrown for QEMU's plain errors before anything changed. */
 class SnapshotError extends Error {}
 
-/** The writable drives, all of which must take snapshots (bdrv_all_can_snapshot). */
-function snapshotDrives(drives: readonly OpenedDrive[]): SnapshotDrive[] {
+/**
+ * The writable drives that take snapshots. With `all`, every writable drive must
+ * (bdrv_all_can_snapshot); `info snapshots` just leaves the others out.
+ */
+function snapshotDrives(drives: readonly OpenedDrive[], all: boolean): SnapshotDrive[] {
   const out: SnapshotDrive[] = [];
   for (const d of drives) {
     if (d.medium.readOnly) continue;
-    if (!(d.medium instanceof Qcow2Driver)) throw new SnapshotError(`Device '${deviceName(d)}' is writable but does not support snapshots`);
-    out.push({ name: deviceName(d), drv: d.medium });
+    if (d.medium instanceof Qcow2Driver) out.push({ name: deviceName(d), drv: d.medium });
+    else if (all) throw new SnapshotError(`Device '${deviceName(d)}' is writable but does not support snapshots`);
   }
   return out;
 }
@@ -66,7 +69,7 @@ function byName(drv: Qcow2Driver, name: string): Snapshot | undefined {
 
 export function runSnapshotRequest(req: SnapshotRequest, parts: MachineParts): SnapshotReply {
   try {
-    const drives = snapshotDrives(parts.hw.storage.drives);
+    const drives = snapshotDrives(parts.hw.storage.drives, req.op !== 'list');
     switch (req.op) {
       case 'save':
         return save(parts, drives, req.tag ?? defaultTag(new Date()));
