@@ -5,78 +5,18 @@
 // handler as the scancodes QEMU delivers.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { HAVE_QEMU } from './qemu-monitor.js';
+import { QmpMachine } from './qmp-machine.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const TERMU = join(REPO, 'bin', 'termu');
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const HAVE_QEMU = has('qemu-system-i386');
-
-/** A QMP client over the process's stdio; HMP commands go through human-monitor-command. */
-class Machine {
-  private buffer = '';
-  private readonly lines: string[] = [];
-  private readonly proc: ChildProcessWithoutNullStreams;
-
-  constructor(program: string, kernel: string) {
-    this.proc = spawn(program, ['-m', '32', '-display', 'none', '-qmp', 'stdio', '-kernel', kernel]);
-    this.proc.stdout.on('data', (d: Buffer) => {
-      this.buffer += d.toString('latin1');
-      for (let end; (end = this.buffer.indexOf('\n')) >= 0; this.buffer = this.buffer.slice(end + 1)) this.lines.push(this.buffer.slice(0, end));
-    });
-  }
-
-  private async next(): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + 20000;
-    while (this.lines.length === 0) {
-      if (Date.now() > deadline || this.proc.exitCode !== null) throw new Error(`no reply from ${this.proc.spawnfile}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    return JSON.parse(this.lines.shift()!) as Record<string, unknown>;
-  }
-
-  async start(): Promise<void> {
-    assert.ok('QMP' in (await this.next()));
-    await this.execute('qmp_capabilities');
-  }
-
-  private async execute(command: string, args?: object): Promise<unknown> {
-    this.proc.stdin.write(`${JSON.stringify({ execute: command, arguments: args })}\n`);
-    for (;;) {
-      const m = await this.next();
-      if ('error' in m) throw new Error(JSON.stringify(m.error));
-      if ('return' in m) return m.return;
-    }
-  }
-
-  /** One HMP command's output, with '\n' line ends. */
-  async hmp(line: string): Promise<string> {
-    return ((await this.execute('human-monitor-command', { 'command-line': line })) as string).replace(/\r\n/g, '\n');
-  }
-
-  /** The 32-bit word at physical `addr`, read through `xp`. */
-  async word(addr: number): Promise<number> {
-    return parseInt((await this.hmp(`xp /xw ${addr}`)).split(' ')[1], 16);
-  }
-
-  /** Polls until the word at `addr` is `value`. */
-  async until(addr: number, value: number): Promise<void> {
-    const deadline = Date.now() + 20000;
-    while ((await this.word(addr)) !== value) {
-      if (Date.now() > deadline) throw new Error(`word at 0x${addr.toString(16)} never became 0x${value.toString(16)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  kill(): void {
-    this.proc.kill('SIGKILL');
-  }
-}
 
 const READY = 0x3f0ff0;
 const KEYS = 0x3f0000;
@@ -101,7 +41,7 @@ const INSPECT = [
 
 /** Runs the whole session on one emulator: what the inspection commands printed, the keys the guest got, the memsave file. */
 async function session(program: string, kernel: string, dir: string) {
-  const m = new Machine(program, kernel);
+  const m = new QmpMachine(program, ['-m', '32', '-kernel', kernel]);
   try {
     await m.start();
     await m.until(READY, 0x600dbeef);
