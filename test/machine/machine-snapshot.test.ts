@@ -6,12 +6,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import test from 'node:test';
-import { shorthandDrive } from '../../src/cli/drive-options.js';
+import { defaultStorageConfig, shorthandDrive } from '../../src/cli/drive-options.js';
+import { Cpu } from '../../src/vm/cpu/cpu.js';
 import type { Qcow2Driver } from '../../src/vm/block/qcow2/qcow2-driver.js';
 import { readSnapshots } from '../../src/vm/block/qcow2/qcow2-snapshots.js';
 import { decodeVmState, encodeVmState } from '../../src/vm/machine/machine-snapshot-codec.js';
 import { collectMachineState, type MachineParts } from '../../src/vm/machine/machine-snapshot.js';
 import { runSnapshotRequest, type SnapshotRequest } from '../../src/vm/machine/machine-snapshot-store.js';
+import { buildBootHardware, closeDrive } from '../../src/vm/machine/firmware-boot.js';
+import { PcBoard } from '../../src/vm/machine/pc-board.js';
 import { BiosTestMachine, cpuRealModeCheck, HAVE_SEABIOS } from '../integration/bios/bios-test-machine.js';
 import { buildSavevmDisk, run, savevmGuestMissing } from './savevm-guest.js';
 
@@ -142,5 +145,34 @@ test("loadvm into a machine built differently fails with QEMU's errors and leave
   });
   assert.equal(ask(small.parts, { op: 'load', tag: 'nope' }), "Error: Snapshot 'nope' does not exist in one or more devices");
   small.m.close();
+  check(disk);
+});
+
+/** A board built as the worker builds one for -kernel (no firmware), with `serialPorts` COM ports and the disk. */
+function plainMachine(disk: string, serialPorts: number): MachineParts {
+  const events = { serialOut: () => {}, debugconOut: () => {}, powerOff: () => {}, debugExit: () => {}, resetRequested: () => {} };
+  const board = new PcBoard({ ramBytes: 16 << 20, serialPorts, debugcon: false, rtcBase: 'utc', externalIde: true }, events);
+  const cpu = new Cpu(board);
+  board.setCpu(cpu);
+  const storage = defaultStorageConfig();
+  storage.drives.push({ ...shorthandDrive('hda', disk), format: 'qcow2' });
+  const hw = buildBootHardware(board, { storage, ramBytes: 16 << 20, nographic: false, directKernel: true }, () => cpu.flushTlb());
+  let now = 0;
+  board.clock.setTimeSource(() => now);
+  return { board, cpu, hw, clock: { nowNs: () => now, restore: (ns) => void (now = ns) } };
+}
+
+test('a snapshot of a machine with other devices is refused by name, and the VM stays stopped', { skip: savevmGuestMissing() ?? false }, () => {
+  const disk = buildSavevmDisk();
+  const one = plainMachine(disk, 1);
+  assert.equal(ask(one, { op: 'save', tag: 'one-uart' }), undefined);
+  for (const d of one.hw.storage.drives) closeDrive(d);
+  const two = plainMachine(disk, 2);
+  assert.deepEqual(runSnapshotRequest({ op: 'load', tag: 'one-uart' }, two), {
+    context: ["Unknown savevm section or instance 'serial' 1. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices"],
+    error: 'Error -22 while loading VM state',
+    mustStayStopped: true,
+  });
+  for (const d of two.hw.storage.drives) closeDrive(d);
   check(disk);
 });

@@ -4,10 +4,11 @@
 // state goes into the first of them (the "vmstate" drive), in the clusters past its
 // virtual disk. loadvm reverts every drive, then loads the machine from that state.
 
+import { BlockError } from '../block/block-error.js';
 import { Qcow2Driver } from '../block/qcow2/qcow2-driver.js';
 import { applySnapshot, createSnapshot, deleteSnapshot, readSnapshots, type Snapshot } from '../block/qcow2/qcow2-snapshots.js';
 import { readVmState, writeVmState } from '../block/qcow2/qcow2-vmstate.js';
-import { decodeVmState, encodeVmState, VmStateFormatError } from './machine-snapshot-codec.js';
+import { decodeVmState, encodeVmState } from './machine-snapshot-codec.js';
 import { collectMachineState, restoreMachineState, VmStateLoadError, type MachineParts } from './machine-snapshot.js';
 import type { OpenedDrive } from './open-drives.js';
 import { deviceName } from './pc-storage.js';
@@ -83,7 +84,8 @@ export function runSnapshotRequest(req: SnapshotRequest, parts: MachineParts): S
         return { devices: drives.map((d) => ({ device: d.name, snapshots: readSnapshots(d.drv) })) };
     }
   } catch (e) {
-    if (e instanceof SnapshotError) return { error: e.message };
+    // A damaged image (snapshot table, L1/L2 tables) or a failing host file: QEMU's error, not a crash.
+    if (e instanceof SnapshotError || e instanceof BlockError) return { error: e.message };
     throw e;
   }
 }
@@ -125,8 +127,9 @@ function load(parts: MachineParts, drives: SnapshotDrive[], tag: string): Snapsh
     restoreMachineState(parts, decodeVmState(data));
   } catch (e) {
     if (e instanceof VmStateLoadError) return { context: e.context, error: e.message, mustStayStopped: true };
-    if (e instanceof VmStateFormatError) return { context: [e.message], error: 'Error -22 while loading VM state', mustStayStopped: true };
-    throw e;
+    // A stream that is not ours or is damaged (a device met fields it cannot take) is refused as QEMU refuses one.
+    const why = e instanceof Error ? e.message : String(e);
+    return { context: [why], error: 'Error -22 while loading VM state', mustStayStopped: true };
   }
   return {};
 }
