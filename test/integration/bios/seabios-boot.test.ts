@@ -78,8 +78,8 @@ test("GRUB's rescue CD reaches its prompt; screendump equals QEMU's", { skip: sk
   }
 });
 
-/** SeaBIOS log lines about what it found on the board: PCI functions and BARs, CPUs, RAM, drives, boot device. */
-const HARDWARE_LINES = /^(PCI: (map device|init bdf)|Found \d+ (cpu|PCI|serial)|qemu\/e820|RamSize|ATA controller|DVD\/CD \[|Booting from|Searching bootorder for: \/pci)/;
+/** SeaBIOS log lines about what it found on the board: the platform (from the host bridge's subsystem id), PCI functions and BARs, CPUs, RAM, drives, boot device. */
+const HARDWARE_LINES = /^(Running on |PCI: (map device|init bdf)|Found \d+ (cpu|PCI|serial)|qemu\/e820|RamSize|ATA controller|DVD\/CD \[|Booting from|Searching bootorder for: \/pci)/;
 
 /** QEMU's SeaBIOS debug log (isa-debugcon at 0x402) up to the boot, with the same firmware. */
 async function qemuBiosLog(args: string[], dir: string): Promise<string> {
