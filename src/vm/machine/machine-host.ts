@@ -290,8 +290,8 @@ export class MachineHost implements VmControl {
     return {
       request: async (request) => {
         const reply = (await this.request({ kind: 'snapshot', request })).snapshot!;
-        // A loadvm that failed half-way leaves the VM stopped, as QEMU's does.
-        if (reply.mustStayStopped) this.state = 'restore-vm';
+        // A failed loadvm leaves a running VM stopped, as QEMU's does.
+        if (reply.mustStayStopped && this.state === 'running') this.state = 'restore-vm';
         return reply;
       },
     };
