@@ -101,18 +101,6 @@ export class EventingVmControl implements VmControl {
   }
 
   snapshots(): SnapshotControl | undefined {
-    const control = this.vm.snapshots?.();
-    if (!control) return undefined;
-    return {
-      request: async (req) => {
-        // QEMU stops a running VM for loadvm, and for a savevm that gets as far as saving, then restarts it.
-        const running = this.vm.runState() === 'running';
-        const reply = await control.request(req);
-        const stopped = running && (req.op === 'load' || (req.op === 'save' && reply.error === undefined));
-        if (stopped) this.events.emit('STOP');
-        if (stopped && !reply.mustStayStopped) this.events.emit('RESUME');
-        return reply;
-      },
-    };
+    return this.vm.snapshots?.();
   }
 }
