@@ -80,8 +80,8 @@ export class EventingVmControl implements VmControl {
     return this.vm.readMemory(addr, length, virtual);
   }
 
-  machineInfo(topic: InfoTopic, device?: string): Promise<string> {
-    return this.vm.machineInfo(topic, device);
+  machineInfo(topic: InfoTopic): Promise<string> {
+    return this.vm.machineInfo(topic);
   }
 
   chardevs(): ChardevInfo[] {
@@ -101,6 +101,18 @@ export class EventingVmControl implements VmControl {
   }
 
   snapshots(): SnapshotControl | undefined {
-    return this.vm.snapshots?.();
+    const control = this.vm.snapshots?.();
+    if (!control) return undefined;
+    return {
+      request: async (req) => {
+        // QEMU stops a running VM for loadvm, and for a savevm that gets as far as saving, then restarts it.
+        const running = this.vm.runState() === 'running';
+        const reply = await control.request(req);
+        const stopped = running && (req.op === 'load' || (req.op === 'save' && reply.error === undefined));
+        if (stopped) this.events.emit('STOP');
+        if (stopped && !reply.mustStayStopped) this.events.emit('RESUME');
+        return reply;
+      },
+    };
   }
 }

@@ -124,7 +124,9 @@ test('savevm s1, the guest changes, loadvm s1 gives back its memory and screen; 
     // The restored guest runs on: its counter keeps moving across memory and the screen.
     assert.equal(await hmp.run('cont'), '');
     await sleep(700);
-    assert.equal(await hmp.run('stop'), '');
+    // A failed loadvm stops a running VM, as QEMU's does.
+    assert.equal(await hmp.run('loadvm nope'), "Error: Snapshot 'nope' does not exist in one or more devices");
+    assert.equal(await hmp.run('info status'), 'VM status: paused (restore-vm)');
     const later = await dump('later');
     assert.ok(!later.ram.equals(saved.ram) && !later.screen.equals(saved.screen), 'the guest did not run after loadvm');
     assert.equal(await hmp.run('savevm s2'), '');
@@ -164,7 +166,7 @@ test("savevm/loadvm/delvm/info snapshots errors and tables match qemu-system-i38
   qemuImg('snapshot', '-c', 'disk1', disk);
   copyFileSync(disk, other);
   qemuImg('snapshot', '-c', 'only-other', other);
-  const lines = ['info snapshots', 'savevm a b', 'savevm "a', 'loadvm', 'delvm', 'loadvm nope', 'delvm nope', 'loadvm disk1'];
+  const lines = ['info snapshots', 'savevm a b', 'savevm "a', 'loadvm', 'delvm', 'loadvm nope', 'delvm nope', 'loadvm disk1', 'info status'];
   const machines: string[][] = [
     [],
     ['-drive', `file=${raw},format=raw`],

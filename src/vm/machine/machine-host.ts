@@ -260,8 +260,8 @@ export class MachineHost implements VmControl {
     return (await this.request({ kind: 'inspect', request: { what: 'memory', addr, length, virtual } })).inspect?.bytes;
   }
 
-  async machineInfo(topic: InfoTopic, device?: string): Promise<string> {
-    return (await this.request({ kind: 'inspect', request: { what: 'info', topic, device } })).inspect?.text ?? '';
+  async machineInfo(topic: InfoTopic): Promise<string> {
+    return (await this.request({ kind: 'inspect', request: { what: 'info', topic } })).inspect?.text ?? '';
   }
 
   chardevs(): ChardevInfo[] {
@@ -290,8 +290,8 @@ export class MachineHost implements VmControl {
     return {
       request: async (request) => {
         const reply = (await this.request({ kind: 'snapshot', request })).snapshot!;
-        // A loadvm that failed half-way leaves the VM stopped, as QEMU's does.
-        if (reply.mustStayStopped) this.state = 'restore-vm';
+        // A failed loadvm leaves a running VM stopped, as QEMU's does.
+        if (reply.mustStayStopped && this.state === 'running') this.state = 'restore-vm';
         return reply;
       },
     };

@@ -31,7 +31,7 @@ export interface SnapshotReply {
   context?: string[];
   /** For `list`: each snapshot-capable drive's table, the vmstate drive first. */
   devices?: DeviceSnapshots[];
-  /** The machine state was (partly) replaced and did not load: the VM must stay stopped. */
+  /** A loadvm failed: as in QEMU, a VM that was running stays stopped ("restore-vm"). */
   mustStayStopped?: boolean;
 }
 
@@ -85,7 +85,7 @@ export function runSnapshotRequest(req: SnapshotRequest, parts: MachineParts): S
     }
   } catch (e) {
     // A damaged image (snapshot table, L1/L2 tables) or a failing host file: QEMU's error, not a crash.
-    if (e instanceof SnapshotError || e instanceof BlockError) return { error: e.message };
+    if (e instanceof SnapshotError || e instanceof BlockError) return { error: e.message, mustStayStopped: req.op === 'load' || undefined };
     throw e;
   }
 }

@@ -242,7 +242,7 @@ export class RunLoop implements VmClock {
     }
   }
 
-  /** As QEMU: the VM stops for a snapshot and runs again after, unless a failed load left it half-restored. */
+  /** As QEMU: the VM stops for a snapshot and runs again after, unless a load failed. */
   private runStopped(req: SnapshotRequest): SnapshotReply {
     const wasRunning = this.state === 'running';
     if (wasRunning) this.setState('paused');
