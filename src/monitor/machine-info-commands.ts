@@ -11,6 +11,13 @@ function fromMachine(names: string, topic: InfoTopic, help: string): HmpCommand 
 
 export const machineInfoCommands: HmpCommand[] = [
   {
+    names: 'block',
+    params: '[-n] [-v] [device]',
+    args: 'device:B?',
+    help: 'show info of one block device or all block devices (-n: show named nodes; -v: show details)',
+    run: async (ctx, _words, values) => ctx.print(await ctx.vm.machineInfo('block', values!.get('device') as string | undefined)),
+  },
+  {
     names: 'cpus',
     params: '',
     args: '',

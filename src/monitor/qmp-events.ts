@@ -80,8 +80,8 @@ export class EventingVmControl implements VmControl {
     return this.vm.readMemory(addr, length, virtual);
   }
 
-  machineInfo(topic: InfoTopic): Promise<string> {
-    return this.vm.machineInfo(topic);
+  machineInfo(topic: InfoTopic, device?: string): Promise<string> {
+    return this.vm.machineInfo(topic, device);
   }
 
   chardevs(): ChardevInfo[] {

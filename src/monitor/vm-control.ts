@@ -28,8 +28,8 @@ export interface VmControl {
   sendKeys(scancodes: number[]): Promise<void>;
   /** Guest memory for x/xp/memsave; undefined when part of it cannot be accessed (unmapped, unassigned). */
   readMemory(addr: number, length: number, virtual: boolean): Promise<Uint8Array | undefined>;
-  /** The text of an `info` command that needs the machine's state. */
-  machineInfo(topic: InfoTopic): Promise<string>;
+  /** The text of an `info` command that needs the machine's state (`device`: info block's filter). */
+  machineInfo(topic: InfoTopic, device?: string): Promise<string>;
   chardevs(): ChardevInfo[];
   kvmEnabled(): boolean;
   name(): string | undefined;

@@ -260,8 +260,8 @@ export class MachineHost implements VmControl {
     return (await this.request({ kind: 'inspect', request: { what: 'memory', addr, length, virtual } })).inspect?.bytes;
   }
 
-  async machineInfo(topic: InfoTopic): Promise<string> {
-    return (await this.request({ kind: 'inspect', request: { what: 'info', topic } })).inspect?.text ?? '';
+  async machineInfo(topic: InfoTopic, device?: string): Promise<string> {
+    return (await this.request({ kind: 'inspect', request: { what: 'info', topic, device } })).inspect?.text ?? '';
   }
 
   chardevs(): ChardevInfo[] {

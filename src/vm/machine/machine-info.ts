@@ -4,16 +4,17 @@
 
 import type { Cpu } from '../cpu/cpu.js';
 import type { BiosHardware } from './bios-hardware.js';
+import { blockInfo } from './block-info.js';
 import { memInfo, readPhysical, readVirtual, tlbInfo, type PagingState } from './guest-memory.js';
 import { irqInfo, picInfo } from './interrupt-info.js';
 import type { PcBoard } from './pc-board.js';
 import { pciInfo } from './pci-info.js';
 
-export type InfoTopic = 'mem' | 'tlb' | 'pic' | 'irq' | 'pci' | 'jit';
+export type InfoTopic = 'mem' | 'tlb' | 'pic' | 'irq' | 'pci' | 'jit' | 'block';
 
 export type InspectRequest =
   | { what: 'memory'; addr: number; length: number; virtual: boolean }
-  | { what: 'info'; topic: InfoTopic };
+  | { what: 'info'; topic: InfoTopic; device?: string };
 
 export interface InspectReply {
   /** The bytes read; absent when the memory cannot be accessed. */
@@ -43,6 +44,8 @@ export function inspect(req: InspectRequest, m: InspectedMachine): InspectReply 
       return { text: tlbInfo(m.board.memory, paging(m.cpu)) };
     case 'pic':
       return { text: picInfo(m.board) };
+    case 'block':
+      return { text: blockInfo(m.hw, req.device) };
     case 'irq':
       return { text: irqInfo(m.board) };
     case 'pci':

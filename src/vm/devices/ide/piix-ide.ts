@@ -57,6 +57,11 @@ export class PiixIde {
     this.channels[1].attachBusMaster(this.busMasters[1]);
   }
 
+  /** The drive at channel `bus`, unit `unit` (its medium and tray), for the monitor's `info block`. */
+  driveAt(bus: number, unit: number): IdeDrive | undefined {
+    return this.drives.get(`${bus}.${unit}`);
+  }
+
   /** System reset: both channels and their bus-master engines. */
   reset(): void {
     for (const c of this.channels) c.reset();
