@@ -1,5 +1,6 @@
 // GNU getopt_long as qemu-img uses it (option string with a leading ':'), including how
 // it names the offending argument in "unrecognized option" errors.
+import { HelpRequested } from './help.js';
 import { UsageError } from './output.js';
 
 export interface LongOption {
@@ -14,8 +15,12 @@ export interface ParsedArgs {
   rest: string[];
 }
 
-/** `short` lists option letters, a ':' after a letter meaning it takes an argument. */
+/**
+ * `short` lists option letters, a ':' after a letter meaning it takes an argument. Where it
+ * has 'h', -h and --help print the help at once (HelpRequested), as in every qemu-img command.
+ */
 export function getopt(argv: string[], short: string, longs: LongOption[] = []): ParsedArgs {
+  if (short.includes('h')) longs = [...longs, { name: 'help', hasArg: false, key: 'h' }];
   const opts: Array<[string, string]> = [];
   const rest: string[] = [];
   let i = 0;
@@ -32,6 +37,7 @@ export function getopt(argv: string[], short: string, longs: LongOption[] = []):
       const exact = longs.find((l) => l.name === name);
       const lo = exact ?? (matches.length === 1 ? matches[0] : undefined);
       if (!lo) throw new UsageError(`unrecognized option '${a}'`);
+      if (lo.key === 'h') throw new HelpRequested();
       if (lo.hasArg) {
         if (eq >= 0) opts.push([lo.key ?? lo.name, a.slice(eq + 1)]);
         else if (i + 1 < argv.length) opts.push([lo.key ?? lo.name, argv[++i]]);
@@ -50,6 +56,7 @@ export function getopt(argv: string[], short: string, longs: LongOption[] = []):
           // getopt reports argv[optind-1]: the argument itself when `c` ends it, else the previous one.
           throw new UsageError(`unrecognized option '${k === a.length - 1 ? a : argv[i - 1] ?? a}'`);
         }
+        if (c === 'h') throw new HelpRequested();
         if (short[at + 1] === ':') {
           if (k + 1 < a.length) opts.push([c, a.slice(k + 1)]);
           else if (i + 1 < argv.length) opts.push([c, argv[++i]]);

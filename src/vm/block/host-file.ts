@@ -22,6 +22,7 @@ export class HostFile {
 
   /** Opens an existing regular file; errors read as qemu's file driver words them. */
   static open(path: string, readOnly: boolean): HostFile {
+    if (path === '') throw new BlockError("The 'file' block driver requires a file name", 'EINVAL');
     let st: fs.Stats;
     try {
       st = fs.statSync(path);

@@ -220,21 +220,53 @@ const CASES: string[] = [
   'convert -O qcow2 -B base.qcow2 -F qcow2 top.qcow2 o.qcow2 => o.qcow2', 'convert -O qcow2 -o compat=0.10 d.qcow2 o.qcow2 => o.qcow2',
   'convert -O qcow2 comp.qcow2 o.qcow2 => o.qcow2', 'convert -O qcow2 nonexist.qcow2 o.qcow2', 'convert -O foo base.qcow2 o.qcow2',
   'convert -n -O qcow2 top.qcow2 d.qcow2 => d.qcow2', 'convert -O qcow2 snap.qcow2 o.qcow2 => o.qcow2',
+  // dd
+  'dd if=d.qcow2 of=o.raw => o.raw', 'dd -O qcow2 if=top.qcow2 of=o.qcow2 => o.qcow2', 'dd if=d.qcow2 of=o.raw bs=64k count=3 skip=1 => o.raw',
+  'dd -O qcow2 if=base.qcow2 of=o.qcow2 bs=512k skip=1 count=5 => o.qcow2', 'dd if=z.raw of=o.raw bs=1.5k count=700 => o.raw',
+  'dd -f raw if=base.qcow2 of=o.raw bs=3 count=100000 => o.raw', 'dd -U -f qcow2 if=zc.qcow2 of=o.raw bs=4k skip=1 => o.raw',
+  'dd if=d.qcow2 of=o.raw count=0 => o.raw', 'dd if=d.qcow2 of=o.raw bs=1M skip=100 => o.raw',
+  'dd if=d.qcow2 of=o.raw bs=1M skip=99999999999999999', 'dd if=d.qcow2 of=o.raw bs=0', 'dd if=d.qcow2 of=o.raw bs=3000000000',
+  'dd if=d.qcow2 of=o.raw bs=x', 'dd if=d.qcow2 of=o.raw count=x', 'dd if=d.qcow2 of=o.raw skip=-1', 'dd if=d.qcow2 of=o.raw foo=1',
+  'dd if=d.qcow2 of=o.raw bogus', 'dd if=d.qcow2', 'dd', 'dd if=nonexist of=o.raw', 'dd -O foo if=d.qcow2 of=o.raw',
+  'dd -O foo if=nonexist of=o.raw', 'dd -O qcow2 if=d.qcow2 of=/nonexistent/o.qcow2', 'dd if= of=o.raw', 'dd if=d.qcow2 of=',
+  'dd --foo if=d.qcow2 of=o.raw', 'dd -q if=d.qcow2 of=o.raw', 'info ',
+  // bench (timings masked), bitmap (termu keeps no persistent bitmaps: only the option checks compare)
+  'bench -c 100 -s 4k -S 8k -o 64k -f raw r.raw', 'bench -c 100 -w -d 4 --pattern=5 -o 1k -f raw r.raw => r.raw',
+  'bench -w --flush-interval=100 -c 300 -f qcow2 q.qcow2 => q.qcow2', 'bench -c 2000 -s 64k d.qcow2', 'bench -c 0 d.qcow2',
+  'bench -t none -n -c 3 d.qcow2', 'bench -o 100M -c 3 d.qcow2', 'bench -s 128M -c 3 d.qcow2', 'bench', 'bench -c x d.qcow2',
+  'bench -c 3000000000 d.qcow2', 'bench -d x d.qcow2', 'bench -i foo d.qcow2', 'bench -s x d.qcow2', 'bench -o x d.qcow2',
+  'bench -S x d.qcow2', 'bench -t foo d.qcow2', 'bench --pattern=300 d.qcow2', 'bench --flush-interval=5 d.qcow2',
+  'bench --flush-interval=x -w d.qcow2', 'bench -w --flush-interval=10 -c 20 d.qcow2', 'bench -n -c 5 d.qcow2',
+  'bench nonexist', 'bench -c 1 d.qcow2 x',
+  'bitmap', 'bitmap d.qcow2 b0', 'bitmap --add d.qcow2', 'bitmap --add -g x d.qcow2 b1', 'bitmap -b d.qcow2 --add d.qcow2 b5',
+  'bitmap --add nonexist b0', 'bitmap --foo d.qcow2 b0', 'bitmap --remove -g 4k x y', 'bitmap --merge a -F raw x y',
+  'bitmap --add d.qcow2 b0 extra',
+  // help
+  '--help', '-h', 'help', 'info -h', 'create --help', 'check -h d.qcow2', 'map --help', 'resize -h', 'resize -h q.qcow2 1M',
+  'info --foo -h', 'info -h --foo', 'dd -h', 'commit --help', 'snapshot -h', 'convert --help', 'measure -h', 'compare -h', 'amend -h',
+  'rebase --help',
   // dispatcher
   'foo', '',
 ];
 
+/** The help's version lines and format list are each program's own; the rest must match. */
+function maskHelp(s: string): string {
+  return s
+    .replace(/^termu-img version .*\n(Copyright .*\n)?usage:/m, '<version>\nusage:')
+    .replace(/^Supported formats: .*\n(\nSee <.*\nMore information .*\n)?/m, 'Supported formats: <list>\n');
+}
+
 async function runCase(fixtures: string, c: string): Promise<string[]> {
   const failures: string[] = [];
   const [cmdText, verifyText] = c.split(' => ');
-  const args = cmdText === '' ? [] : cmdText.split(' ').filter((a, i, all) => a !== '' || all[i - 1] === '-b');
+  const args = cmdText === '' ? [] : cmdText.split(' ').filter((a, i, all) => a !== '' || all[i - 1] === '-b' || all[i - 1] === 'info');
   // Read-only commands share the fixtures; the others get a copy per tool.
-  const mutates = verifyText !== undefined || /^(create|resize|rebase|commit|amend|snapshot -[cad]|convert|check -r)/.test(cmdText);
+  const mutates = verifyText !== undefined || /^(create|resize|rebase|commit|amend|snapshot -[cad]|convert|check -r|dd)/.test(cmdText);
   const dq = mutates ? cloneDir(fixtures, 'gq') : fixtures;
   const dt = mutates ? cloneDir(fixtures, 'gt') : fixtures;
   try {
     const [q, t] = await Promise.all([qemuImgAsync(args, dq), termuImgAsync(args, dt)]);
-    const norm = (s: string) => mask(s).replace(/(    \(\d+\.\d\d\/100%\)\r)+/g, '    (P/100%)\r');
+    const norm = (s: string) => maskHelp(mask(s)).replace(/^Run completed in \d+\.\d{3} seconds\.$/m, 'Run completed in <time> seconds.').replace(/(    \(\d+\.\d\d\/100%\)\r)+/g, '    (P/100%)\r');
     if (norm(q.stdout) !== norm(t.stdout) || norm(q.stderr) !== norm(t.stderr) || q.status !== t.status) {
       failures.push(`${cmdText}\n  qemu-img [${q.status}]: ${JSON.stringify(q.stdout + q.stderr)}\n  termu-img [${t.status}]: ${JSON.stringify(t.stdout + t.stderr)}`);
       return failures;
