@@ -81,3 +81,11 @@ test('info block: a disk and a CD-ROM, ejected and changed, as qemu-system-i386 
   ours.forEach((text, i) => assert.equal(masked(text), masked(qemu[i]), lines[i]));
   assert.match(ours[4], /^\nide1-cd0 \(#block\d+\): .*cd2\.iso \(raw, read-only\)\n/);
 });
+
+test('info roms: the firmware line as qemu-system-i386 prints it (termu has no option ROMs or ACPI blobs in fw_cfg)', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, async () => {
+  const [ours] = await outputs(TERMU, ['-S'], ['info roms'], false);
+  const [qemu] = await outputs('qemu-system-i386', ['-S', '-net', 'none'], ['info roms'], false);
+  const firmware = qemu.split('\n').filter((l) => l.startsWith('addr='));
+  assert.deepEqual(firmware, ['addr=00000000fffc0000 size=0x040000 mem=rom name="bios-256k.bin"']);
+  assert.equal(ours, `${firmware[0]}\n`);
+});

@@ -6,11 +6,12 @@ import type { Cpu } from '../cpu/cpu.js';
 import type { BiosHardware } from './bios-hardware.js';
 import { blockInfo } from './block-info.js';
 import { memInfo, readPhysical, readVirtual, tlbInfo, type PagingState } from './guest-memory.js';
+import { PAGE_ROM, PAGE_SHIFT, PAGE_SIZE, type PhysicalMemory } from './physical-memory.js';
 import { irqInfo, picInfo } from './interrupt-info.js';
 import type { PcBoard } from './pc-board.js';
 import { pciInfo } from './pci-info.js';
 
-export type InfoTopic = 'mem' | 'tlb' | 'pic' | 'irq' | 'pci' | 'jit' | 'block';
+export type InfoTopic = 'mem' | 'tlb' | 'pic' | 'irq' | 'pci' | 'jit' | 'block' | 'roms';
 
 export type InspectRequest =
   | { what: 'memory'; addr: number; length: number; virtual: boolean }
@@ -26,6 +27,8 @@ export interface InspectedMachine {
   board: PcBoard;
   cpu: Cpu;
   hw?: BiosHardware;
+  /** The firmware image's name as given (-bios), or undefined for a direct kernel boot. */
+  biosName?: string;
 }
 
 function paging(cpu: Cpu): PagingState {
@@ -44,6 +47,8 @@ export function inspect(req: InspectRequest, m: InspectedMachine): InspectReply 
       return { text: tlbInfo(m.board.memory, paging(m.cpu)) };
     case 'pic':
       return { text: picInfo(m.board) };
+    case 'roms':
+      return { text: romsInfo(m.board.memory, m.biosName) };
     case 'block':
       return { text: blockInfo(m.hw, req.device) };
     case 'irq':
@@ -53,4 +58,16 @@ export function inspect(req: InspectRequest, m: InspectedMachine): InspectReply 
     case 'jit':
       return { text: m.cpu.jit ? m.cpu.jit.infoText() : 'JIT: off (-accel tcg,jit=off)\n' };
   }
+}
+
+/**
+ * `info roms`: QEMU's line for the firmware image mapped below 4 GiB (termu has no option
+ * ROMs or ACPI blobs in fw_cfg, which QEMU also lists). A direct kernel boot has none.
+ */
+function romsInfo(memory: PhysicalMemory, biosName: string | undefined): string {
+  if (biosName === undefined) return '';
+  let size = 0;
+  for (let page = 2 ** (32 - PAGE_SHIFT) - 1; page >= 0 && memory.pageKind[page] === PAGE_ROM; page--) size += PAGE_SIZE;
+  const addr = 2 ** 32 - size;
+  return `addr=${addr.toString(16).padStart(16, '0')} size=0x${size.toString(16).padStart(6, '0')} mem=rom name="${biosName}"\n`;
 }

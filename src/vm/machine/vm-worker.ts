@@ -10,6 +10,7 @@ import { buildBootHardware, closeDrive } from './firmware-boot.js';
 import { DisplayPublisher } from './display-publisher.js';
 import { BootError } from './firmware/boot-error.js';
 import { loadKernel } from './firmware/load-kernel.js';
+import { DEFAULT_BIOS } from './firmware/seabios.js';
 import { inspect } from './machine-info.js';
 import { runSnapshotRequest } from './machine-snapshot-store.js';
 import { PcBoard } from './pc-board.js';
@@ -82,7 +83,8 @@ function main(): void {
     throw e;
   }
   loop = new RunLoop(board, cpu, init, port, config.clock, { noReboot: config.noReboot, noShutdown: config.noShutdown }, boot, config.startPaused, (req) => runDeviceRequest(req, hw, board.memory), (req, clock) => runSnapshotRequest(req, { board, cpu, hw, clock }));
-  loop.inspector = (req) => inspect(req, { board, cpu, hw });
+  const biosName = config.kernel ? undefined : (config.storage.bios ?? DEFAULT_BIOS);
+  loop.inspector = (req) => inspect(req, { board, cpu, hw, biosName });
   post({ kind: 'ready' });
   const status = loop.run();
   for (const d of hw.storage.drives) closeDrive(d);
