@@ -1,7 +1,8 @@
 // Region compiler: the basic blocks of one physical code page reachable from an entry EIP,
 // emitted as ONE JavaScript function (`new Function`). The eight registers live in locals;
-// control flow between the region's blocks is a `switch (pc)` in a loop; an instruction
-// budget is checked before every block so the function always returns. The lazy flags stay
+// control flow between the region's blocks is a `switch (pc)` in a loop; every block starts
+// by checking that all its instructions fit in the budget, so the function always returns
+// and never runs more instructions than it was given (Cpu.run's budget is exact). The lazy flags stay
 // in the CPU's LazyFlags object, which is already the shared representation, so leaving a
 // region needs no flag conversion.
 //
@@ -31,7 +32,7 @@ export const EXIT_EVENT = 2;
 /** A store in the region hit a page with compiled code, this region's own included. */
 export const EXIT_INVALIDATED = 3;
 
-/** Runs up to about `budget` instructions; returns an EXIT_* reason. */
+/** Runs at most `budget` instructions; returns an EXIT_* reason. */
 export type RegionFunction = (budget: number) => number;
 
 export interface Region {
@@ -78,15 +79,16 @@ interface Emitted {
 
 /**
  * Ends a block's path to a static successor. When that successor's case is emitted right
- * after this block, the marker becomes nothing and control falls into it; otherwise it is
- * `continue` (back to the budget check and the switch). Fall-through chains follow the
- * emission order, so they cannot loop without passing the budget check.
+ * after this block, the marker becomes nothing and control falls into it (and into its
+ * budget check); otherwise it is `continue` (back to the switch).
  */
 const FALLTHROUGH = '/*fallthrough*/';
 
 interface Block {
   start: number;
   code: string;
+  /** Instructions in the block: the most one pass through it can run. */
+  length: number;
   fallthrough: number;
 }
 
@@ -164,7 +166,8 @@ class RegionSource {
     }
     const cases = blocks.map((b, i) => {
       const falls = i + 1 < blocks.length && blocks[i + 1].start === b.fallthrough;
-      return `case ${b.start}: {\n${b.code.replace(FALLTHROUGH, falls ? '' : 'continue;')}\n}`;
+      const budgetCheck = `if (done + ${b.length} > budget) { reason = ${EXIT_BUDGET}; break L; }`;
+      return `case ${b.start}: {\n${budgetCheck}\n${b.code.replace(FALLTHROUGH, falls ? '' : 'continue;')}\n}`;
     });
     return this.wrap(cases.join('\n'));
   }
@@ -172,8 +175,10 @@ class RegionSource {
   private block(start: number, queue: number[]): Block {
     let eip = start;
     let fallthrough = -1;
+    let length = 0;
     const out: string[] = [];
     for (let i = 0; ; i++) {
+      length = i + 1;
       const off = this.offsetOf(eip);
       const d = decode(this.bytes, off, eip, this.code32);
       const next = this.code32 ? eip + d.len : (eip + d.len) & 0xffff;
@@ -205,7 +210,7 @@ class RegionSource {
         break;
       }
     }
-    return { start, code: out.join('\n'), fallthrough };
+    return { start, code: out.join('\n'), length, fallthrough };
   }
 
   // ---- the function around the blocks ------------------------------------------------
@@ -301,7 +306,6 @@ return function region(budget) {
   if (${this.flat ? 'false' : `cpu.segLimit[1] !== ${this.csLimit}`}) return ${EXIT_BRANCH};
   try {
     L: for (;;) {
-      if (done >= budget) { reason = ${EXIT_BUDGET}; break; }
       switch (pc) {
 ${cases}
         default: break L;
