@@ -55,3 +55,20 @@ test('corrupt frames are refused, not misread', () => {
   const short = compressZstdCluster(new Uint8Array(4096).fill(3));
   assert.equal(decompressZstdCluster(short, out), false, 'a frame decoding to less than a cluster');
 });
+
+test('frames that would make the decoder allocate beyond a cluster are refused', () => {
+  const out = new Uint8Array(65536);
+  // A declared content size of 4 GiB - 1 and a 2 GiB window, each on an otherwise valid frame.
+  const fcs = compressZstdCluster(new Uint8Array(65536).fill(1));
+  fcs.set([0xff, 0xff, 0xff, 0xff], 5);
+  assert.equal(decompressZstdCluster(fcs, out), false);
+  const window = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xf8, 0x01, 0x00, 0x00]);
+  assert.equal(decompressZstdCluster(window, out), false);
+  // No content size, RLE blocks adding up to 1 GiB: decoding stops after the first cluster.
+  const blocks = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58];
+  for (let i = 0; i < 8192; i++) blocks.push(...[(1 << 1) | ((131072 << 3) & 0xff), (131072 << 3) >> 8 & 0xff, (131072 << 3) >> 16, 7]);
+  blocks[blocks.length - 4] |= 1;
+  const t0 = Date.now();
+  assert.equal(decompressZstdCluster(Uint8Array.from(blocks), out), false);
+  assert.ok(Date.now() - t0 < 2000);
+});

@@ -6,7 +6,7 @@
 // Encoding writes frames of raw and RLE blocks only: runs of one byte shrink (as in zeroed
 // or pattern-filled clusters), other data stays as it is and such clusters are then stored
 // uncompressed, as qemu stores clusters that do not compress. Any zstd decoder reads them.
-import { decompress } from 'fzstd';
+import { Decompress } from 'fzstd';
 
 const MAGIC = 0xfd2fb528;
 /** Largest block a frame may carry (Block_Maximum_Size). */
@@ -14,8 +14,15 @@ const MAX_BLOCK = 128 * 1024;
 /** Shortest run worth an RLE block (4 bytes of block header and value, plus the raw block it splits). */
 const MIN_RUN = 16;
 
-/** Length of the zstd frame at the start of `src`, or -1 when it is not one whole frame. */
-export function zstdFrameLength(src: Uint8Array): number {
+/** Largest window a frame may ask the decoder to allocate (zstd's own default limit is 128 MiB). */
+const MAX_WINDOW = 32 << 20;
+
+/**
+ * Length of the zstd frame at the start of `src`, or -1 when it is not one whole frame, or
+ * one that declares a content size other than `expected` or an oversized window (so a
+ * hostile image cannot make the decoder allocate beyond a cluster's worth).
+ */
+export function zstdFrameLength(src: Uint8Array, expected = -1): number {
   if (src.length < 6 || (src[0] | (src[1] << 8) | (src[2] << 16) | (src[3] << 24)) >>> 0 !== MAGIC) return -1;
   const fhd = src[4];
   const fcsFlag = fhd >> 6;
@@ -24,6 +31,18 @@ export function zstdFrameLength(src: Uint8Array): number {
   const dictIdBytes = [0, 1, 2, 4][fhd & 3];
   const fcsBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
   let at = 5 + (singleSegment ? 0 : 1) + dictIdBytes + fcsBytes;
+  if (at > src.length) return -1;
+  if (!singleSegment) {
+    const wd = src[5];
+    const base = 2 ** (10 + (wd >> 3));
+    if (base + (base / 8) * (wd & 7) > MAX_WINDOW) return -1;
+  }
+  if (fcsBytes > 0 && expected >= 0) {
+    let size = 0;
+    for (let i = fcsBytes - 1; i >= 0; i--) size = size * 256 + src[at - fcsBytes + i];
+    if (fcsBytes === 2) size += 256;
+    if (size !== expected) return -1;
+  }
   for (;;) {
     if (at + 3 > src.length) return -1;
     const header = src[at] | (src[at + 1] << 8) | (src[at + 2] << 16);
@@ -39,18 +58,21 @@ export function zstdFrameLength(src: Uint8Array): number {
 
 /** Decodes one compressed cluster into `out` (exactly out.length bytes); false when corrupt. */
 export function decompressZstdCluster(src: Uint8Array, out: Uint8Array): boolean {
-  const n = zstdFrameLength(src);
+  const n = zstdFrameLength(src, out.length);
   if (n < 0) return false;
-  let data: Uint8Array;
+  let filled = 0;
+  // Streamed block by block, so a frame decoding to more than a cluster stops at once.
+  const stream = new Decompress((chunk) => {
+    if (filled + chunk.length > out.length) throw new RangeError('zstd frame larger than a cluster');
+    out.set(chunk, filled);
+    filled += chunk.length;
+  });
   try {
-    // Without an output buffer fzstd sizes its result exactly, which tells a short frame.
-    data = decompress(src.subarray(0, n));
+    stream.push(src.subarray(0, n), true);
   } catch {
     return false;
   }
-  if (data.length !== out.length) return false;
-  out.set(data);
-  return true;
+  return filled === out.length;
 }
 
 /** One zstd frame holding `data` as raw and RLE blocks (content size recorded). */
