@@ -49,7 +49,8 @@ function buildSources(dir: string): string[] {
   ok(qemuIo(['-c', 'write -P 0x33 3M 64k', 'over.qcow2'], dir));
   ok(qemuImg(['create', '-q', '-f', 'qcow2', '-o', 'compat=0.10,cluster_size=4k', 'v2.qcow2', '4M'], dir));
   ok(qemuIo(['-c', 'write -P 0x44 0 100k', 'v2.qcow2'], dir));
-  return ['comp.qcow2', 'over.qcow2', 'v2.qcow2'];
+  ok(qemuImg(['convert', '-c', '-O', 'qcow2', '-o', 'compression_type=zstd', 'src.qcow2', 'zstd.qcow2'], dir));
+  return ['comp.qcow2', 'over.qcow2', 'v2.qcow2', 'zstd.qcow2'];
 }
 
 /** Writes mutated copies into `out`; returns how many. */
@@ -87,6 +88,12 @@ function mutate(dir: string, out: string, sources: string[]): number {
       const b = Buffer.from(orig);
       for (let k = 0; k < 20; k++) b[Math.floor(next() * Math.min(b.length, 5 * cs))] ^= 1 << Math.floor(next() * 8);
       save(b, 'bitflips');
+    }
+    // Compressed zstd data (after the metadata clusters) with flipped bits: the decoder's input.
+    for (let i = 0; src.startsWith('zstd') && i < 20; i++) {
+      const b = Buffer.from(orig);
+      for (let k = 0; k < 1 + i; k++) b[5 * cs + Math.floor(next() * (b.length - 5 * cs))] ^= 1 << Math.floor(next() * 8);
+      save(b, 'zstd-data');
     }
   }
   // Backing files that point at themselves, directly and through a second image.
