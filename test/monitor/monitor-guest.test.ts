@@ -37,6 +37,8 @@ const INSPECT = [
   'x /20xw 0x7ffffff0',
   'xp /2xw 0x1fffffc',
   'info pic',
+  'x /2xb $pc',
+  'xp /2xw $esp-8',
 ];
 
 /** Runs the whole session on one emulator: what the inspection commands printed, the keys the guest got, the memsave file. */
@@ -54,6 +56,7 @@ async function session(program: string, kernel: string, dir: string) {
       keys.push(await m.hmp(`xp /${count}xb ${KEYS + 4}`));
     }
     outputs.push(await m.hmp('info irq'));
+    if (program === TERMU) assert.match(await m.hmp('info jit'), /^JIT: threshold \d+ instructions per page, cap \d+ regions\nregions +\d+ on \d+ pages\ncompiled +\d+\n/);
     const file = join(dir, `${program.replace(/\W/g, '')}.mem`);
     outputs.push(await m.hmp(`memsave 0x80000000 0x2010 "${file}"`));
     outputs.push(await m.hmp(`memsave 0x80002ff0 0x20 "${file}.2"`));
@@ -73,6 +76,7 @@ test('x, xp, memsave, info mem/tlb/pic and sendkey on a paging guest, against qe
   // What the guest itself holds: its pattern through the 0x80000000 mapping, and the keys its IRQ1 handler stored.
   assert.equal(ours.outputs[2], '80000000: 0x74 0x65 0x72 0x6d 0x75 0x20 0x6d 0x6f\n80000008: 0x6e 0x69 0x74 0x6f 0x72 0x0a 0x27 0x5c\n');
   assert.equal(ours.outputs[7], '80003000: Cannot access memory\n');
+  assert.match(ours.outputs[16], /^[0-9a-f]{8}: 0xf4 0xeb\n$|^[0-9a-f]{8}: 0xeb 0xfd\n$/, 'the CPU idles at its hlt; jmp loop');
   assert.match(ours.outputs[0], /^0000000080001000-0000000080002000 0000000000001000 ur-$/m);
   assert.match(ours.outputs[1], /^0000000040000000: 0000000000800000 -GPDA---W$/m);
   assert.deepEqual(ours.keys, [
