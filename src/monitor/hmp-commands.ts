@@ -164,10 +164,6 @@ export function findCommand(name: string): HmpCommand | undefined {
   return find(COMMANDS, name);
 }
 
-export function findInfoCommand(name: string): HmpCommand | undefined {
-  return find(INFO_COMMANDS, name);
-}
-
 /** Runs one command line: QEMU's command name ends at white space or at the '/' of a format (`x/4xw`). */
 export async function runLine(ctx: HmpContext, line: string): Promise<void> {
   const [, name, rest] = /^\s*([^\s/]*)(.*)$/s.exec(line)!;

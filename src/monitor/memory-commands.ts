@@ -8,6 +8,9 @@ import type { MemoryFormat } from './hmp-args.js';
 import type { HmpCommand, HmpContext } from './hmp-commands.js';
 
 const hex = (v: bigint, width: number) => v.toString(16).padStart(width, '0');
+/** Larger dumps are read and printed piecewise, so a huge count cannot exhaust memory. */
+const WHOLE_READ_LIMIT = 1 << 16;
+const PRINT_CHUNK = 1 << 16;
 
 /** QEMU's monitor_printc. */
 function quoteChar(c: number): string {
@@ -49,11 +52,15 @@ export async function memoryDump(ctx: HmpContext, fmt: MemoryFormat, start: numb
   let remaining = size * fmt.count;
   if (fmt.format === 'c') size = 1;
   let addr = physical ? start : start % 2 ** 32;
-  // One request for the whole range; line by line only when part of it cannot be read.
-  const whole = addr + remaining <= 2 ** 32 ? await ctx.vm.readMemory(addr, remaining, !physical) : undefined;
+  // One request for a small range; line by line when part of it cannot be read or it is large.
+  const whole = remaining <= WHOLE_READ_LIMIT && addr + remaining <= 2 ** 32 ? await ctx.vm.readMemory(addr, remaining, !physical) : undefined;
   let offset = 0;
   let out = '';
   while (remaining > 0) {
+    if (out.length >= PRINT_CHUNK) {
+      ctx.print(out);
+      out = '';
+    }
     out += physical ? `${hex(BigInt(addr), 16)}:` : `${hex(BigInt(addr), 8)}:`;
     const n = Math.min(remaining, lineSize);
     const bytes = whole ? whole.subarray(offset, offset + n) : addr + n <= 2 ** 32 ? await ctx.vm.readMemory(addr, n, !physical) : undefined;
