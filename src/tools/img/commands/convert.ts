@@ -147,20 +147,34 @@ export async function copyImages(sources: BlockDriver[], dst: BlockDriver, o: Co
   }
 
   /**
-   * A raw source is all data as far as Node can tell (no SEEK_HOLE); its zeros are found in
-   * the buffer. The next chunk is read on the thread pool while this one is written.
+   * A raw source: holes (found with SEEK_DATA where the host can tell) are skipped as qemu-img
+   * skips them, and zeros inside data runs are found in the buffer. The next chunk is read on
+   * the thread pool while this one is written.
    */
   async function copyRawAhead(src: RawDriver, to: BlockDriver, at: number, opts: CopyOptions, clusterSize: number): Promise<void> {
     const bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
-    let pending = src.file.readAtAsync(0, bufs[0].subarray(0, Math.min(CHUNK, src.length)));
-    for (let off = 0, i = 0; off < src.length; off += CHUNK, i ^= 1) {
+    const holes = src.file.extentAt(0) !== null;
+    /** The next piece of data at or after `from` (at most CHUNK bytes), zeroing holes on the way. */
+    const nextData = (from: number): [number, number] | null => {
+      for (let off = from; off < src.length;) {
+        const s = holes ? src.blockStatus(off, src.length - off) : null;
+        if (!s || !s.zero) return [off, Math.min(CHUNK, src.length - off, s ? s.length : CHUNK)];
+        if (!opts.fresh) to.writeZeroes(at + off, s.length, true);
+        off += s.length;
+      }
+      return null;
+    };
+    let piece = nextData(0);
+    let pending = piece ? src.file.readAtAsync(piece[0], bufs[0].subarray(0, piece[1])) : null;
+    for (let i = 0; piece && pending; i ^= 1) {
       await pending;
-      const n = Math.min(CHUNK, src.length - off);
-      const nextOff = off + CHUNK;
-      if (nextOff < src.length) pending = src.file.readAtAsync(nextOff, bufs[i ^ 1].subarray(0, Math.min(CHUNK, src.length - nextOff)));
+      const [off, n] = piece;
+      piece = nextData(off + n);
+      pending = piece ? src.file.readAtAsync(piece[0], bufs[i ^ 1].subarray(0, piece[1])) : null;
       writeData(to, at + off, bufs[i].subarray(0, n), opts, clusterSize);
       opts.progress.show(((at + off + n) / total) * 100);
     }
+    opts.progress.show(((at + src.length) / total) * 100);
   }
 }
 

@@ -322,9 +322,6 @@ export class Qcow2Driver implements BlockDriver {
     const stop = Math.min(end, (firstCluster + count) * cs);
     const hostStart = this.refcounts.allocate(count) * cs;
 
-    // Clusters past the current end of the file read as zeros already: when the old
-    // content is zeros too, only the new bytes need writing (no zero padding).
-    const untouchedFrom = this.file.size;
     let directFrom = -1;
     const flushDirect = (upTo: number) => {
       if (directFrom >= 0) {
@@ -344,12 +341,10 @@ export class Qcow2Driver implements BlockDriver {
       flushDirect(c);
       const ohi = t.view.getUint32((idx + j) * 8);
       const olo = t.view.getUint32((idx + j) * 8 + 4);
-      if (hostStart + j * cs >= untouchedFrom && this.readsAsZero(ohi, olo, cStart)) {
-        this.file.writeAt(hostStart + j * cs + (from - cStart), data.subarray(from - base, to - base));
-        continue;
-      }
+      // Partial clusters are written whole, zeros included, as qemu writes them (a hole in
+      // the file would map as zeros); old content that reads as zeros needs no read.
       const buf = new Uint8Array(cs);
-      this.readClusterAs(c, ohi, olo, buf);
+      if (!this.readsAsZero(ohi, olo, cStart)) this.readClusterAs(c, ohi, olo, buf);
       buf.set(data.subarray(from - base, to - base), from - cStart);
       this.file.writeAt(hostStart + j * cs, buf);
     }
