@@ -17,6 +17,7 @@ export const machineInfoCommands: HmpCommand[] = [
     help: 'show info of one block device or all block devices (-n: show named nodes; -v: show details)',
     run: async (ctx, _words, values) => ctx.print(await ctx.vm.machineInfo('block', values!.get('device') as string | undefined)),
   },
+  fromMachine('blockstats', 'blockstats', 'show block device statistics'),
   {
     names: 'cpus',
     params: '',

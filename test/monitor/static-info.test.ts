@@ -89,3 +89,26 @@ test('info roms: the firmware line as qemu-system-i386 prints it (termu has no o
   assert.deepEqual(firmware, ['addr=00000000fffc0000 size=0x040000 mem=rom name="bios-256k.bin"']);
   assert.equal(ours, `${firmware[0]}\n`);
 });
+
+test('info blockstats after SeaBIOS booted a disk: the reads qemu-system-i386 counts', { skip: (!HAVE_QEMU && 'qemu-system-i386 is not installed') || (spawnSync('sh', ['-c', 'command -v nasm']).status !== 0 && 'nasm is not installed') }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'termu-blockstats-'));
+  const disk = join(dir, 'disk.img');
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  assert.equal(spawnSync('nasm', ['-f', 'bin', '-o', disk, join(repo, 'test', 'monitor', 'guest', 'boot-sector.asm')]).status, 0);
+  writeFileSync(disk, Buffer.concat([readFileSync(disk), Buffer.alloc((1 << 20) - 512)]));
+  const stats = async (program: string, args: string[]) => {
+    const m = new QmpMachine(program, ['-drive', `file=${disk},format=raw,if=ide,index=0`, ...args]);
+    try {
+      await m.start();
+      await m.until(0x500, 0x600dd00d);
+      return (await m.hmp('info blockstats')).split('\n')[0];
+    } finally {
+      m.kill();
+    }
+  };
+  // Times are the host's; the counts are the guest's requests.
+  const counts = (line: string) => line.replace(/(_time_ns)=\d+/g, '$1=T');
+  const ours = await stats(TERMU, []);
+  assert.equal(counts(ours), counts(await stats('qemu-system-i386', ['-net', 'none'])));
+  assert.match(ours, /^ide0-hd0: rd_bytes=512 wr_bytes=0 rd_operations=1 wr_operations=0 flush_operations=0 /);
+});

@@ -6,6 +6,7 @@
 import type { BlockDriver } from '../block/block-driver.js';
 import type { BiosHardware } from './bios-hardware.js';
 import type { OpenedDrive } from './open-drives.js';
+import { uncounted } from './block-stats.js';
 import { deviceName } from './pc-storage.js';
 
 /** Where QEMU's default pc machine (-net none) puts the first IDE drive and floppy drive A in /machine/unattached. */
@@ -54,12 +55,13 @@ function backingOf(medium: BlockDriver): { name: string; depth: number } | undef
 function driveInfo(d: OpenedDrive, slot: Slot, node: number): string {
   const name = deviceName(d);
   const medium = slot.medium;
+  const image = uncounted(medium);
   let out = medium ? `${name} (#block${node}): ` : `${name}: [not inserted]\n`;
   let cache = CACHE_MODES[d.config.cache] ?? 'writeback';
   if (medium) {
     const readOnly = d.config.readOnly || d.config.media === 'cdrom';
     let file = changedMediumFiles.get(medium) ?? d.config.file;
-    if (medium === d.medium && d.overlayPath && d.base) {
+    if (image === d.medium && d.overlayPath && d.base) {
       // A -snapshot overlay: QEMU names it by its options and caches it unsafely.
       file = `json:{"backing": {"driver": "${d.base.format}", "file": {"driver": "file", "filename": "${d.config.file}"}}, "driver": "qcow2", "file": {"driver": "file", "filename": "${d.overlayPath}"}}`;
       cache = CACHE_MODES.unsafe;
@@ -70,7 +72,7 @@ function driveInfo(d: OpenedDrive, slot: Slot, node: number): string {
   if (slot.removable) out += `    Removable device: ${slot.locked ? '' : 'not '}locked, tray ${slot.trayOpen ? 'open' : 'closed'}\n`;
   if (!medium) return out;
   out += `    Cache mode:       ${cache}\n`;
-  const backing = medium === d.medium && d.overlayPath && d.base ? { name: d.config.file, depth: 1 + (backingOf(d.base)?.depth ?? 0) } : backingOf(medium);
+  const backing = image === d.medium && d.overlayPath && d.base ? { name: d.config.file, depth: 1 + (backingOf(d.base)?.depth ?? 0) } : backingOf(image!);
   if (backing) out += `    Backing file:     ${backing.name} (chain depth: ${backing.depth})\n`;
   return out;
 }

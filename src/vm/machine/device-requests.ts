@@ -8,6 +8,7 @@ import { openImage } from '../block/open-image.js';
 import type { BlockDriver } from '../block/block-driver.js';
 import type { BiosHardware } from './bios-hardware.js';
 import { changedMediumFiles } from './block-info.js';
+import { countedMedium } from './block-stats.js';
 import { commitDrive } from './open-drives.js';
 import { deviceName } from './pc-storage.js';
 import type { PhysicalMemory } from './physical-memory.js';
@@ -77,12 +78,12 @@ function changeMedium(hw: BiosHardware | undefined, req: Extract<DeviceRequest, 
   if (iface === 'floppy') {
     const unit = index as 0 | 1;
     if (req.op === 'eject') storage.fdc.changeMedium(unit, undefined);
-    else storage.fdc.changeMedium(unit, remember(openImage(req.file, { format: req.format, readOnly: false }), req.file));
+    else storage.fdc.changeMedium(unit, remember(countedMedium(req.device, openImage(req.file, { format: req.format, readOnly: false })), req.file));
     return undefined;
   }
   const slot = { bus: (index >> 1) as 0 | 1, unit: (index & 1) as 0 | 1 };
   if (req.op === 'eject') storage.ide.eject(slot, req.device, req.force);
-  else storage.ide.change(slot, req.device, remember(openImage(req.file, { format: req.format, readOnly: true }), req.file));
+  else storage.ide.change(slot, req.device, remember(countedMedium(req.device, openImage(req.file, { format: req.format, readOnly: true })), req.file));
   return undefined;
 }
 

@@ -5,13 +5,14 @@
 import type { Cpu } from '../cpu/cpu.js';
 import type { BiosHardware } from './bios-hardware.js';
 import { blockInfo } from './block-info.js';
+import { blockStats } from './block-stats.js';
 import { memInfo, readPhysical, readVirtual, tlbInfo, type PagingState } from './guest-memory.js';
 import { PAGE_ROM, PAGE_SHIFT, PAGE_SIZE, type PhysicalMemory } from './physical-memory.js';
 import { irqInfo, picInfo } from './interrupt-info.js';
 import type { PcBoard } from './pc-board.js';
 import { pciInfo } from './pci-info.js';
 
-export type InfoTopic = 'mem' | 'tlb' | 'pic' | 'irq' | 'pci' | 'jit' | 'block' | 'roms';
+export type InfoTopic = 'mem' | 'tlb' | 'pic' | 'irq' | 'pci' | 'jit' | 'block' | 'blockstats' | 'roms';
 
 export type InspectRequest =
   | { what: 'memory'; addr: number; length: number; virtual: boolean }
@@ -49,6 +50,8 @@ export function inspect(req: InspectRequest, m: InspectedMachine): InspectReply 
       return { text: picInfo(m.board) };
     case 'roms':
       return { text: romsInfo(m.board.memory, m.biosName) };
+    case 'blockstats':
+      return { text: blockStats(m.hw) };
     case 'block':
       return { text: blockInfo(m.hw, req.device) };
     case 'irq':

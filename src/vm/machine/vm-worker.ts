@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Cpu } from '../cpu/cpu.js';
 import type { BiosHardware } from './bios-hardware.js';
+import { countBlockIo } from './block-stats.js';
 import { runDeviceRequest } from './device-requests.js';
 import { buildBootHardware, closeDrive } from './firmware-boot.js';
 import { DisplayPublisher } from './display-publisher.js';
@@ -83,6 +84,7 @@ function main(): void {
     throw e;
   }
   loop = new RunLoop(board, cpu, init, port, config.clock, { noReboot: config.noReboot, noShutdown: config.noShutdown }, boot, config.startPaused, (req) => runDeviceRequest(req, hw, board.memory), (req, clock) => runSnapshotRequest(req, { board, cpu, hw, clock }));
+  countBlockIo(hw);
   const biosName = config.kernel ? undefined : (config.storage.bios ?? DEFAULT_BIOS);
   loop.inspector = (req) => inspect(req, { board, cpu, hw, biosName });
   post({ kind: 'ready' });
