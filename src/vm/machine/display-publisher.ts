@@ -1,4 +1,4 @@
-// The worker's side of the shared display: about 60 times a virtual second, if the main
+// The worker's side of the shared display: 125 times a virtual second, if the main
 // thread has handed the buffer over (it wants a frame), copies what changed on the VGA
 // since the last frame (dirty text rows or scanlines, cursor, palette, mode) into the
 // shared buffer and hands it back. Nothing is copied while the main thread still owns the
@@ -8,8 +8,8 @@ import type { DisplaySource, Framebuffer, TextScreen } from '../../tui/front-end
 import type { Clock } from './clock.js';
 import * as S from './shared-display.js';
 
-/** A refresh of ~60 Hz: a key's echo reaches the front end within a frame or two. */
-export const PUBLISH_PERIOD_NS = 16e6;
+/** Checked at 125 Hz: a key's echo waits at most 8 ms for the front end to see it (it draws at 30 fps). */
+export const PUBLISH_PERIOD_NS = 8e6;
 
 export class DisplayPublisher {
   private readonly views: S.SharedDisplayViews;

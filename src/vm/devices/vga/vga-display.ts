@@ -32,7 +32,16 @@ class MutableText implements VgaTextScreen {
   readonly palette = new Uint32Array(16);
   blinkEnabled = false;
   dirtyRows = new Uint8Array(0);
-  readonly fonts: [Uint8Array, Uint8Array] = [new Uint8Array(256 * 32), new Uint8Array(256 * 32)];
+  private readonly fontData: [Uint8Array, Uint8Array] = [new Uint8Array(256 * 32), new Uint8Array(256 * 32)];
+  /** Read from plane 2 only when asked: the front end draws Unicode, not glyphs. */
+  get fonts(): readonly [Uint8Array, Uint8Array] {
+    const vga = this.vga;
+    const bases = fontOffsets(vga.srVbe[R.SEQ_CHARACTER_MAP]);
+    for (let f = 0; f < 2; f++) for (let i = 0; i < 256 * 32; i++) this.fontData[f][i] = vga.vram[bases[f] + i * 4];
+    return this.fontData;
+  }
+
+  constructor(private readonly vga: Vga) {}
   cursorPhaseOn = true;
 }
 
@@ -54,11 +63,12 @@ class MutableFramebuffer implements Framebuffer {
  */
 export class VgaDisplay implements DisplaySource {
   readonly renderer: VgaRenderer;
-  private readonly text = new MutableText();
+  private readonly text: MutableText;
   private readonly frame = new MutableFramebuffer();
 
   constructor(private readonly vga: Vga, private readonly clock: Clock) {
     this.renderer = new VgaRenderer(vga);
+    this.text = new MutableText(vga);
   }
 
   cursorPhaseOn(): boolean {
@@ -151,8 +161,6 @@ export class VgaDisplay implements DisplaySource {
     t.cursorPhaseOn = this.cursorPhaseOn();
     t.blinkEnabled = (ar[R.ATC_MODE] & 0x08) !== 0;
     attributePalette(vga, t.palette);
-    const bases = fontOffsets(vga.srVbe[R.SEQ_CHARACTER_MAP]);
-    for (let f = 0; f < 2; f++) for (let i = 0; i < 256 * 32; i++) t.fonts[f][i] = vram[bases[f] + i * 4];
     return t;
   }
 
