@@ -29,6 +29,8 @@ export interface MachineConfig {
   append: string;
   nographic: boolean;
   display: 'default' | 'none' | 'curses';
+  /** -k: the keyboard layout the terminal UI types with (keymaps/<name>); en-us when absent. */
+  keymap?: string;
   /** Every chardev, in creation order, including those made from -serial/-monitor short forms. */
   chardevs: ChardevSpec[];
   /** Chardev id of COM1..COM4 (in order); absent ports are not created. */

@@ -95,6 +95,8 @@ const OPTIONS: OptionDef[] = [
     s.appendGiven = true;
   }),
   flag('nographic', (s) => void (s.config.nographic = true)),
+  // Loaded by the display that uses it (the terminal UI), as QEMU's curses display does.
+  withArg('k', (s, arg) => void (s.config.keymap = arg)),
   withArg('display', (s, arg, opt) => {
     const type = parseKeyValues(arg, 'type').get('type') ?? '';
     if (type === 'none' || type === 'curses' || type === 'default') s.config.display = type;

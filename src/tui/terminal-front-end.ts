@@ -3,12 +3,14 @@
 // a pane per `vc` serial port. MachineHost asks it which chardevs and monitors it hosts,
 // hands the display buffer to the worker, and starts it once the guest is ready.
 
+import { CliError } from '../cli/cli-error.js';
 import type { MachineConfig } from '../cli/machine-config.js';
 import type { VmControl } from '../monitor/vm-control.js';
 import { SharedDisplayViews } from '../vm/machine/shared-display.js';
 import { SharedDisplaySource } from '../vm/machine/shared-display-source.js';
 import type { DisplaySource, MachineStatus } from './front-end-ports.js';
 import { HmpMonitorPort } from './hmp-monitor-port.js';
+import { Keymap, KeymapError } from './keymap.js';
 import { TerminalUi } from './terminal-ui.js';
 import { VcChardev } from './vc-chardev.js';
 
@@ -28,6 +30,7 @@ export class TerminalFrontEnd {
   readonly displayBuffer: SharedArrayBuffer | undefined;
   private readonly consoles = new Map<string, VcChardev>();
   private readonly display: SharedDisplaySource | undefined;
+  private readonly keymap: Keymap;
   private monitorId: string | undefined;
   private ui: TerminalUi | undefined;
   private mips = 0;
@@ -35,7 +38,14 @@ export class TerminalFrontEnd {
   private lastSample = 0;
   private mipsTimer: NodeJS.Timeout | undefined;
 
+  /** Throws CliError with QEMU's message for an unknown -k layout, before the machine starts. */
   constructor(private readonly config: MachineConfig) {
+    try {
+      this.keymap = Keymap.load(config.keymap ?? 'en-us');
+    } catch (e) {
+      if (e instanceof KeymapError) throw new CliError([e.message]);
+      throw e;
+    }
     if (config.storage.vga === 'std') {
       this.displayBuffer = SharedDisplayViews.create();
       this.display = new SharedDisplaySource(this.displayBuffer);
@@ -68,6 +78,7 @@ export class TerminalFrontEnd {
       monitor: this.monitorId !== undefined ? new HmpMonitorPort(vm) : undefined,
       serials: serials.map((vc) => vc.port),
       name: this.config.name,
+      keymap: this.keymap,
       status: (): MachineStatus => ({ running: vm.runState() === 'running', mips: this.mips }),
       onQuit: () => vm.quit(),
       onCommit: () => void vm.devices?.()?.commit('all'),

@@ -156,3 +156,27 @@ test('Linux with console=tty0 in the terminal UI: boot messages and shell on the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('-k picks the layout the terminal UI types with; an unknown layout fails as QEMU does', { skip: nasmMissing(), timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'termu-tui-keymap-'));
+  const kernel = join(dir, 'echo.bin');
+  assert.equal(spawnSync('nasm', ['-f', 'bin', '-o', kernel, ECHO_KERNEL]).status, 0);
+  const bad = spawnTermu(['-k', 'xx', '-m', '32', '-kernel', kernel], COLS, ROWS);
+  const s = spawnTermu(['-k', 'de', '-m', '32', '-kernel', kernel], COLS, ROWS);
+  try {
+    assert.equal(await bad.exited, 1);
+    assert.match(bad.raw.join(''), /^termu: could not read keymap file: 'xx'\r\n$/);
+    await waitFor('the guest on the display', () => displayRows(s)[0].startsWith('echo ready'), 60_000, s);
+    assert.match(screenLine(s.term, ROWS - 1), / de /);
+    // A German keyboard has Z where a US one has Y: the guest's US table reads the key as 'y'.
+    s.proc.write('z');
+    await waitFor('the key at the German Z position', () => displayRows(s)[12][40] === 'y', 10_000, s);
+    await quit(s);
+  } finally {
+    bad.proc.kill('SIGKILL');
+    s.proc.kill('SIGKILL');
+    bad.term.dispose();
+    s.term.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
