@@ -10,6 +10,7 @@ packages=(
   make python3 g++                     # node-gyp builds node-pty and native/seek-data at npm ci
   e2fsprogs xorriso mtools grub-pc-bin syslinux isolinux syslinux-utils memtest86+ cpio
   netcat-openbsd telnet libnbd-bin     # real clients for termu's servers
+  zstd                                 # reference codec for qcow2 zstd clusters
   acpica-tools                         # iasl, to disassemble the ACPI tables termu builds
   xkb-data x11proto-dev                # sources of the generated keymaps and keysym table
 )
