@@ -41,6 +41,8 @@ export interface MachineConfig {
   noReboot: boolean;
   noShutdown: boolean;
   name?: string;
+  /** -uuid: the VM's UUID in lower case (`info uuid`); QEMU's nil UUID when absent. */
+  uuid?: string;
   pidfile?: string;
   daemonize: boolean;
   /** RTC start: host UTC, host local time, or a fixed date. */

@@ -142,6 +142,11 @@ const OPTIONS: OptionDef[] = [
     const kv = parseKeyValues(arg, 'guest');
     s.config.name = kv.get('guest');
   }),
+  withArg('uuid', (s, arg, opt) => {
+    // QEMU's qemu_uuid_parse: exactly 8-4-4-4-12 hex digits, either case; kept in lower case.
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(arg)) throw CliError.forOption(opt, 'failed to parse UUID string: wrong format');
+    s.config.uuid = arg.toLowerCase();
+  }),
   withArg('pidfile', (s, arg) => void (s.config.pidfile = arg)),
   flag('daemonize', (s) => void (s.config.daemonize = true)),
   withArg('rtc', (s, arg) => {

@@ -5,6 +5,9 @@
 import type { InfoTopic } from '../vm/machine/machine-info.js';
 import type { HmpCommand } from './hmp-commands.js';
 
+/** QEMU's UUID when -uuid is not given. */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
 function fromMachine(names: string, topic: InfoTopic, help: string): HmpCommand {
   return { names, params: '', args: '', help, run: async (ctx) => ctx.print(await ctx.vm.machineInfo(topic)) };
 }
@@ -46,7 +49,6 @@ export const machineInfoCommands: HmpCommand[] = [
     params: '',
     args: '',
     help: 'show the current VM UUID',
-    // No -uuid option yet: the nil UUID, QEMU's default.
-    run: (ctx) => ctx.print('00000000-0000-0000-0000-000000000000\n'),
+    run: (ctx) => ctx.print(`${ctx.vm.uuid?.() ?? NIL_UUID}\n`),
   },
 ];

@@ -3,6 +3,7 @@
 // added here; the protocol loop in qmp-server.ts does not change.
 
 import { QEMU_COMPAT_VERSION, runLine } from './hmp-commands.js';
+import { NIL_UUID } from './machine-info-commands.js';
 import type { VmControl } from './vm-control.js';
 
 /** A command failure that QMP reports with the given class and description. */
@@ -69,6 +70,10 @@ const COMMANDS: Record<string, QmpCommand> = {
       const name = ctx.vm.name();
       return name === undefined ? {} : { name };
     },
+  },
+  'query-uuid': {
+    args: {},
+    run: (ctx) => ({ UUID: ctx.vm.uuid?.() ?? NIL_UUID }),
   },
   // termu does not yet expose its drives to the monitor: no block devices are listed.
   'query-block': {

@@ -96,6 +96,10 @@ export class EventingVmControl implements VmControl {
     return this.vm.name();
   }
 
+  uuid(): string | undefined {
+    return this.vm.uuid?.();
+  }
+
   devices(): DeviceControl | undefined {
     return this.vm.devices?.();
   }

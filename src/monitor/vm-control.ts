@@ -33,6 +33,8 @@ export interface VmControl {
   chardevs(): ChardevInfo[];
   kvmEnabled(): boolean;
   name(): string | undefined;
+  /** -uuid, when given. */
+  uuid?(): string | undefined;
   /** Displays and drives (screendump, pmemsave, commit, eject, change); absent in monitor-only tests. */
   devices?(): DeviceControl | undefined;
   /** savevm/loadvm/delvm/info snapshots; absent in monitor-only tests. */

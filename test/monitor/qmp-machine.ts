@@ -40,6 +40,11 @@ export class QmpMachine {
     }
   }
 
+  /** A QMP command's return value. */
+  async query(command: string, args?: object): Promise<unknown> {
+    return this.execute(command, args);
+  }
+
   /** One HMP command's output, with '\n' line ends. */
   async hmp(line: string): Promise<string> {
     return ((await this.execute('human-monitor-command', { 'command-line': line })) as string).replace(/\r\n/g, '\n');

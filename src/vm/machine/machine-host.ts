@@ -276,6 +276,10 @@ export class MachineHost implements VmControl {
     return this.config.name;
   }
 
+  uuid(): string | undefined {
+    return this.config.uuid;
+  }
+
   devices(): DeviceControl {
     return {
       screendump: (file) => this.device({ op: 'screendump', file }),

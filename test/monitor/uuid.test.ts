@@ -1,0 +1,40 @@
+// -uuid: QEMU's validation and error text, and `info uuid` / query-uuid printing the value,
+// compared with qemu-system-i386 7.2.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import test from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { HAVE_QEMU } from './qemu-monitor.js';
+import { QmpMachine } from './qmp-machine.js';
+
+const TERMU = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'bin', 'termu');
+const BAD = ['bad', '', '12345678-1234-1234-1234-12345678901', '12345678123412341234123456789abc', '{12345678-1234-1234-1234-1234567890ab}', '12345678-1234-1234-1234-1234567890abc', '1234567g-1234-1234-1234-1234567890ab'];
+
+test('a malformed -uuid: the error and exit status of qemu-system-i386', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, () => {
+  for (const uuid of BAD) {
+    const run = (program: string) => spawnSync(program, ['-display', 'none', '-S', '-uuid', uuid], { encoding: 'utf8', timeout: 20000, input: '' });
+    const q = run('qemu-system-i386');
+    const ours = run(TERMU);
+    assert.equal(ours.status, q.status, uuid);
+    assert.equal(q.status, 1);
+    assert.equal(ours.stderr.replaceAll('termu:', 'qemu-system-i386:'), q.stderr, uuid);
+  }
+});
+
+test('info uuid and query-uuid print -uuid (lower case) or the nil UUID, as qemu-system-i386 does', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, async () => {
+  const answers = async (program: string, args: string[]) => {
+    const m = new QmpMachine(program, ['-S', ...args]);
+    try {
+      await m.start();
+      return [await m.hmp('info uuid'), JSON.stringify(await m.query('query-uuid'))];
+    } finally {
+      m.kill();
+    }
+  };
+  for (const args of [['-uuid', '0123ABCD-89ab-CDEF-0123-456789ABCDEF'], []]) {
+    const ours = await answers(TERMU, args);
+    assert.deepEqual(ours, await answers('qemu-system-i386', [...args, '-net', 'none']));
+    assert.equal(ours[0], args.length ? '0123abcd-89ab-cdef-0123-456789abcdef\n' : '00000000-0000-0000-0000-000000000000\n');
+  }
+});
