@@ -33,6 +33,13 @@ export const machineInfoCommands: HmpCommand[] = [
   fromMachine('jit', 'jit', 'show dynamic compiler info'),
   fromMachine('mem', 'mem', 'show the active virtual memory mappings'),
   {
+    names: 'mtree',
+    params: '[-f][-d][-o][-D]',
+    args: 'flatview:-f,dispatch_tree:-d,owner:-o,disabled:-D',
+    help: 'show memory tree (-f: dump flat view for address spaces;-d: dump dispatch tree, valid with -f only);-o: dump region owners/parents;-D: dump disabled regions',
+    run: async (ctx) => ctx.print(await ctx.vm.machineInfo('mtree')),
+  },
+  {
     names: 'network',
     params: '',
     args: '',

@@ -14,7 +14,7 @@ export class Debugcon implements PortHandler {
   ) {}
 
   attach(io: IoBus): void {
-    io.register(this.iobase, 1, this);
+    io.register(this.iobase, 1, this, 'isa-debugcon');
   }
 
   reset(): void {}

@@ -23,9 +23,10 @@ export class DualPic implements IrqSink, InterruptController, PortHandler {
 
   /** Claims 0x20-0x21, 0xa0-0xa1 and 0x4d0-0x4d1. */
   attach(io: IoBus): void {
-    io.register(0x20, 2, this);
-    io.register(0xa0, 2, this);
-    io.register(0x4d0, 2, this);
+    io.register(0x20, 2, this, 'pic');
+    io.register(0xa0, 2, this, 'pic');
+    io.register(0x4d0, 1, this, 'elcr');
+    io.register(0x4d1, 1, this, 'elcr');
   }
 
   reset(): void {

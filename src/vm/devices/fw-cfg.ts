@@ -76,8 +76,8 @@ export class FwCfg implements PortHandler {
 
   /** Claims 0x510-0x511 and, with DMA, 0x514-0x51b. */
   attach(io: IoBus): void {
-    io.register(0x510, 2, this);
-    if (this.dmaEnabled) io.register(0x514, 8, this);
+    io.register(0x510, 2, this, 'fwcfg');
+    if (this.dmaEnabled) io.register(0x514, 8, this, 'fwcfg.dma');
   }
 
   reset(): void {

@@ -64,8 +64,8 @@ export class I8042 implements PortHandler {
 
   /** Claims 0x60 and 0x64. */
   attach(io: IoBus): void {
-    io.register(0x60, 1, this);
-    io.register(0x64, 1, this);
+    io.register(0x60, 1, this, 'i8042-data');
+    io.register(0x64, 1, this, 'i8042-cmd');
   }
 
   reset(): void {

@@ -16,7 +16,7 @@ export class IsaDebugExit implements PortHandler {
   ) {}
 
   attach(io: IoBus): void {
-    io.register(this.iobase, this.iosize, this);
+    io.register(this.iobase, this.iosize, this, 'isa-debug-exit');
   }
 
   reset(): void {}

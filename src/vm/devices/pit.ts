@@ -17,7 +17,7 @@ export class Pit implements PortHandler {
 
   /** Claims 0x40-0x43. */
   attach(io: IoBus): void {
-    io.register(0x40, 4, this);
+    io.register(0x40, 4, this, 'pit');
   }
 
   reset(): void {

@@ -13,7 +13,7 @@ export class Port92 implements PortHandler {
   ) {}
 
   attach(io: IoBus): void {
-    io.register(0x92, 1, this);
+    io.register(0x92, 1, this, 'port92');
   }
 
   reset(): void {

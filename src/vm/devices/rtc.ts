@@ -102,7 +102,7 @@ export class Rtc implements PortHandler {
 
   /** Claims 0x70-0x71. */
   attach(io: IoBus): void {
-    io.register(0x70, 2, this);
+    io.register(0x70, 2, this, 'rtc');
   }
 
   /** A machine reset: the clock keeps time (it has a battery); interrupt enables clear. */

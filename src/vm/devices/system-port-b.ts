@@ -13,7 +13,7 @@ export class SystemPortB implements PortHandler {
   constructor(private readonly channel2: PitChannel) {}
 
   attach(io: IoBus): void {
-    io.register(0x61, 1, this);
+    io.register(0x61, 1, this, 'pcspk');
   }
 
   reset(): void {

@@ -93,7 +93,7 @@ export class Uart16550 implements PortHandler {
 
   /** Claims the 8 ports at `base`. */
   attach(io: IoBus): void {
-    io.register(this.base, 8, this);
+    io.register(this.base, 8, this, 'serial');
   }
 
   reset(): void {

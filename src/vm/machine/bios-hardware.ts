@@ -52,6 +52,8 @@ export class BiosHardware {
   readonly display?: PcDisplay;
   readonly storage: PcStorage;
   readonly pam?: PamShadow;
+  /** The size of the BIOS image mapped below 4 GiB; undefined for a direct kernel boot. */
+  readonly biosSize?: number;
 
   constructor(
     board: BiosBoard,
@@ -73,6 +75,7 @@ export class BiosHardware {
     }
     if (firmware) {
       memory.mapRom(2 ** 32 - firmware.bios.length, firmware.bios);
+      this.biosSize = firmware.bios.length;
       const pam = new PamShadow(memory, firmware.bios, this.display?.vga.legacyWindow, (base, size) => {
         memory.onExternalWrite(base, size);
         flushTlb();

@@ -18,7 +18,7 @@ const PCI_SIDE_BASE = 0xc0000;
 /** The top 128 KiB of the BIOS image appear at 0xe0000-0xfffff (QEMU's isa-bios alias). */
 export const ISA_BIOS_SIZE = 0x20000;
 
-interface Segment {
+export interface PamSegment {
   base: number;
   size: number;
   mode: number;
@@ -27,8 +27,10 @@ interface Segment {
 export class PamShadow {
   /** What the PCI side shows at 0xc0000-0xfffff: QEMU's empty pc.rom, then the isa-bios alias. */
   private readonly pciSide = new Uint8Array(0x40000);
-  private readonly segments: Segment[] = [];
+  private readonly segments: PamSegment[] = [];
   private smramOpen: boolean | undefined;
+  /** The SMRAM register as last written (for `info mtree`). */
+  smram = 0;
 
   constructor(
     private readonly memory: PhysicalMemory,
@@ -61,7 +63,13 @@ export class PamShadow {
     }
   }
 
+  /** The F segment, then 0xc0000-0xeffff in 16 KiB steps, each with its PAM mode (RE=1, WE=2). */
+  get pamSegments(): readonly PamSegment[] {
+    return this.segments;
+  }
+
   setSmram(value: number): void {
+    this.smram = value;
     const open = (value & SMRAM_D_OPEN) !== 0;
     if (open === this.smramOpen) return;
     this.smramOpen = open;
@@ -71,7 +79,7 @@ export class PamShadow {
     this.onRemap(SMRAM_WINDOW, SMRAM_SIZE);
   }
 
-  private apply(seg: Segment, mode: number): void {
+  private apply(seg: PamSegment, mode: number): void {
     if (seg.mode === mode) return;
     seg.mode = mode;
     const { base, size } = seg;

@@ -107,8 +107,8 @@ export class FloppyController implements PortHandler {
 
   /** Claims 0x3f1-0x3f5 and 0x3f7 (QEMU's ISA controller leaves 0x3f0 and the IDE's 0x3f6 alone). */
   attach(io: IoBus): void {
-    io.register(0x3f1, 5, this);
-    io.register(0x3f7, 1, this);
+    io.register(0x3f1, 5, this, 'fdc');
+    io.register(0x3f7, 1, this, 'fdc');
   }
 
   private get drive(): FloppyDrive {

@@ -94,10 +94,22 @@ export class Dma8237 implements IsaDma {
   }
 
   attach(io: IoBus): void {
-    io.register(0x00, 0x10, this.portsFor(0));
-    io.register(0xc0, 0x20, this.portsFor(1));
+    // QEMU's i8257 regions: channel registers, then controller registers, per controller.
+    const first = this.portsFor(0);
+    io.register(0x00, 0x08, first, 'dma-chan');
+    io.register(0x08, 0x08, first, 'dma-cont');
+    const second = this.portsFor(1);
+    io.register(0xc0, 0x10, second, 'dma-chan');
+    io.register(0xd0, 0x10, second, 'dma-cont');
     const pages = this.pagePorts();
-    for (const p of PAGE_PORT) io.register(p, 1, pages);
+    // One region per run of adjacent page registers, as QEMU lists them.
+    const ports = [...PAGE_PORT].sort((x, y) => x - y);
+    for (let i = 0; i < ports.length; ) {
+      let n = 1;
+      while (ports[i + n] === ports[i] + n) n++;
+      io.register(ports[i], n, pages, 'dma-page');
+      i += n;
+    }
   }
 
   private portsFor(index: number): PortHandler {

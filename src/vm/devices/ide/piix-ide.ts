@@ -87,14 +87,14 @@ export class PiixIde {
   setBusMasterBase(io: IoBus, base: number): void {
     if (this.busMasterBase) io.unregister(this.busMasterBase, BUS_MASTER_BAR_SIZE);
     this.busMasterBase = base;
-    if (base) io.register(base, BUS_MASTER_BAR_SIZE, this.busMasterPorts);
+    if (base) io.register(base, BUS_MASTER_BAR_SIZE, this.busMasterPorts, 'piix-bmdma-container');
   }
 
   /** Claims the legacy task-file and control ports. */
   attach(io: IoBus): void {
     for (const ch of this.channels) {
-      io.register(ch.commandBase, 8, ch);
-      io.register(ch.controlPort, 1, ch);
+      io.register(ch.commandBase, 8, ch, 'ide');
+      io.register(ch.controlPort, 1, ch, 'ide');
     }
   }
 

@@ -11,11 +11,10 @@ export class PciHost implements PortHandler {
   private address = 0;
   private readonly functions: (PciDevice | undefined)[] = new Array(256).fill(undefined);
 
-  /** Claims 0xcf8 (dword only) and 0xcfc-0xcff. */
+  /** Claims 0xcf8-0xcfb (the address, dword only; the PIIX3 takes 0xcf9 over) and 0xcfc-0xcff. */
   attach(io: IoBus): void {
-    io.register(0xcf8, 1, this);
-    io.register(0xcfa, 2, this);
-    io.register(0xcfc, 4, this);
+    io.register(0xcf8, 4, this, 'pci-conf-idx');
+    io.register(0xcfc, 4, this, 'pci-conf-data');
   }
 
   /** Plugs `device` in at bus 0, device `slot`, function `fn`. */

@@ -42,7 +42,7 @@ export class Piix3Isa extends PciDevice implements PortHandler {
 
   /** Claims port 0xcf9 (register after the PCI host, which leaves it free). */
   attach(io: IoBus): void {
-    io.register(0xcf9, 1, this);
+    io.register(0xcf9, 1, this, 'piix3-reset-control');
   }
 
   protected override initConfig(): void {

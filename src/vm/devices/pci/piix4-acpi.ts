@@ -71,8 +71,8 @@ export class Piix4Acpi extends PciDevice implements PortHandler {
 
   /** Claims the GPE0 block and the APM ports; the PM block follows config 0x40/0x80. */
   attach(io: IoBus): void {
-    io.register(QEMU_GPE0_BASE, GPE0_SIZE, this);
-    io.register(APM_CONTROL, 2, this);
+    io.register(QEMU_GPE0_BASE, GPE0_SIZE, this, 'acpi-gpe0');
+    io.register(APM_CONTROL, 2, this, 'apm-io');
   }
 
   protected override initConfig(): void {
@@ -130,7 +130,7 @@ export class Piix4Acpi extends PciDevice implements PortHandler {
     if (base === this.pmBase) return;
     if (this.pmBase >= 0) this.wiring.io.unregister(this.pmBase, PM_BLOCK_SIZE);
     this.pmBase = base;
-    if (base >= 0) this.wiring.io.register(base, PM_BLOCK_SIZE, this.pmBlock);
+    if (base >= 0) this.wiring.io.register(base, PM_BLOCK_SIZE, this.pmBlock, 'piix4-pm');
   }
 
   /** Where the PM block decodes now (-1: off). */

@@ -61,8 +61,8 @@ export class StdVgaPci extends PciDevice {
 
   /** Claims the VGA's legacy ports and memory window (always decoded, as on a PC). */
   attach(io: IoBus): void {
-    io.register(0x3b0, 0x30, this.vga);
-    io.register(VBE_PORT_INDEX, VBE_PORT_COUNT, this.vga.vbePorts);
+    io.register(0x3b0, 0x30, this.vga, 'vga');
+    io.register(VBE_PORT_INDEX, VBE_PORT_COUNT, this.vga.vbePorts, 'vbe');
     this.memory.mapMmio(0xa0000, 0x20000, this.vga.legacyWindow);
   }
 
