@@ -50,6 +50,7 @@ export const machineInfoCommands: HmpCommand[] = [
   fromMachine('pci', 'pci', 'show PCI info'),
   fromMachine('pic', 'pic', 'show PIC state'),
   fromMachine('roms', 'roms', 'show roms'),
+  fromMachine('qtree', 'qtree', 'show device tree'),
   fromMachine('tlb', 'tlb', 'show virtual to physical memory mappings'),
   {
     names: 'uuid',

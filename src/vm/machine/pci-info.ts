@@ -6,7 +6,7 @@ import { BAR_UNMAPPED, ROM_BAR, type PciDevice } from '../devices/pci/pci-device
 import type { PciHost } from '../devices/pci/pci-host.js';
 
 /** The entries of QEMU's pci_class_descriptions for the classes a pc machine has. */
-const CLASS_NAMES: Record<number, string> = {
+export const CLASS_NAMES: Record<number, string> = {
   0x0100: 'SCSI controller',
   0x0101: 'IDE controller',
   0x0106: 'SATA controller',

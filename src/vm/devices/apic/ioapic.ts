@@ -11,7 +11,7 @@ import type { ApicMessage } from './apic-message.js';
 
 export const IOAPIC_DEFAULT_BASE = 0xfec00000;
 export const IOAPIC_PINS = 24;
-const IOAPIC_VERSION = 0x20;
+export const IOAPIC_VERSION = 0x20;
 const ENTRY_MASKED = 0x10000;
 const ENTRY_LEVEL = 0x8000;
 const ENTRY_REMOTE_IRR = 0x4000;
