@@ -2,6 +2,8 @@
 // compared with qemu-system-i386 7.2.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -37,4 +39,43 @@ test('info uuid and query-uuid print -uuid (lower case) or the nil UUID, as qemu
     assert.deepEqual(ours, await answers('qemu-system-i386', [...args, '-net', 'none']));
     assert.equal(ours[0], args.length ? '0123abcd-89ab-cdef-0123-456789abcdef\n' : '00000000-0000-0000-0000-000000000000\n');
   }
+});
+
+/** The UUID field of the SMBIOS type 1 (system) table the firmware built, as hex bytes. */
+async function smbiosUuid(program: string, args: string[]): Promise<string> {
+  const m = new QmpMachine(program, args);
+  const dir = mkdtempSync(join(tmpdir(), 'termu-smbios-'));
+  const read = async (addr: number, length: number) => {
+    const file = join(dir, `${addr}`);
+    assert.equal(await m.hmp(`pmemsave ${addr} ${length} "${file}"`), '');
+    return readFileSync(file);
+  };
+  try {
+    await m.start();
+    for (const deadline = Date.now() + 60000; ; ) {
+      const text = String.fromCharCode(...(await read(0xb8000, 4000)).filter((_, i) => i % 2 === 0));
+      if (text.includes('No bootable device')) break;
+      if (Date.now() > deadline) throw new Error(`${program}: SeaBIOS never gave up booting`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const fseg = await read(0xf0000, 0x10000);
+    const anchor = fseg.indexOf('_SM_');
+    assert.ok(anchor >= 0 && anchor % 16 === 0, `${program}: no SMBIOS entry point`);
+    const table = await read(fseg.readUInt32LE(anchor + 0x18), fseg.readUInt16LE(anchor + 0x16));
+    // Walk the structures (formatted part, then strings up to a double NUL) to type 1.
+    for (let at = 0; at < table.length; ) {
+      if (table[at] === 1) return table.subarray(at + 8, at + 24).toString('hex');
+      at = table.indexOf(Buffer.from([0, 0]), at + table[at + 1]) + 2;
+    }
+    throw new Error(`${program}: no SMBIOS type 1 table`);
+  } finally {
+    m.kill();
+  }
+}
+
+test('-uuid reaches the SMBIOS system table SeaBIOS builds, as in qemu-system-i386', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, async () => {
+  const args = ['-uuid', '0123abcd-89ab-cdef-0123-456789abcdef'];
+  const [ours, qemu] = await Promise.all([smbiosUuid(TERMU, args), smbiosUuid('qemu-system-i386', [...args, '-net', 'none'])]);
+  assert.equal(ours, qemu);
+  assert.equal(ours, 'cdab2301ab89efcd0123456789abcdef', 'the first three fields little-endian, as SMBIOS 2.6 stores them');
 });

@@ -43,6 +43,8 @@ export interface BiosBoard {
 export interface BiosMachine {
   ramBytes: number;
   nographic: boolean;
+  /** -uuid (8-4-4-4-12 hex digits); the nil UUID when absent. */
+  uuid?: string;
 }
 
 const PIIX_SLOT = 1;
@@ -100,6 +102,7 @@ export class BiosHardware {
       ramBytes: machine.ramBytes,
       cpus: 1,
       nographic: machine.nographic,
+      uuid: machine.uuid,
       bootMenu: config.boot.menu,
       splashTimeMs: config.boot.splashTimeMs,
       rebootTimeoutMs: config.boot.rebootTimeoutMs,

@@ -11,6 +11,8 @@ export interface HardwareRequest {
   storage: StorageConfig;
   ramBytes: number;
   nographic: boolean;
+  /** -uuid, for the firmware's SMBIOS tables. */
+  uuid?: string;
   /** A direct kernel boot (-kernel): no firmware. */
   directKernel: boolean;
 }
@@ -27,7 +29,7 @@ export function buildBootHardware(board: BiosBoard, request: HardwareRequest, fl
     for (const d of drives) closeDrive(d);
     throw e;
   }
-  return new BiosHardware(board, { ramBytes: request.ramBytes, nographic: request.nographic }, storage, drives, firmware, flushTlb);
+  return new BiosHardware(board, { ramBytes: request.ramBytes, nographic: request.nographic, uuid: request.uuid }, storage, drives, firmware, flushTlb);
 }
 
 /** Flushes and closes a drive's images and removes a snapshot overlay. */

@@ -56,7 +56,7 @@ function main(): void {
   board.setCpu(cpu);
   let hw: BiosHardware;
   try {
-    const request = { storage: config.storage, ramBytes: config.ramBytes, nographic: config.nographic, directKernel: config.kernel !== undefined };
+    const request = { storage: config.storage, ramBytes: config.ramBytes, nographic: config.nographic, uuid: config.uuid, directKernel: config.kernel !== undefined };
     hw = buildBootHardware(board, request, () => cpu.flushTlb());
   } catch (e) {
     if (e instanceof BootError) {
