@@ -37,7 +37,7 @@ export const machineInfoCommands: HmpCommand[] = [
     params: '[-f][-d][-o][-D]',
     args: 'flatview:-f,dispatch_tree:-d,owner:-o,disabled:-D',
     help: 'show memory tree (-f: dump flat view for address spaces;-d: dump dispatch tree, valid with -f only);-o: dump region owners/parents;-D: dump disabled regions',
-    run: async (ctx) => ctx.print(await ctx.vm.machineInfo('mtree')),
+    run: async (ctx, _words, values) => ctx.print(await ctx.vm.machineInfo(values!.get('flatview') ? 'mtree-flat' : 'mtree')),
   },
   {
     names: 'network',

@@ -68,12 +68,13 @@ function section(text: string, header: string): string {
   return text.split('\n\n').find((s) => s.split('\n').includes(header)) ?? '';
 }
 
-/** `info mtree` at -S, then after SeaBIOS has given up booting (it says so on the VGA text screen). */
-async function mtrees(program: string, args: string[]): Promise<[string, string]> {
+/** `info mtree` and `info mtree -f` at -S, then after SeaBIOS has given up booting (it says so on the VGA text screen). */
+async function mtrees(program: string, args: string[]): Promise<[string, string, string, string]> {
   const m = new QmpMachine(program, ['-S', ...args]);
   try {
     await m.start();
     const atPowerOn = await m.hmp('info mtree');
+    const flatAtPowerOn = await m.hmp('info mtree -f');
     await m.hmp('cont');
     const screen = join(mkdtempSync(join(tmpdir(), 'termu-mtree-')), 'text');
     for (const deadline = Date.now() + 60000; ; ) {
@@ -82,7 +83,7 @@ async function mtrees(program: string, args: string[]): Promise<[string, string]
       if (Date.now() > deadline) throw new Error(`${program}: SeaBIOS never gave up booting`);
       await new Promise((r) => setTimeout(r, 300));
     }
-    return [atPowerOn, await m.hmp('info mtree')];
+    return [atPowerOn, await m.hmp('info mtree'), flatAtPowerOn, await m.hmp('info mtree -f')];
   } finally {
     m.kill();
   }
@@ -104,6 +105,27 @@ test('info mtree at power-on and after SeaBIOS: the regions qemu-system-i386 sho
   assert.match(ours[1], /00000000000f0000-00000000000fffff \(prio 1, ram\): alias pam-rom @pc.ram /);
   assert.match(ours[1], /\(prio 1, ram\): vga\.vram\n/);
   assert.match(ours[1], /\(prio 1, i\/o\): piix-bmdma-container\n( {6}.*: (piix-bmdma|bmdma)\n){4}/);
+});
+
+/** The flat view of the system memory, with QEMU's view number (its hash order) left out. */
+function flatMemoryView(text: string): string {
+  return section(text, ' AS "memory", root: system').replace(/^FlatView #\d+\n/, '');
+}
+
+test('info mtree -f: the flat system memory qemu-system-i386 renders, at power-on and after SeaBIOS', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, async () => {
+  const [ours, qemu] = await Promise.all([mtrees(TERMU, []), mtrees('qemu-system-i386', ['-net', 'none'])]);
+  const expected = (text: string) =>
+    flatMemoryView(text)
+      .split('\n')
+      .filter((line) => !line.endsWith('): hpet'))
+      .join('\n')
+      // No EDID block: the VGA's MMIO BAR decodes from its start.
+      .replace(/( +)00000000febf0000-00000000febf017f \(prio 0, i\/o\): edid\n +00000000febf0180-(.*): vga\.mmio @0000000000000180/, '$100000000febf0000-$2: vga.mmio')
+      // No kvmvapic ROM over the shadowed option ROM space: one read-only RAM range.
+      .replace(/( +)00000000000c0000-00000000000c9fff \(prio 0, rom\): pc\.ram @00000000000c0000\n.*pc\.ram @00000000000ca000\n +00000000000cd000-(\w+) \(prio 0, rom\): pc\.ram @00000000000cd000/, '$100000000000c0000-$2 (prio 0, rom): pc.ram @00000000000c0000');
+  assert.equal(flatMemoryView(ours[2]), expected(qemu[2]), 'at power-on');
+  assert.equal(flatMemoryView(ours[3]), expected(qemu[3]), 'after SeaBIOS');
+  assert.match(ours[3], /00000000000c0000-00000000000e7fff \(prio 0, rom\): pc\.ram @00000000000c0000\n/, 'the shadowed BIOS is read-only RAM');
 });
 
 test('info mtree with -kernel: no firmware, so RAM below 1 MiB where QEMU has its BIOS shadow', { skip: (!HAVE_QEMU && 'qemu-system-i386 is not installed') || (spawnSync('sh', ['-c', 'command -v nasm']).status !== 0 && 'nasm is not installed') }, async () => {

@@ -10,13 +10,14 @@ import { formatDeviceTree } from './device-tree.js';
 import { memInfo, readPhysical, readVirtual, tlbInfo, type PagingState } from './guest-memory.js';
 import { PAGE_ROM, PAGE_SHIFT, PAGE_SIZE, type PhysicalMemory } from './physical-memory.js';
 import { irqInfo, picInfo } from './interrupt-info.js';
+import { formatFlatViews } from './memory-flat-view.js';
 import { formatMemoryTree } from './memory-tree.js';
 import { pcDeviceTree } from './pc-device-tree.js';
 import type { PcBoard } from './pc-board.js';
 import { pcAddressSpaces } from './pc-memory-map.js';
 import { pciInfo } from './pci-info.js';
 
-export type InfoTopic = 'mem' | 'tlb' | 'pic' | 'irq' | 'pci' | 'jit' | 'block' | 'blockstats' | 'roms' | 'mtree' | 'qtree';
+export type InfoTopic = 'mem' | 'tlb' | 'pic' | 'irq' | 'pci' | 'jit' | 'block' | 'blockstats' | 'roms' | 'mtree' | 'mtree-flat' | 'qtree';
 
 export type InspectRequest =
   | { what: 'memory'; addr: number; length: number; virtual: boolean }
@@ -64,6 +65,8 @@ export function inspect(req: InspectRequest, m: InspectedMachine): InspectReply 
       return { text: pciInfo(m.board.pciHost) };
     case 'mtree':
       return { text: formatMemoryTree(pcAddressSpaces(m.board, m.hw)) };
+    case 'mtree-flat':
+      return { text: formatFlatViews(pcAddressSpaces(m.board, m.hw)) };
     case 'qtree':
       return { text: formatDeviceTree(pcDeviceTree(m.board, m.hw)) };
     case 'jit':

@@ -15,10 +15,15 @@ export interface MemoryRegionNode {
   alias?: { target: MemoryRegionNode; offset: bigint };
   /** A disabled region's line is not printed, but its subregions are (as in QEMU). */
   disabled?: boolean;
+  /** A pure container: only its subregions decode (QEMU's memory_region_init without ops). */
+  container?: boolean;
+  /** Writes are ignored through this region (QEMU's read-only aliases of RAM). */
+  readonly?: boolean;
   /** In the order they were added; the printer sorts them as QEMU does. */
   children?: MemoryRegionNode[];
 }
 
+/** In the order QEMU creates them. */
 export interface AddressSpace {
   name: string;
   root: MemoryRegionNode;
@@ -30,7 +35,7 @@ function hex(v: bigint): string {
   return v.toString(16).padStart(16, '0');
 }
 
-function typeOf(r: MemoryRegionNode): RegionType {
+export function typeOf(r: MemoryRegionNode): RegionType {
   return r.alias ? typeOf(r.alias.target) : (r.type ?? 'i/o');
 }
 
@@ -55,14 +60,14 @@ function printRegion(out: string[], r: MemoryRegionNode, level: number, base: bi
   for (const child of printOrder(r.children ?? [])) printRegion(out, child, level + 1, start, aliasTargets);
 }
 
-/** `info mtree`: address spaces sharing a root are listed together, then the aliased regions. */
+/** `info mtree`: address spaces sharing a root are listed together (newest first), then the aliased regions. */
 export function formatMemoryTree(spaces: readonly AddressSpace[]): string {
   const out: string[] = [];
   const aliasTargets: MemoryRegionNode[] = [];
   const roots: MemoryRegionNode[] = [];
   for (const s of spaces) if (!roots.includes(s.root)) roots.push(s.root);
   for (const root of roots) {
-    for (const s of spaces) if (s.root === root) out.push(`address-space: ${s.name}\n`);
+    for (const s of [...spaces].reverse()) if (s.root === root) out.push(`address-space: ${s.name}\n`);
     printRegion(out, root, 1, 0n, aliasTargets);
     out.push('\n');
   }

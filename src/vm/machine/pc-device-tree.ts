@@ -12,13 +12,11 @@ import { prop, type QdevBus, type QdevDevice } from './device-tree.js';
 import type { PcBoard } from './pc-board.js';
 import { deviceName } from './pc-storage.js';
 import { CLASS_NAMES } from './pci-info.js';
-import { qemuPciName } from './qemu-device-names.js';
+import { inQemuCreationOrder, qemuPciName } from './qemu-device-names.js';
 
 const { uint, size, str, bool, raw } = prop;
 const gpio = (dir: 'in' | 'out', name: string, n: number) => `gpio-${dir} "${name}" ${n}`;
 const NO_ROM = 0xffffffff;
-/** QEMU's pc creates its PCI functions in this order; qtree lists the newest first. */
-const PCI_CREATION_ORDER = ['i440FX', 'PIIX3', 'VGA', 'piix3-ide', 'PIIX4_PM'];
 const FLOPPY_DRIVE_TYPES: Record<number, string> = { 2: '120', 4: '144', 5: '288' };
 
 function hex(v: number, width: number): string {
@@ -172,8 +170,8 @@ function pciDevice(board: PcBoard, hw: BiosHardware | undefined, devfn: number, 
 }
 
 export function pcDeviceTree(board: PcBoard, hw: BiosHardware | undefined): QdevBus {
-  const rank = (d: PciDevice) => PCI_CREATION_ORDER.indexOf(qemuPciName(d));
-  const functions = [...board.pciHost.devices].sort((a, b) => rank(b.device) - rank(a.device));
+  // qtree lists the newest first.
+  const functions = inQemuCreationOrder(board.pciHost.devices).reverse();
   const pciHost: QdevDevice = {
     type: 'i440FX-pcihost',
     lines: [size('pci-hole64-size', 2 ** 31), uint('short_root_bus', 0), bool('x-pci-hole64-fix', true), bool('x-config-reg-migration-enabled', true), bool('bypass-iommu', false)],

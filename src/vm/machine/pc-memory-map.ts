@@ -8,7 +8,7 @@ import { WHOLE_SPACE, type AddressSpace, type MemoryRegionNode, type RegionType 
 import { ISA_BIOS_SIZE } from './pam-shadow.js';
 import type { PcBoard } from './pc-board.js';
 import { PAGE_MMIO, PAGE_RAM, PAGE_SHIFT } from './physical-memory.js';
-import { qemuPciName } from './qemu-device-names.js';
+import { inQemuCreationOrder, qemuPciName } from './qemu-device-names.js';
 
 const VGA_WINDOW = 0xa0000;
 const VGA_WINDOW_SIZE = 0x20000;
@@ -34,6 +34,11 @@ const region = (name: string, addr: number | bigint, size: number | bigint, type
   type,
   priority,
   children,
+});
+
+const container = (name: string, addr: number, size: bigint, priority = 0, children: MemoryRegionNode[] = []): MemoryRegionNode => ({
+  ...region(name, addr, size, 'i/o', priority, children),
+  container: true,
 });
 
 const alias = (name: string, addr: number, size: number, target: MemoryRegionNode, offset: number, priority: number): MemoryRegionNode => ({
@@ -72,7 +77,12 @@ function ioRegions(board: PcBoard): MemoryRegionNode[] {
       if (address !== BAR_UNMAPPED && device.barSpec(index)?.io) bars.set(address, ioBarChildren(device, index));
     });
   }
-  return board.io.portRanges().map((r) => (bars.has(r.base) ? region(r.name, r.base, r.count, 'i/o', r.priority + 1, bars.get(r.base)) : region(r.name, r.base, r.count, 'i/o', r.priority)));
+  return board.io.portRanges().map((r) => {
+    if (!bars.has(r.base)) return region(r.name, r.base, r.count, 'i/o', r.priority);
+    const children = bars.get(r.base);
+    // A BAR with QEMU's subregions is QEMU's container of them.
+    return children ? container(r.name, r.base, BigInt(r.count), r.priority + 1, children) : region(r.name, r.base, r.count, 'i/o', r.priority + 1);
+  });
 }
 
 function pciMemoryRegions(board: PcBoard): MemoryRegionNode[] {
@@ -93,25 +103,26 @@ const PAM_SEGMENTS = [...Array.from({ length: 12 }, (_, i) => ({ base: OPTION_RO
 export function pcAddressSpaces(board: PcBoard, hw: BiosHardware | undefined): AddressSpace[] {
   const memory = board.memory;
   const ram = region('pc.ram', 0, memory.ramSize, 'ram');
-  const pci = region('pci', 0, WHOLE_SPACE, 'i/o', -1, []);
+  const pci = container('pci', 0, WHOLE_SPACE, -1);
   const pciChildren = pci.children!;
   if (hw?.display) pciChildren.push(region('vga-lowmem', VGA_WINDOW, VGA_WINDOW_SIZE, 'i/o', 1));
   const biosSize = hw?.biosSize;
   if (biosSize !== undefined) {
     const bios = region('pc.bios', 2 ** 32 - biosSize, biosSize, 'rom');
-    pciChildren.push(region('pc.rom', OPTION_ROM_SPACE, 0x20000, 'rom', 1), alias('isa-bios', 0x100000 - ISA_BIOS_SIZE, ISA_BIOS_SIZE, bios, biosSize - ISA_BIOS_SIZE, 1));
+    pciChildren.push(region('pc.rom', OPTION_ROM_SPACE, 0x20000, 'rom', 1), { ...alias('isa-bios', 0x100000 - ISA_BIOS_SIZE, ISA_BIOS_SIZE, bios, biosSize - ISA_BIOS_SIZE, 1), readonly: true });
     pciChildren.push(bios);
   }
   pciChildren.push(...pciMemoryRegions(board));
 
-  const system = region('system', 0, WHOLE_SPACE, 'i/o', 0, [alias('ram-below-4g', 0, memory.ramSize, ram, 0, 0), pci]);
+  const system = container('system', 0, WHOLE_SPACE, 0, [alias('ram-below-4g', 0, memory.ramSize, ram, 0, 0), pci]);
   const sys = system.children!;
   // The VGA window shows through while SMRAM is closed (without firmware it is always mapped).
   const smramClosed = hw?.pam ? (hw.pam.smram & SMRAM_D_OPEN) === 0 : memory.pageKind[VGA_WINDOW >>> PAGE_SHIFT] === PAGE_MMIO;
   if (smramClosed) sys.push(alias('smram-region', VGA_WINDOW, VGA_WINDOW_SIZE, pci, VGA_WINDOW, 1));
   if (hw?.pam) {
     for (const seg of [...hw.pam.pamSegments].sort((a, b) => a.base - b.base)) {
-      sys.push(alias(PAM_ALIAS[seg.mode], seg.base, seg.size, seg.mode === 0 ? pci : ram, seg.base, 1));
+      // Mode 1 (read-enable only) is QEMU's read-only pam-rom alias of RAM.
+      sys.push({ ...alias(PAM_ALIAS[seg.mode], seg.base, seg.size, seg.mode === 0 ? pci : ram, seg.base, 1), readonly: seg.mode === 1 });
     }
   } else {
     // Without firmware nothing shadows 0xc0000-0xfffff: it is plain RAM, QEMU's pam-ram.
@@ -121,9 +132,9 @@ export function pcAddressSpaces(board: PcBoard, hw: BiosHardware | undefined): A
 
   const io = region('io', 0, 0x10000, 'i/o', 0, ioRegions(board));
   return [
-    { name: 'cpu-memory-0', root: system },
     { name: 'memory', root: system },
     { name: 'I/O', root: io },
-    ...board.pciHost.devices.map(({ device }) => ({ name: qemuPciName(device), root: region('bus master container', 0, WHOLE_SPACE, 'i/o') })),
+    { name: 'cpu-memory-0', root: system },
+    ...inQemuCreationOrder(board.pciHost.devices).map(({ device }) => ({ name: qemuPciName(device), root: container('bus master container', 0, WHOLE_SPACE) })),
   ];
 }

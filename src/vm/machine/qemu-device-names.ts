@@ -17,3 +17,12 @@ export function qemuPciName(device: PciDevice): string {
   const key = ((vendorId << 16) | deviceId) >>> 0;
   return NAMES.get(key) ?? `${vendorId.toString(16).padStart(4, '0')}:${deviceId.toString(16).padStart(4, '0')}`;
 }
+
+/** QEMU's pc creates its PCI functions in this order (qtree and mtree list them by it). */
+const CREATION_ORDER = ['i440FX', 'PIIX3', 'VGA', 'piix3-ide', 'PIIX4_PM'];
+
+/** `functions` sorted the way QEMU's pc machine creates them, oldest first. */
+export function inQemuCreationOrder<T extends { device: PciDevice }>(functions: readonly T[]): T[] {
+  const rank = (d: PciDevice) => CREATION_ORDER.indexOf(qemuPciName(d));
+  return [...functions].sort((a, b) => rank(a.device) - rank(b.device));
+}
