@@ -75,3 +75,22 @@ test('info qtree with a disk, a CD-ROM and a floppy: the tree qemu-system-i386 p
   assert.match(ours[0], /drive-type = "144"\n/);
   assert.match(ours[1], /bar 0: mem at 0xfd000000 \[0xfdffffff\]\n/);
 });
+
+test('info qtree and info mtree with -device isa-debug-exit and -debugcon: where and how qemu-system-i386 lists them', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, async () => {
+  const args = ['-S', '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-debugcon', 'file:/dev/null'];
+  const devices = async (program: string, extra: string[]) => {
+    const m = new QmpMachine(program, [...args, ...extra]);
+    try {
+      await m.start();
+      const qtree = await m.hmp('info qtree');
+      const ports = (await m.hmp('info mtree')).split('\n').filter((l) => /: isa-debug/.test(l));
+      // The ISA bus up to the first of the board's own devices.
+      return [qtree.slice(qtree.indexOf('bus: isa.0'), qtree.indexOf('dev: port92')), ...ports];
+    } finally {
+      m.kill();
+    }
+  };
+  const ours = await devices(TERMU, []);
+  assert.deepEqual(ours, await devices('qemu-system-i386', ['-net', 'none']));
+  assert.match(ours[0], /dev: isa-debugcon, id "debugcon"\n(.*\n)*.*dev: isa-debug-exit, id ""\n {12}iobase = 244 \(0xf4\)\n {12}iosize = 4 \(0x4\)\n/);
+});

@@ -4,6 +4,8 @@
 
 export interface QdevDevice {
   type: string;
+  /** The qdev id ('' when none was given). */
+  id?: string;
   /** Property and bus-specific lines, already formatted, without indentation. */
   lines: string[];
   buses?: QdevBus[];
@@ -37,7 +39,7 @@ function printBus(out: string[], bus: QdevBus, indent: number): void {
   const pad = ' '.repeat(indent);
   out.push(`${pad}bus: ${bus.name}\n`, `${pad}  type ${bus.type}\n`);
   for (const dev of bus.devices) {
-    out.push(`${pad}  dev: ${dev.type}, id ""\n`);
+    out.push(`${pad}  dev: ${dev.type}, id "${dev.id ?? ''}"\n`);
     for (const line of dev.lines) out.push(`${pad}    ${line}\n`);
     for (const child of dev.buses ?? []) printBus(out, child, indent + 4);
   }

@@ -130,10 +130,10 @@ function isaDevices(board: PcBoard, hw: BiosHardware | undefined): QdevDevice[] 
     lines: [gpio('in', 'ps2-mouse-input-irq', 1), gpio('in', 'ps2-kbd-input-irq', 1), gpio('out', '', 2), gpio('out', 'a20', 1), bool('extended-state', true), bool('kbd-throttle', false), uint('kbd-irq', 1), uint('mouse-irq', 12)],
   });
   added({ type: 'port92', lines: [gpio('out', 'a20', 1)] });
-  for (const r of board.io.portRanges()) {
-    if (r.name === 'isa-debug-exit') added({ type: 'isa-debug-exit', lines: [uint('iobase', r.base), uint('iosize', r.count)] });
-    if (r.name === 'isa-debugcon') added({ type: 'isa-debugcon', lines: [uint('iobase', r.base), str('chardev', 'debugcon'), uint('readback', 0xe9)] });
-  }
+  // QEMU creates -device devices, then -debugcon's (with the id "debugcon").
+  const ranges = board.io.portRanges();
+  for (const r of ranges) if (r.name === 'isa-debug-exit') added({ type: 'isa-debug-exit', lines: [uint('iobase', r.base), uint('iosize', r.count)] });
+  for (const r of ranges) if (r.name === 'isa-debugcon') added({ type: 'isa-debugcon', id: 'debugcon', lines: [uint('iobase', r.base), str('chardev', 'debugcon'), uint('readback', 0xe9)] });
   return devices;
 }
 
