@@ -210,7 +210,7 @@ export class Cpu {
   }
 
   /**
-   * Executes up to `budget` instructions, compiled or interpreted; returns
+   * Executes up to `budget` instructions (compiled code may run a block past it); returns
    * early on HLT with nothing to take, requestExit() or shutdown.
    */
   run(budget: number): number {

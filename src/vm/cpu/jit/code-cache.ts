@@ -5,6 +5,7 @@
 import type { Cpu } from '../cpu.js';
 import { PAGE_RAM } from '../../machine/physical-memory.js';
 import { compileRegion, type Region, type RegionEnvironment } from './region-compiler.js';
+import { memoryHelpers, type MemoryHelpers } from './memory-helpers.js';
 
 export interface JitOptions {
   /** Instructions interpreted on a physical page before code there is compiled; 0 = at first sight. */
@@ -47,10 +48,15 @@ export class CodeCache implements RegionEnvironment {
   private readonly byEntry = new Map<number, Entry[]>();
   private readonly byPage = new Map<number, Region[]>();
   private count = 0;
+  readonly memorySuper: MemoryHelpers;
+  readonly memoryUser: MemoryHelpers;
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
     this.threshold = options.threshold ?? 10000;
     this.maxRegions = options.maxRegions ?? 4096;
+    const invalidate = (page: number): void => this.invalidatePage(page);
+    this.memorySuper = memoryHelpers(cpu, this.codePages, invalidate, false);
+    this.memoryUser = memoryHelpers(cpu, this.codePages, invalidate, true);
   }
 
   get regionCount(): number {

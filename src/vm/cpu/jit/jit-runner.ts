@@ -9,7 +9,7 @@ import { IF, TF } from '../flags.js';
 import { modeKey } from './mode-key.js';
 import type { CodeCache } from './code-cache.js';
 
-/** Executes up to `budget` instructions (exactly that many unless the CPU halts or is asked to stop); returns how many ran. */
+/** Executes up to about `budget` instructions (a region may stop a block past it); returns how many ran. */
 export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
   let done = 0;
   while (done < budget && !cpu.shutdown) {

@@ -1,8 +1,7 @@
 // Region compiler: the basic blocks of one physical code page reachable from an entry EIP,
 // emitted as ONE JavaScript function (`new Function`). The eight registers live in locals;
-// control flow between the region's blocks is a `switch (pc)` in a loop; every block starts
-// by checking that all its instructions fit in the budget, so the function always returns
-// and never runs more instructions than it was given (Cpu.run's budget is exact). The lazy flags stay
+// control flow between the region's blocks is a `switch (pc)` in a loop; an instruction
+// budget is checked before every block so the function always returns. The lazy flags stay
 // in the CPU's LazyFlags object, which is already the shared representation, so leaving a
 // region needs no flag conversion.
 //
@@ -22,6 +21,7 @@ import { TLB_SUPER, TLB_USER, TLB_SLOW } from '../mmu.js';
 import { executeOne } from '../interpreter.js';
 import { arith, inc, dec, neg, shift, doubleShift, imulTrunc, widthMask } from '../alu.js';
 import { decode, type Decoded } from './decoder.js';
+import type { MemoryHelpers } from './memory-helpers.js';
 import { KEY_CODE32, KEY_STACK32, KEY_CPL3, KEY_FLAT, modeKey } from './mode-key.js';
 
 /** Why a region returned (cpu.eip always holds the next instruction to run). */
@@ -32,7 +32,7 @@ export const EXIT_EVENT = 2;
 /** A store in the region hit a page with compiled code, this region's own included. */
 export const EXIT_INVALIDATED = 3;
 
-/** Runs at most `budget` instructions; returns an EXIT_* reason. */
+/** Runs up to about `budget` instructions; returns an EXIT_* reason. */
 export type RegionFunction = (budget: number) => number;
 
 export interface Region {
@@ -57,6 +57,9 @@ export interface RegionEnvironment {
   readonly codePages: Uint8Array;
   /** Drops the code of a physical page (a store hit it). */
   invalidatePage(page: number): void;
+  /** The loads and stores regions call, for CPL 0-2 and for CPL 3. */
+  readonly memorySuper: MemoryHelpers;
+  readonly memoryUser: MemoryHelpers;
 }
 
 // Region size limits. V8 optimises a generated function on a background thread in time
@@ -79,16 +82,15 @@ interface Emitted {
 
 /**
  * Ends a block's path to a static successor. When that successor's case is emitted right
- * after this block, the marker becomes nothing and control falls into it (and into its
- * budget check); otherwise it is `continue` (back to the switch).
+ * after this block, the marker becomes nothing and control falls into it; otherwise it is
+ * `continue` (back to the budget check and the switch). Fall-through chains follow the
+ * emission order, so they cannot loop without passing the budget check.
  */
 const FALLTHROUGH = '/*fallthrough*/';
 
 interface Block {
   start: number;
   code: string;
-  /** Instructions in the block: the most one pass through it can run. */
-  length: number;
   fallthrough: number;
 }
 
@@ -106,7 +108,7 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
   const factory = new Function('env', source) as (e: object) => RegionFunction;
   region.run = factory({
     cpu, ram: cpu.host.memory.ram, codePages: env.codePages, invalidatePage: (p: number) => env.invalidatePage(p),
-    self: region, executeOne, arith, inc, dec, neg, shift, doubleShift, imulTrunc, modeKey,
+    mem: key & KEY_CPL3 ? env.memoryUser : env.memorySuper, self: region, executeOne, arith, inc, dec, neg, shift, doubleShift, imulTrunc, modeKey,
   });
   return region;
 }
@@ -166,8 +168,7 @@ class RegionSource {
     }
     const cases = blocks.map((b, i) => {
       const falls = i + 1 < blocks.length && blocks[i + 1].start === b.fallthrough;
-      const budgetCheck = `if (done + ${b.length} > budget) { reason = ${EXIT_BUDGET}; break L; }`;
-      return `case ${b.start}: {\n${budgetCheck}\n${b.code.replace(FALLTHROUGH, falls ? '' : 'continue;')}\n}`;
+      return `case ${b.start}: {\n${b.code.replace(FALLTHROUGH, falls ? '' : 'continue;')}\n}`;
     });
     return this.wrap(cases.join('\n'));
   }
@@ -175,10 +176,8 @@ class RegionSource {
   private block(start: number, queue: number[]): Block {
     let eip = start;
     let fallthrough = -1;
-    let length = 0;
     const out: string[] = [];
     for (let i = 0; ; i++) {
-      length = i + 1;
       const off = this.offsetOf(eip);
       const d = decode(this.bytes, off, eip, this.code32);
       const next = this.code32 ? eip + d.len : (eip + d.len) & 0xffff;
@@ -210,7 +209,7 @@ class RegionSource {
         break;
       }
     }
-    return { start, code: out.join('\n'), length, fallthrough };
+    return { start, code: out.join('\n'), fallthrough };
   }
 
   // ---- the function around the blocks ------------------------------------------------
@@ -229,73 +228,14 @@ const codePages = env.codePages, self = env.self, ints = cpu.host.interrupts;
 const executeOne = env.executeOne, arith = env.arith, inc = env.inc, dec = env.dec, neg = env.neg;
 const shift = env.shift, doubleShift = env.doubleShift, imulTrunc = env.imulTrunc, modeKey = env.modeKey, invalidatePage = env.invalidatePage;
 const CM = ${checkMask}, NB = ${needBits};
-function codeHit(l) {
-  const e = tw[l >>> 12];
-  if (e !== 0 && codePages[e >>> 12] !== 0) invalidatePage(e >>> 12);
+const mem = env.mem, ld8 = mem.ld8, ld16 = mem.ld16, ld32 = mem.ld32, st8 = mem.st8, st16 = mem.st16, st32 = mem.st32;
+const pw = mem.pw, gst8 = mem.gst8, gst16 = mem.gst16, gst32 = mem.gst32;
+// After an interpreted instruction: anything that the compiled code's assumptions or the run loop care about.
+function leaveAfterInterpreted(codeLin) {
+  const e = tr[codeLin];
+  return cpu.halted || cpu.inhibitInterrupts || cpu.exitRequested || !self.valid || modeKey(cpu) !== ${this.key} ||
+    ((cpu.lf.flags & 0x200) !== 0 && ints.hasInterrupt()) || (e & CM) !== NB || (e >>> 12) !== ${this.physPage}${nonFlatChecks};
 }
-function stored(l, n) {
-  codeHit(l);
-  const l2 = (l + n - 1) | 0;
-  if ((l2 ^ l) >>> 12) codeHit(l2);
-}
-function ld8(s, o) {
-  const l = o | 0, e = tr[l >>> 12];
-  if ((e & CM) === NB) return ram[(e & -4096) | (l & 4095)];
-  return cpu.read8(s, o);
-}
-function ld16(s, o) {
-  const l = o | 0, e = tr[l >>> 12];
-  if ((e & CM) === NB && (l & 4095) !== 4095) { const p = (e & -4096) | (l & 4095); return ram[p] | (ram[p + 1] << 8); }
-  return cpu.read16(s, o);
-}
-function ld32(s, o) {
-  const l = o | 0, e = tr[l >>> 12];
-  if ((e & CM) === NB && (l & 4095) <= 4092) {
-    const p = (e & -4096) | (l & 4095);
-    return ram[p] | (ram[p + 1] << 8) | (ram[p + 2] << 16) | (ram[p + 3] << 24);
-  }
-  return cpu.read32(s, o);
-}
-function st8(s, o, v) {
-  const l = o | 0, e = tw[l >>> 12];
-  if ((e & CM) === NB) {
-    const p = (e & -4096) | (l & 4095);
-    ram[p] = v;
-    if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
-    return;
-  }
-  cpu.write8(s, o, v);
-  stored(l, 1);
-}
-function st16(s, o, v) {
-  const l = o | 0, e = tw[l >>> 12];
-  if ((e & CM) === NB && (l & 4095) !== 4095) {
-    const p = (e & -4096) | (l & 4095);
-    ram[p] = v; ram[p + 1] = v >> 8;
-    if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
-    return;
-  }
-  cpu.write16(s, o, v);
-  stored(l, 2);
-}
-function st32(s, o, v) {
-  const l = o | 0, e = tw[l >>> 12];
-  if ((e & CM) === NB && (l & 4095) <= 4092) {
-    const p = (e & -4096) | (l & 4095);
-    ram[p] = v; ram[p + 1] = v >> 8; ram[p + 2] = v >> 16; ram[p + 3] = v >> 24;
-    if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
-    return;
-  }
-  cpu.write32(s, o, v);
-  stored(l, 4);
-}
-function pw(s, o, n) {
-  const l = o | 0, e = tw[l >>> 12];
-  if ((e & CM) !== NB || (l & 4095) > 4096 - n) cpu.probeWrite(s, o, n);
-}
-function gst8(s, o, v) { cpu.write8(s, o, v); stored((cpu.segBase[s] + o) | 0, 1); }
-function gst16(s, o, v) { cpu.write16(s, o, v); stored((cpu.segBase[s] + o) | 0, 2); }
-function gst32(s, o, v) { cpu.write32(s, o, v); stored((cpu.segBase[s] + o) | 0, 4); }
 return function region(budget) {
   const R = cpu.reg32;
   let r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0;
@@ -306,6 +246,7 @@ return function region(budget) {
   if (${this.flat ? 'false' : `cpu.segLimit[1] !== ${this.csLimit}`}) return ${EXIT_BRANCH};
   try {
     L: for (;;) {
+      if (done >= budget) { reason = ${EXIT_BUDGET}; break; }
       switch (pc) {
 ${cases}
         default: break L;
@@ -320,12 +261,6 @@ ${cases}
   cpu.eip = pc;
   cpu.instructionCount += done;
   return reason;
-  // After an interpreted instruction: anything that the compiled code's assumptions or the run loop care about.
-  function leaveAfterInterpreted() {
-    const e = tr[codeLin];
-    return cpu.halted || cpu.inhibitInterrupts || cpu.exitRequested || !self.valid || modeKey(cpu) !== ${this.key} ||
-      ((cpu.lf.flags & 0x200) !== 0 && ints.hasInterrupt()) || (e & CM) !== NB || (e >>> 12) !== ${this.physPage}${nonFlatChecks};
-  }
 };
 `;
   }
@@ -341,7 +276,7 @@ executeOne(cpu);
 if (!cpu.code32) cpu.eip &= 0xffff;
 synced = false; k = 0; done += ${i + 1}; pc = cpu.eip;
 ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}
-if (leaveAfterInterpreted()) { reason = ${EXIT_EVENT}; break L; }
+if (leaveAfterInterpreted(codeLin)) { reason = ${EXIT_EVENT}; break L; }
 continue;`;
   }
 

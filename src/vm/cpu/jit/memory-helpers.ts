@@ -1,0 +1,136 @@
+// The loads and stores compiled regions call: the software TLB's fast path inline (one
+// masked compare admits a permitted plain-RAM page; aligned accesses are one typed-array
+// element), `Cpu.read*/write*` as the slow path (segment checks, page walks, faults, MMIO),
+// and stores that reach a page with compiled code invalidate it.
+//
+// One set per CPU and privilege class, shared by every region: V8 optimises these once, so a
+// region that has just been compiled (and still runs in V8's interpreter) already calls
+// optimised accessors, and optimised regions inline them at a monomorphic call site.
+
+import type { Cpu } from '../cpu.js';
+import { TLB_SUPER, TLB_USER, TLB_SLOW } from '../mmu.js';
+
+export interface MemoryHelpers {
+  ld8(seg: number, off: number): number;
+  ld16(seg: number, off: number): number;
+  ld32(seg: number, off: number): number;
+  st8(seg: number, off: number, v: number): void;
+  st16(seg: number, off: number, v: number): void;
+  st32(seg: number, off: number, v: number): void;
+  /** Faults exactly as a store of `n` bytes would, writing nothing. */
+  pw(seg: number, off: number, n: number): void;
+  /** Stores through a segment that is not flat (the CPU adds the base and checks the limit). */
+  gst8(seg: number, off: number, v: number): void;
+  gst16(seg: number, off: number, v: number): void;
+  gst32(seg: number, off: number, v: number): void;
+}
+
+/** Typed-array element access matches x86 byte order only on little-endian hosts. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The helpers for code running at CPL 3 (`user`) or CPL 0-2, for flat segments: `off` is
+ * the linear address. `invalidatePage` drops a physical page's compiled code.
+ */
+export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (page: number) => void, user: boolean): MemoryHelpers {
+  const mmu = cpu.mmu, tr = mmu.tlbRead, tw = mmu.tlbWrite;
+  const ram = cpu.host.memory.ram;
+  const ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >> 1);
+  const ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >> 2);
+  const CM = user ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW;
+  const NB = user ? TLB_USER : TLB_SUPER;
+
+  const codeHit = (l: number): void => {
+    const e = tw[l >>> 12];
+    if (e !== 0 && codePages[e >>> 12] !== 0) invalidatePage(e >>> 12);
+  };
+  const stored = (l: number, n: number): void => {
+    codeHit(l);
+    const l2 = (l + n - 1) | 0;
+    if ((l2 ^ l) >>> 12) codeHit(l2);
+  };
+  return {
+    ld8(s, o) {
+      const l = o | 0, e = tr[l >>> 12];
+      if ((e & CM) === NB) return ram[(e & -4096) | (l & 4095)];
+      return cpu.read8(s, o);
+    },
+    ld16(s, o) {
+      const l = o | 0, e = tr[l >>> 12];
+      if ((e & CM) === NB) {
+        const p = (e & -4096) | (l & 4095);
+        if ((l & 1) === 0 && LITTLE_ENDIAN) return ram16[p >> 1];
+        if ((l & 4095) !== 4095) return ram[p] | (ram[p + 1] << 8);
+      }
+      return cpu.read16(s, o);
+    },
+    ld32(s, o) {
+      const l = o | 0, e = tr[l >>> 12];
+      if ((e & CM) === NB) {
+        const p = (e & -4096) | (l & 4095);
+        if ((l & 3) === 0 && LITTLE_ENDIAN) return ram32[p >> 2];
+        if ((l & 4095) <= 4092) return ram[p] | (ram[p + 1] << 8) | (ram[p + 2] << 16) | (ram[p + 3] << 24);
+      }
+      return cpu.read32(s, o);
+    },
+    st8(s, o, v) {
+      const l = o | 0, e = tw[l >>> 12];
+      if ((e & CM) === NB) {
+        const p = (e & -4096) | (l & 4095);
+        ram[p] = v;
+        if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
+        return;
+      }
+      cpu.write8(s, o, v);
+      stored(l, 1);
+    },
+    st16(s, o, v) {
+      const l = o | 0, e = tw[l >>> 12];
+      if ((e & CM) === NB && (l & 4095) !== 4095) {
+        const p = (e & -4096) | (l & 4095);
+        if ((l & 1) === 0 && LITTLE_ENDIAN) ram16[p >> 1] = v;
+        else {
+          ram[p] = v;
+          ram[p + 1] = v >> 8;
+        }
+        if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
+        return;
+      }
+      cpu.write16(s, o, v);
+      stored(l, 2);
+    },
+    st32(s, o, v) {
+      const l = o | 0, e = tw[l >>> 12];
+      if ((e & CM) === NB && (l & 4095) <= 4092) {
+        const p = (e & -4096) | (l & 4095);
+        if ((l & 3) === 0 && LITTLE_ENDIAN) ram32[p >> 2] = v;
+        else {
+          ram[p] = v;
+          ram[p + 1] = v >> 8;
+          ram[p + 2] = v >> 16;
+          ram[p + 3] = v >> 24;
+        }
+        if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
+        return;
+      }
+      cpu.write32(s, o, v);
+      stored(l, 4);
+    },
+    pw(s, o, n) {
+      const l = o | 0, e = tw[l >>> 12];
+      if ((e & CM) !== NB || (l & 4095) > 4096 - n) cpu.probeWrite(s, o, n);
+    },
+    gst8(s, o, v) {
+      cpu.write8(s, o, v);
+      stored((cpu.segBase[s] + o) | 0, 1);
+    },
+    gst16(s, o, v) {
+      cpu.write16(s, o, v);
+      stored((cpu.segBase[s] + o) | 0, 2);
+    },
+    gst32(s, o, v) {
+      cpu.write32(s, o, v);
+      stored((cpu.segBase[s] + o) | 0, 4);
+    },
+  };
+}
