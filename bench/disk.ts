@@ -1,5 +1,5 @@
 // `npm run bench -- disk [--mib N] [--ops N]`: disk I/O from inside the Linux test guest
-// (busybox dd) on an IDE raw disk and an IDE qcow2 disk, in qemu-system-i386 (TCG) and in
+// (busybox dd) on an IDE raw disk and an IDE qcow2 disk (both fresh, 128 MiB), in qemu-system-i386 (TCG) and in
 // termu, in the same run, printed as termu/QEMU ratios. Sequential: one dd of N MiB in 64 KiB
 // blocks (writes end with fsync, reads start with dropped caches). Random: N single 4 KiB dds
 // at scattered offsets (writes with fsync each, reads after dropping caches). Times are taken
@@ -38,13 +38,12 @@ function workloads(mib: number, ops: number): Workload[] {
 interface Disk {
   label: string;
   format: 'raw' | 'qcow2';
-  /** The guest's device: the raw disk is ide0 master (sda), the qcow2 disk ide0 slave (sdb). */
-  device: string;
 }
 
+/** The raw disk is ide0 master (SCSI 0:0:0:0 in the guest), the qcow2 disk ide0 slave (0:0:1:0). */
 const DISKS: Disk[] = [
-  { label: 'raw', format: 'raw', device: '/dev/sda' },
-  { label: 'qcow2', format: 'qcow2', device: '/dev/sdb' },
+  { label: 'raw', format: 'raw' },
+  { label: 'qcow2', format: 'qcow2' },
 ];
 
 /** Seconds per [disk][workload] for one emulator, or the reason it failed. */
@@ -59,11 +58,14 @@ async function measure(emulator: string, dir: string, load: Workload[], log: (s:
   try {
     await session.waitFor(GUEST_PROMPT, BOOT_TIMEOUT_MS, await session.waitFor(GUEST_READY_MARKER, BOOT_TIMEOUT_MS));
     const table: number[][] = [];
-    for (const disk of DISKS) {
+    for (const [unit, disk] of DISKS.entries()) {
+      // sd names follow the kernel's asynchronous probe order, so ask which name the unit got.
+      const name = (await session.command(`n=0; until ls /sys/bus/scsi/devices/0:0:${unit}:0/block 2>/dev/null || [ $n -ge 60 ]; do sleep 1; n=$((n + 1)); done`, GUEST_PROMPT, OP_TIMEOUT_MS)).trim();
+      if (!/^sd[a-z]$/.test(name)) return `no block device for ${disk.label} (IDE unit ${unit}): ${name}`;
       const row: number[] = [];
       for (const w of load) {
         const start = process.hrtime.bigint();
-        const out = await session.command(`${w.command(disk.device)} && echo @done`, GUEST_PROMPT, OP_TIMEOUT_MS);
+        const out = await session.command(`${w.command(`/dev/${name}`)} && echo @done`, GUEST_PROMPT, OP_TIMEOUT_MS);
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         if (!/^@done$/m.test(out)) return `${disk.label} ${w.name} failed: ${out.trim().slice(0, 300)}`;
         log(`  ${disk.label.padEnd(6)} ${w.name.padEnd(28)} ${seconds.toFixed(2)} s`);
@@ -101,7 +103,7 @@ export async function run(args: string[]): Promise<void> {
   }
   const load = workloads(mib, ops);
   const guest = await ensureLinuxGuest();
-  console.log(`disk benchmark: Debian ${guest.kernelRelease} guest, busybox dd on IDE disks of ${DISK_MIB} MiB (raw as sda, qcow2 as sdb), -m 256`);
+  console.log(`disk benchmark: Debian ${guest.kernelRelease} guest, busybox dd on IDE disks of ${DISK_MIB} MiB (raw ide0 master, qcow2 ide0 slave), -m 256`);
   console.log('seconds from sending each command line to the next prompt\n');
 
   const results: { name: string; table: number[][] | string }[] = [];
