@@ -26,7 +26,8 @@ const PG_P = 1, PG_W = 2, PG_U = 4, PG_A = 0x20, PG_D = 0x40, PG_PS = 0x80, PG_G
 /** #PF error-code bits. */
 export const PF_PRESENT = 1, PF_WRITE = 2, PF_USER = 4;
 
-const MAX_TRACKED = 4096;
+/** A page's membership in the flush lists (`Mmu.listed`). */
+const IN_LOCAL = 1, IN_GLOBAL = 2;
 
 export class Mmu {
   readonly tlbRead = new Int32Array(1 << 20);
@@ -43,10 +44,18 @@ export class Mmu {
   cr3 = 0;
   a20Mask = -1;
 
-  /** Pages with a non-zero entry, so a flush clears only those (Linux reloads CR3 often). */
-  private readonly tracked = new Int32Array(MAX_TRACKED);
-  private trackedCount = 0;
-  private trackOverflow = false;
+  /**
+   * Pages that may have a non-zero entry, so a flush clears only those (Linux reloads CR3
+   * often and touches tens of thousands of kernel pages). Entries filled as global go to
+   * the global list, others to the local list, each page at most once per list
+   * (`listed`), so neither list can overflow. A page may be listed where its entry no
+   * longer is (INVLPG, a refill): a flush then clears more than it must, never less.
+   */
+  private readonly localPages = new Int32Array(1 << 20);
+  private localCount = 0;
+  private readonly globalPages = new Int32Array(1 << 20);
+  private globalCount = 0;
+  private readonly listed = new Uint8Array(1 << 20);
   private readonly ram: Uint8Array;
 
   /** Raises #PF; never returns (the CPU throws its fault). */
@@ -99,12 +108,12 @@ export class Mmu {
   /** Sets TLB_CODE on every write entry mapping physical page `frame` (it now holds compiled code). */
   markCodePage(frame: number): void {
     const tw = this.tlbWrite;
-    if (this.trackOverflow) {
-      for (let p = 0; p < 1 << 20; p++) if (tw[p] !== 0 && tw[p] >>> 12 === frame) tw[p] |= TLB_CODE;
-      return;
+    for (let i = 0; i < this.localCount; i++) {
+      const p = this.localPages[i];
+      if (tw[p] !== 0 && tw[p] >>> 12 === frame) tw[p] |= TLB_CODE;
     }
-    for (let i = 0; i < this.trackedCount; i++) {
-      const p = this.tracked[i];
+    for (let i = 0; i < this.globalCount; i++) {
+      const p = this.globalPages[i];
       if (tw[p] !== 0 && tw[p] >>> 12 === frame) tw[p] |= TLB_CODE;
     }
   }
@@ -179,9 +188,16 @@ export class Mmu {
   }
 
   private fill(page: number, readEntry: number, writeEntry: number): void {
-    if (this.tlbRead[page] === 0 && this.tlbWrite[page] === 0) {
-      if (this.trackedCount < MAX_TRACKED) this.tracked[this.trackedCount++] = page;
-      else this.trackOverflow = true;
+    // Listed by what the entry is now, so a CR3 load (which walks only the local list)
+    // reaches every non-global entry even when the page was global before.
+    if ((readEntry | writeEntry) & TLB_GLOBAL) {
+      if (!(this.listed[page] & IN_GLOBAL)) {
+        this.listed[page] |= IN_GLOBAL;
+        this.globalPages[this.globalCount++] = page;
+      }
+    } else if (!(this.listed[page] & IN_LOCAL)) {
+      this.listed[page] |= IN_LOCAL;
+      this.localPages[this.localCount++] = page;
     }
     this.tlbRead[page] = readEntry;
     this.tlbWrite[page] = writeEntry;
@@ -189,39 +205,26 @@ export class Mmu {
 
   /** Drops every entry (CR0/CR4 changes, A20), or every non-global one (CR3 loads). */
   flush(keepGlobal: boolean): void {
-    if (this.trackOverflow) {
-      if (keepGlobal) {
-        for (let p = 0; p < 1 << 20; p++) {
-          if (!(this.tlbRead[p] & TLB_GLOBAL)) this.tlbRead[p] = 0;
-          if (!(this.tlbWrite[p] & TLB_GLOBAL)) this.tlbWrite[p] = 0;
-        }
-      } else {
-        this.tlbRead.fill(0);
-        this.tlbWrite.fill(0);
+    const read = this.tlbRead, write = this.tlbWrite, listed = this.listed;
+    for (let i = 0; i < this.localCount; i++) {
+      const p = this.localPages[i];
+      listed[p] &= ~IN_LOCAL;
+      // A page refilled as global since it was listed here is also on the global list.
+      if (keepGlobal && (read[p] | write[p]) & TLB_GLOBAL) continue;
+      read[p] = 0;
+      write[p] = 0;
+    }
+    this.localCount = 0;
+    if (!keepGlobal) {
+      for (let i = 0; i < this.globalCount; i++) {
+        const p = this.globalPages[i];
+        listed[p] = 0;
+        read[p] = 0;
+        write[p] = 0;
       }
-      this.trackedCount = 0;
-      this.trackOverflow = false;
-      // Re-track surviving global entries lazily: they stay valid and are cleared by a full flush.
-      if (keepGlobal) for (let p = 0; p < 1 << 20; p++) if (this.tlbRead[p] | this.tlbWrite[p]) this.track(p);
-    } else {
-      let kept = 0;
-      for (let i = 0; i < this.trackedCount; i++) {
-        const p = this.tracked[i];
-        if (keepGlobal && (this.tlbRead[p] | this.tlbWrite[p]) & TLB_GLOBAL) {
-          this.tracked[kept++] = p;
-          continue;
-        }
-        this.tlbRead[p] = 0;
-        this.tlbWrite[p] = 0;
-      }
-      this.trackedCount = kept;
+      this.globalCount = 0;
     }
     this.onFlush();
-  }
-
-  private track(page: number): void {
-    if (this.trackedCount < MAX_TRACKED) this.tracked[this.trackedCount++] = page;
-    else this.trackOverflow = true;
   }
 
   /**
