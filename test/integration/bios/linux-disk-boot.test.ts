@@ -36,13 +36,6 @@ const skip = !HAVE_SEABIOS
 
 // A boot is one to two minutes on a quiet machine.
 const BOOT_TIMEOUT_MS = 600_000;
-/**
- * The test's steps pass with qemu-system-i386 in termu's place, but it has not yet been seen
- * passing on termu: on a shared machine at load 15-17 neither boot reached the shell in 30
- * minutes, and one guest kernel hung in early init (task swapper/0:1 blocked in
- * register_trace_event for over 800 s). Until it passes, a failure is reported, not fatal.
- */
-const NOT_YET_SEEN_PASSING = 'not yet seen passing on termu (see the comment above)';
 const TEST_TIMEOUT_MS = BOOT_TIMEOUT_MS + 300_000;
 const WRITTEN = 'termu wrote this\n';
 
@@ -131,7 +124,7 @@ async function snapshotBootKeepsImages(iso: string, base: string, overlay: strin
   assert.deepEqual([iso, base, overlay].map(sha256), sums, 'an image changed (ISO, raw base, overlay)');
 }
 
-test('Linux boots from the ISOLINUX CD and writes to a qcow2 overlay of an ext4 image as Debian tools see it; booted from -hda with -snapshot, it changes no image', { skip, todo: !skip && NOT_YET_SEEN_PASSING, timeout: TEST_TIMEOUT_MS }, async () => {
+test('Linux boots from the ISOLINUX CD and writes to a qcow2 overlay of an ext4 image as Debian tools see it; booted from -hda with -snapshot, it changes no image', { skip, timeout: TEST_TIMEOUT_MS }, async () => {
   const [{ iso: cachedIso }, ext4] = await Promise.all([ensureIsolinuxCd(), ensureExt4Image()]);
   const dir = mkdtempSync(join(tmpdir(), 'termu-linux-disk-'));
   const iso = join(dir, 'termu-linux.iso');
