@@ -6,64 +6,17 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import test from 'node:test';
 import { buildSavevmDisk, run, savevmGuestMissing } from '../machine/savevm-guest.js';
 import { HAVE_QEMU, qemuMonitor } from '../monitor/qemu-monitor.js';
 import { HAVE_SEABIOS } from './bios/bios-test-machine.js';
 import { TERMU } from './test-kernels.js';
+import { HmpSocket } from './hmp-socket.js';
 
 const skip = !HAVE_SEABIOS ? "Debian's seabios package is not installed" : savevmGuestMissing() ?? false;
 const RAM_BYTES = 32 << 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** An HMP session over a unix socket: each command resolves to the text it printed. */
-class Monitor {
-  private text = '';
-  private wake: () => void = () => {};
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (b) => {
-      this.text += b.toString('latin1');
-      this.wake();
-    });
-  }
-
-  static async open(path: string): Promise<Monitor> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const socket = await new Promise<Socket>((resolve, reject) => {
-          const s = connect(path, () => resolve(s));
-          s.on('error', reject);
-        });
-        const m = new Monitor(socket);
-        await m.prompt();
-        return m;
-      } catch (e) {
-        if (attempt > 100) throw e;
-        await sleep(100);
-      }
-    }
-  }
-
-  private async prompt(): Promise<string> {
-    while (!this.text.includes('(qemu) ')) await new Promise<void>((r) => (this.wake = r));
-    const at = this.text.indexOf('(qemu) ');
-    const before = this.text.slice(0, at);
-    this.text = this.text.slice(at + '(qemu) '.length);
-    return before;
-  }
-
-  async run(command: string): Promise<string> {
-    this.socket.write(`${command}\n`);
-    const reply = (await this.prompt()).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '');
-    return reply.slice(reply.indexOf(command) + command.length).replace(/^\n/, '').trimEnd();
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 function qemuImg(...args: string[]): string {
   return run('qemu-img', args);
@@ -87,7 +40,7 @@ test('savevm s1, the guest changes, loadvm s1 gives back its memory and screen; 
       assert.ok(Date.now() < deadline && termu.exitCode === null, `the guest did not start; termu said:\n${output}`);
       await sleep(100);
     }
-    const hmp = await Monitor.open(sock);
+    const hmp = await HmpSocket.open(sock);
     const dump = async (name: string) => {
       assert.equal(await hmp.run(`pmemsave 0 ${RAM_BYTES} "${join(dir, `${name}.ram`)}"`), '');
       assert.equal(await hmp.run(`screendump "${join(dir, `${name}.ppm`)}"`), '');

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -13,55 +12,9 @@ import { ensureGrubRescueIso, GRUB_PROMPT, GRUB_READY_MARKER } from '../../guest
 import { haveQemu, QemuSession } from '../../guests/qemu-session.js';
 import { TERMU } from '../test-kernels.js';
 import { cpuRealModeCheck, HAVE_SEABIOS } from './bios-test-machine.js';
+import { HmpSocket } from '../hmp-socket.js';
 
 const skip = !HAVE_SEABIOS ? "Debian's seabios package is not installed" : !haveQemu() ? 'qemu-system-i386 is not installed' : cpuRealModeCheck() ?? false;
-
-/** An HMP session over one unix-socket connection: each command resolves to its reply text. */
-class HmpSession {
-  private text = '';
-  private wake: () => void = () => {};
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (b) => {
-      this.text += b.toString('latin1');
-      this.wake();
-    });
-  }
-
-  static async open(path: string): Promise<HmpSession> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const socket = await new Promise<Socket>((resolve, reject) => {
-          const s = connect(path, () => resolve(s));
-          s.on('error', reject);
-        });
-        const session = new HmpSession(socket);
-        await session.prompt();
-        return session;
-      } catch (e) {
-        if (attempt > 50) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }
-
-  private async prompt(): Promise<string> {
-    while (!this.text.includes('(qemu) ')) await new Promise<void>((r) => (this.wake = r));
-    const at = this.text.indexOf('(qemu) ');
-    const before = this.text.slice(0, at);
-    this.text = this.text.slice(at + '(qemu) '.length);
-    return before;
-  }
-
-  async run(command: string): Promise<string> {
-    this.socket.write(`${command}\n`);
-    const reply = (await this.prompt()).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '');
-    return reply.slice(reply.indexOf(command) + command.length).trim();
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 test('termu -cdrom GRUB rescue ISO: prompt on COM1, screendump and pmemsave equal QEMU\'s', { skip, timeout: 150_000 }, async () => {
   const iso = await ensureGrubRescueIso();
@@ -88,7 +41,7 @@ test('termu -cdrom GRUB rescue ISO: prompt on COM1, screendump and pmemsave equa
       await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 500));
-    const hmp = await HmpSession.open(monitor);
+    const hmp = await HmpSocket.open(monitor);
     assert.equal(await hmp.run(`pmemsave 0xb8000 4000 "${join(dir, 'termu.txt')}"`), '');
     assert.ok(readFileSync(join(dir, 'termu.txt')).equals(readFileSync(join(dir, 'qemu.txt'))), 'the text buffers differ');
     const expected = readFileSync(join(dir, 'qemu.ppm'));
