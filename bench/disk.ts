@@ -60,8 +60,10 @@ async function measure(emulator: string, dir: string, load: Workload[], log: (s:
     const table: number[][] = [];
     for (const [unit, disk] of DISKS.entries()) {
       // sd names follow the kernel's asynchronous probe order, so ask which name the unit got.
-      const name = (await session.command(`n=0; until ls /sys/bus/scsi/devices/0:0:${unit}:0/block 2>/dev/null || [ $n -ge 60 ]; do sleep 1; n=$((n + 1)); done`, GUEST_PROMPT, OP_TIMEOUT_MS)).trim();
-      if (!/^sd[a-z]$/.test(name)) return `no block device for ${disk.label} (IDE unit ${unit}): ${name}`;
+      const reply = await session.command(`n=0; until ls /sys/bus/scsi/devices/0:0:${unit}:0/block 2>/dev/null || [ $n -ge 60 ]; do sleep 1; n=$((n + 1)); done`, GUEST_PROMPT, OP_TIMEOUT_MS);
+      // The reply may still hold the shell's echo of the (wrapped) command line: the name is its own line.
+      const name = /^(sd[a-z])\s*$/m.exec(reply)?.[1];
+      if (!name) return `no block device for ${disk.label} (IDE unit ${unit}): ${reply}`;
       const row: number[] = [];
       for (const w of load) {
         const start = process.hrtime.bigint();

@@ -156,12 +156,16 @@ export class PcBoard implements CpuHost {
     this.cpu?.requestExit();
   }
 
-  /** What firmware would have done before handing over to a kernel: PCI IRQ routing, PM I/O. */
+  /** What firmware would have done before handing over to a kernel: PCI IRQ routing, IDE decode, PM I/O. */
   setUpWithoutFirmware(): void {
     this.acpi.enablePmBlock();
     // PIRQ routes and the ELCR bits for the level-triggered PCI IRQs, as SeaBIOS leaves them.
     this.pciHost.writePort(0xcf8, 4, 0x80000000 | (PIIX_SLOT << 11) | 0x60);
     this.pciHost.writePort(0xcfc, 4, PIRQ_ROUTES[0] | (PIRQ_ROUTES[1] << 8) | (PIRQ_ROUTES[2] << 16) | (PIRQ_ROUTES[3] << 24));
+    // IDE decode enable for both channels (IDETIM bit 15), as SeaBIOS's piix_ide_setup
+    // leaves it: Linux's ata_piix skips a channel whose enable bit is clear.
+    this.pciHost.writePort(0xcf8, 4, 0x80000000 | (PIIX_SLOT << 11) | (1 << 8) | 0x40);
+    this.pciHost.writePort(0xcfc, 4, 0x80008000);
     let elcr = 0;
     for (const irq of PIRQ_ROUTES) elcr |= 1 << irq;
     this.io.write(0x4d0, 1, elcr & 0xff);
