@@ -81,7 +81,10 @@ export class QemuSession {
 
   /** Types a command line on the serial console and returns its output up to the next prompt. */
   async command(line: string, prompt: string, timeoutMs = 30_000): Promise<string> {
-    const start = this.output.length;
+    // The shell's prompt may be followed by a cursor query (ESC [ 6 n) still arriving: start
+    // before an unfinished escape sequence so that it is removed whole below.
+    const partial = this.output.search(/\x1b(\[[0-9;?]*)?$/);
+    const start = partial >= 0 ? partial : this.output.length;
     this.child.stdin!.write(line + '\n');
     const end = await this.waitFor(prompt, timeoutMs, start);
     const text = this.output.slice(start, end - prompt.length).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
