@@ -6,6 +6,7 @@
 
 import type { DisplaySource, Framebuffer, TextScreen } from '../../tui/front-end-ports.js';
 import * as S from './shared-display.js';
+import { MutableFramebuffer } from '../devices/vga/vga-display.js';
 
 class SnapshotText implements TextScreen {
   readonly kind = 'text';
@@ -19,16 +20,6 @@ class SnapshotText implements TextScreen {
   dirtyRows = new Uint8Array(0);
 }
 
-class SnapshotFrame implements Framebuffer {
-  readonly kind = 'graphics';
-  readonly format = 'xrgb8888';
-  width = 0;
-  height = 0;
-  stride = 0;
-  pixels = new Uint32Array(0);
-  dirtyLines = new Uint8Array(0);
-}
-
 type AsyncWait = (array: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
 
 export class SharedDisplaySource implements DisplaySource {
@@ -36,7 +27,7 @@ export class SharedDisplaySource implements DisplaySource {
   onUpdate: () => void = () => {};
   private readonly views: S.SharedDisplayViews;
   private readonly text = new SnapshotText();
-  private readonly frame = new SnapshotFrame();
+  private readonly frame = new MutableFramebuffer();
   private screen: TextScreen | Framebuffer | null = null;
   private generation = 0;
 

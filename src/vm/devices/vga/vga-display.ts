@@ -45,7 +45,8 @@ class MutableText implements VgaTextScreen {
   cursorPhaseOn = true;
 }
 
-class MutableFramebuffer implements Framebuffer {
+/** A framebuffer whose size and pixels the owner replaces as the mode changes. */
+export class MutableFramebuffer implements Framebuffer {
   readonly kind = 'graphics';
   readonly format = 'xrgb8888';
   width = 0;
