@@ -1,6 +1,24 @@
 // A growable byte buffer for composing terminal output without allocating a string per piece:
 // ASCII text, decimal numbers and UTF-8 code points are written straight into it.
 
+/** The decimal digits of 0…255, three bytes per number (left-aligned), and their counts. */
+const UINT8_DIGITS = new Uint8Array(256 * 3);
+const UINT8_DIGIT_COUNT = new Uint8Array(256);
+for (let n = 0; n < 256; n++) {
+  const s = String(n);
+  UINT8_DIGIT_COUNT[n] = s.length;
+  for (let k = 0; k < s.length; k++) UINT8_DIGITS[n * 3 + k] = s.charCodeAt(k);
+}
+
+/** Writes `n` (0…255) in decimal into `buf` at `at`; returns the position after it. */
+export function putUint8Decimal(buf: Buffer, at: number, n: number): number {
+  const count = UINT8_DIGIT_COUNT[n], from = n * 3;
+  buf[at] = UINT8_DIGITS[from];
+  if (count > 1) buf[at + 1] = UINT8_DIGITS[from + 1];
+  if (count > 2) buf[at + 2] = UINT8_DIGITS[from + 2];
+  return at + count;
+}
+
 export class ByteWriter {
   private buf = Buffer.allocUnsafe(1 << 16);
   length = 0;
@@ -12,6 +30,15 @@ export class ByteWriter {
     const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
     this.buf.copy(bigger, 0, 0, this.length);
     this.buf = bigger;
+  }
+
+  /**
+   * Makes room for `n` more bytes and returns the buffer, for hot paths that write at `length`
+   * themselves and then advance it.
+   */
+  room(n: number): Buffer {
+    this.ensure(n);
+    return this.buf;
   }
 
   byte(b: number): void {

@@ -2,7 +2,7 @@
 // only changed cells are written, the cursor is moved only when it is not already in place, and
 // SGR attributes are emitted only when they change. A frame is one buffer (one write()).
 import { CELL_BLINK, CELL_BOLD, CELL_INVERSE, CELL_UNDERLINE, CellGrid, DEFAULT_COLOR } from './cell-grid.js';
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter, putUint8Decimal } from './byte-writer.js';
 import { rgbTo16, rgbTo256, type ColorDepth } from './color-depth.js';
 
 export type CursorShape = 'block' | 'underline' | 'bar';
@@ -74,6 +74,7 @@ export class DiffRenderer {
     const cols = back.columns;
     const fChars = this.front.chars, fFg = this.front.fg, fBg = this.front.bg, fFlags = this.front.flags;
     const bChars = back.chars, bFg = back.fg, bBg = back.bg, bFlags = back.flags;
+    const truecolor = this.depth === 'truecolor';
     let hidden = false;
     for (let y = 0; y < back.rows; y++) {
       const base = y * cols;
@@ -84,7 +85,10 @@ export class DiffRenderer {
         if (!hidden && this.cursorVisible !== false) { out.ascii('\x1b[?25l'); this.cursorVisible = false; }
         hidden = true;
         if (this.cursorRow !== y || this.cursorColumn !== x) this.moveTo(x, y);
-        if (fg !== this.curFg || bg !== this.curBg || flags !== this.curFlags) this.sgr(fg, bg, flags);
+        if (fg !== this.curFg || bg !== this.curBg || flags !== this.curFlags) {
+          if (truecolor && flags === this.curFlags && fg !== DEFAULT_COLOR && bg !== DEFAULT_COLOR) this.sgrRgb(fg, bg);
+          else this.sgr(fg, bg, flags);
+        }
         out.codePoint(ch < 0x20 || ch === 0x7f ? 0x20 : ch);
         fChars[i] = ch; fFg[i] = fg; fBg[i] = bg; fFlags[i] = flags;
         // Writing the last column leaves xterm's pending-wrap state: position unknown.
@@ -161,6 +165,30 @@ export class DiffRenderer {
       this.curBg = bg;
     }
     out.byte(0x6d); // m
+  }
+
+  /** The truecolor SGR for a colour change alone (graphics: every cell brings new colours). */
+  private sgrRgb(fg: number, bg: number): void {
+    const out = this.out, buf = out.room(40);
+    let at = out.length;
+    buf[at++] = 0x1b; buf[at++] = 0x5b; // ESC [
+    if (fg !== this.curFg) {
+      buf[at++] = 0x33; buf[at++] = 0x38; buf[at++] = 0x3b; buf[at++] = 0x32; buf[at++] = 0x3b; // 38;2;
+      at = putUint8Decimal(buf, at, (fg >> 16) & 255); buf[at++] = 0x3b;
+      at = putUint8Decimal(buf, at, (fg >> 8) & 255); buf[at++] = 0x3b;
+      at = putUint8Decimal(buf, at, fg & 255);
+      this.curFg = fg;
+      if (bg !== this.curBg) buf[at++] = 0x3b;
+    }
+    if (bg !== this.curBg) {
+      buf[at++] = 0x34; buf[at++] = 0x38; buf[at++] = 0x3b; buf[at++] = 0x32; buf[at++] = 0x3b; // 48;2;
+      at = putUint8Decimal(buf, at, (bg >> 16) & 255); buf[at++] = 0x3b;
+      at = putUint8Decimal(buf, at, (bg >> 8) & 255); buf[at++] = 0x3b;
+      at = putUint8Decimal(buf, at, bg & 255);
+      this.curBg = bg;
+    }
+    buf[at++] = 0x6d; // m
+    out.length = at;
   }
 
   private cursorUpdate(cursor: CursorState): void {

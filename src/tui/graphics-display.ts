@@ -9,6 +9,8 @@ import type { Framebuffer } from './front-end-ports.js';
 import type { Rect } from './text-display.js';
 
 const UPPER_HALF_BLOCK = 0x2580;
+/** The most pixels whose channels can be summed packed (255 × 257 < 2^16). */
+const PACKED_RUN = 257;
 
 /** The half-block image size (in pixels: width = cells, height = 2 × cells) for a framebuffer. */
 export function halfBlockSize(fbWidth: number, fbHeight: number, area: Rect): { width: number; height: number } {
@@ -29,9 +31,9 @@ export class GraphicsDisplay {
   /** The target image, 0xRRGGBB per half-block pixel. */
   private image = new Uint32Array(0);
   private row = new Uint32Array(0);
-  private sumR = new Float64Array(0);
-  private sumG = new Float64Array(0);
-  private sumB = new Float64Array(0);
+  private sumR = new Int32Array(0);
+  private sumG = new Int32Array(0);
+  private sumB = new Int32Array(0);
   private valid = false;
 
   /** Forces every box to be recomputed on the next draw. */
@@ -74,9 +76,9 @@ export class GraphicsDisplay {
     for (let j = 0; j <= height; j++) this.rowBounds[j] = Math.floor((j * srcHeight) / height);
     this.image = new Uint32Array(width * height);
     this.row = new Uint32Array(srcWidth);
-    this.sumR = new Float64Array(width);
-    this.sumG = new Float64Array(width);
-    this.sumB = new Float64Array(width);
+    this.sumR = new Int32Array(width);
+    this.sumG = new Int32Array(width);
+    this.sumB = new Int32Array(width);
     this.valid = false;
   }
 
@@ -108,31 +110,41 @@ export class GraphicsDisplay {
       const row = direct ? (fb.pixels as Uint32Array) : this.loadRow(fb, y);
       let x = direct ? y * fb.stride : 0;
       for (let i = 0; i < width; i++) {
+        // Red and blue add up side by side in one integer (16 bits each), green alone: two adds
+        // per pixel. Runs of up to 257 pixels cannot carry from blue into red.
         let r = 0, g = 0, b = 0;
-        for (let n = colBounds[i + 1] - colBounds[i]; n > 0; n--, x++) {
-          const p = row[x];
-          r += (p >> 16) & 255; g += (p >> 8) & 255; b += p & 255;
+        for (let left = colBounds[i + 1] - colBounds[i]; left > 0; left -= PACKED_RUN) {
+          const end = x + (left < PACKED_RUN ? left : PACKED_RUN);
+          let rb = 0, gg = 0;
+          for (; x < end; x++) {
+            const p = row[x];
+            rb += p & 0xff00ff;
+            gg += p & 0xff00;
+          }
+          r += rb >>> 16; b += rb & 0xffff; g += gg >>> 8;
         }
         sumR[i] += r; sumG[i] += g; sumB[i] += b;
       }
     }
-    const base = j * width, rows = y1 - y0;
+    const image = this.image, base = j * width, rows = y1 - y0;
     for (let i = 0; i < width; i++) {
-      const n = (colBounds[i + 1] - colBounds[i]) * rows;
-      const half = n >> 1;
-      this.image[base + i] =
-        (Math.floor((sumR[i] + half) / n) << 16) | (Math.floor((sumG[i] + half) / n) << 8) | Math.floor((sumB[i] + half) / n);
+      const n = (colBounds[i + 1] - colBounds[i]) * rows, half = n >> 1;
+      image[base + i] = ((((sumR[i] + half) / n) | 0) << 16) | ((((sumG[i] + half) / n) | 0) << 8) | (((sumB[i] + half) / n) | 0);
     }
   }
 
   private paint(grid: CellGrid, rect: Rect): void {
-    const cellsW = this.width, cellsH = this.height >> 1;
+    const cellsW = this.width, cellsH = this.height >> 1, image = this.image;
     const ox = rect.x + ((rect.width - cellsW) >> 1), oy = rect.y + ((rect.height - cellsH) >> 1);
     grid.fill(rect.x, rect.y, rect.width, rect.height, 0x20, 0, 0, 0);
-    for (let cy = 0; cy < cellsH; cy++) {
-      const top = 2 * cy * cellsW, bottom = top + cellsW;
-      for (let cx = 0; cx < cellsW; cx++) {
-        grid.set(ox + cx, oy + cy, UPPER_HALF_BLOCK, this.image[top + cx], this.image[bottom + cx], 0);
+    const { chars, fg, bg, columns } = grid;
+    const x0 = Math.max(0, ox), x1 = Math.min(columns, ox + cellsW), y1 = Math.min(grid.rows, oy + cellsH);
+    for (let cy = Math.max(0, oy); cy < y1; cy++) {
+      const top = 2 * (cy - oy) * cellsW - ox, bottom = top + cellsW, line = cy * columns;
+      for (let x = x0; x < x1; x++) {
+        chars[line + x] = UPPER_HALF_BLOCK;
+        fg[line + x] = image[top + x];
+        bg[line + x] = image[bottom + x];
       }
     }
   }

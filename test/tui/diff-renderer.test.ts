@@ -24,7 +24,7 @@ test('truecolor frames replayed into a terminal reproduce the grid exactly', asy
     if (frame === 3) grid.text(3, 9, 'last row', DEFAULT_COLOR, DEFAULT_COLOR, 0);
     await writeAsync(term, r.render(grid, { column: 5, row: 2, visible: true, shape: 'block' }));
     for (let y = 0; y < 10; y++) assert.equal(screenLine(term, y), grid.rowText(y));
-    for (let i = 0; i < 40 * 10; i += 7) {
+    for (let i = 0; i < 40 * 10; i++) {
       const x = i % 40, y = (i / 40) | 0;
       const c = cellRgb(term, x, y);
       const fg = grid.fg[i] === DEFAULT_COLOR ? -1 : grid.fg[i];
@@ -47,6 +47,19 @@ test('only changed cells are written, with the shortest cursor moves', () => {
   grid.text(14, 3, 'c', 0xaaaaaa, 0x0000aa, 0);
   const frame = r.render(grid, cursor).toString('utf8');
   assert.equal(frame, '\x1b[4;11H\x1b[37;44mab\x1b[2Cc');
+});
+
+test('truecolor half-block runs send only the colour that changed, and no SGR when none did', () => {
+  const grid = new CellGrid(8, 2);
+  const r = new DiffRenderer('truecolor', false);
+  const cursor = { column: 0, row: 0, visible: false, shape: 'block' as const };
+  r.render(grid, cursor);
+  grid.set(2, 1, 0x2580, 0x0a0b0c, 0xff0001, 0);
+  grid.set(3, 1, 0x2580, 0x0a0b0c, 0x102030, 0);
+  grid.set(4, 1, 0x2580, 0x0a0b0c, 0x102030, 0);
+  grid.set(5, 1, 0x2580, 0xfffefd, 0x102030, 0);
+  assert.equal(r.render(grid, cursor).toString('utf8'),
+    '\x1b[2;3H\x1b[38;2;10;11;12;48;2;255;0;1m▀\x1b[48;2;16;32;48m▀▀\x1b[38;2;255;254;253m▀');
 });
 
 test('colour depth follows COLORTERM, TERM and tmux', () => {
