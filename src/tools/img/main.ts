@@ -2,25 +2,25 @@
 import { BlockError } from '../../vm/block/block-error.js';
 import { helpText, HelpRequested } from './help.js';
 import { report, ImgError, UsageError, out, PROG } from './output.js';
-import { runAmend } from './commands/amend.js';
-import { runBench } from './commands/bench.js';
-import { runBitmap } from './commands/bitmap.js';
-import { runCheck } from './commands/check.js';
-import { runCommit } from './commands/commit.js';
-import { runCompare } from './commands/compare.js';
-import { runConvert } from './commands/convert.js';
-import { runCreate } from './commands/create.js';
-import { runDd } from './commands/dd.js';
-import { runInfo } from './commands/info.js';
-import { runMap } from './commands/map.js';
-import { runMeasure } from './commands/measure.js';
-import { runRebase } from './commands/rebase.js';
-import { runResize } from './commands/resize.js';
-import { runSnapshot } from './commands/snapshot.js';
+type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
-  amend: runAmend, bench: runBench, bitmap: runBitmap, check: runCheck, commit: runCommit, compare: runCompare, convert: runConvert, create: runCreate, dd: runDd,
-  info: runInfo, map: runMap, measure: runMeasure, rebase: runRebase, resize: runResize, snapshot: runSnapshot,
+// Each command's module loads only when it runs, which keeps startup short.
+const COMMANDS: Record<string, Command> = {
+  amend: async (a) => (await import('./commands/amend.js')).runAmend(a),
+  bench: async (a) => (await import('./commands/bench.js')).runBench(a),
+  bitmap: async (a) => (await import('./commands/bitmap.js')).runBitmap(a),
+  check: async (a) => (await import('./commands/check.js')).runCheck(a),
+  commit: async (a) => (await import('./commands/commit.js')).runCommit(a),
+  compare: async (a) => (await import('./commands/compare.js')).runCompare(a),
+  convert: async (a) => (await import('./commands/convert.js')).runConvert(a),
+  create: async (a) => (await import('./commands/create.js')).runCreate(a),
+  dd: async (a) => (await import('./commands/dd.js')).runDd(a),
+  info: async (a) => (await import('./commands/info.js')).runInfo(a),
+  map: async (a) => (await import('./commands/map.js')).runMap(a),
+  measure: async (a) => (await import('./commands/measure.js')).runMeasure(a),
+  rebase: async (a) => (await import('./commands/rebase.js')).runRebase(a),
+  resize: async (a) => (await import('./commands/resize.js')).runResize(a),
+  snapshot: async (a) => (await import('./commands/snapshot.js')).runSnapshot(a),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
       out(`${PROG} version 7.2.0 (termu)\n`);
       return 0;
     }
-    const run = COMMANDS[cmd];
+    const run = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
     if (!run) throw new UsageError(`Command not found: ${cmd}`);
     return await run(args);
   } catch (e) {

@@ -128,6 +128,38 @@ export class HostFile {
     });
   }
 
+  /**
+   * Writes `parts` back to back from `offset` with one pwritev on the thread pool (a short
+   * write continues with what is left), so scattered buffers land in one system call.
+   */
+  writevAtAsync(offset: number, parts: Uint8Array[]): Promise<void> {
+    if (this.readOnly) return Promise.reject(new BlockError('Permission denied', 'EACCES'));
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (offset + total > this.cachedSize) this.cachedSize = offset + total;
+    return new Promise((resolve, reject) => {
+      const step = (done: number, rest: Uint8Array[]) => {
+        if (done >= total) {
+          resolve();
+          return;
+        }
+        fs.writev(this.fd, rest, offset + done, (e, n) => {
+          if (e || n === 0) {
+            reject(new BlockError(errnoText(e?.code ?? 'EIO'), e?.code ?? 'EIO'));
+            return;
+          }
+          let skip = n;
+          let i = 0;
+          while (i < rest.length && skip >= rest[i].length) skip -= rest[i++].length;
+          const left = rest.slice(i);
+          if (skip > 0) left[0] = left[0].subarray(skip);
+          step(done + n, left);
+        });
+      };
+      step(0, parts);
+    });
+  }
+
   writeAt(offset: number, data: Uint8Array): void {
     if (this.readOnly) throw new BlockError('Permission denied', 'EACCES');
     let done = 0;

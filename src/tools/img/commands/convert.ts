@@ -9,6 +9,7 @@ import { getopt } from '../getopt.js';
 import { openForTool } from '../open.js';
 import { ImgError } from '../output.js';
 import { Progress } from '../progress.js';
+import { canStreamInto, copyRawToEmptyQcow2 } from '../raw-to-empty-qcow2.js';
 import { createImage } from './create.js';
 
 const CHUNK = 2 << 20;
@@ -88,6 +89,12 @@ export async function copyImages(sources: BlockDriver[], dst: BlockDriver, o: Co
   const buf = new Uint8Array(Math.max(CHUNK, cs));
   let base = 0;
   for (const src of sources) {
+    if (src instanceof RawDriver && dst instanceof Qcow2Driver && o.fresh && !o.compress && !o.topOnly && canStreamInto(dst, base)) {
+      const at = base;
+      await copyRawToEmptyQcow2(src, dst, at, (copied) => o.progress.show(((at + copied) / total) * 100));
+      base += src.length;
+      continue;
+    }
     if (src instanceof RawDriver && !o.compress && !o.topOnly) {
       await copyRawAhead(src, dst, base, o, cs);
       base += src.length;

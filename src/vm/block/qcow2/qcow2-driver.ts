@@ -358,6 +358,66 @@ export class Qcow2Driver implements BlockDriver {
     return stop;
   }
 
+  // ---- streaming writes into an empty image (convert) -------------------------------------
+  // The caller writes the data itself (on the thread pool, overlapped with its reads) between
+  // reserveClusters() and linkClusters(), which keeps the crash-safety order: refcounts
+  // raised, then data written, then the L2 entries.
+
+  /** True when no L2 table exists (a new image without preallocation): every cluster is unallocated. */
+  isUnmapped(): boolean {
+    for (let i = 0; i < this.l1.length; i++) if (this.l1[i] !== 0) return false;
+    return true;
+  }
+
+  /**
+   * Gives `count` guest clusters from `first` (unallocated, all in one L2 table) a run of
+   * host clusters whose refcounts are raised on disk, creating their L2 table first as
+   * write() does; returns the run's host byte offset.
+   */
+  reserveClusters(first: number, count: number): number {
+    this.beginWrite();
+    const l1i = Math.floor(first / this.l2Entries);
+    if (count <= 0 || Math.floor((first + count - 1) / this.l2Entries) !== l1i) {
+      throw new BlockError('Reserved clusters must lie in one L2 table', 'EINVAL');
+    }
+    this.checkRange(first * this.clusterSize, Math.min(count * this.clusterSize, this.header.size - first * this.clusterSize));
+    this.l2ForWrite(l1i);
+    return this.refcounts.allocate(count) * this.clusterSize;
+  }
+
+  /**
+   * Points the L2 entries of reserved runs at their host clusters once their data is written:
+   * `runs[from..to)` are (first guest cluster, count, host offset) triples in guest order, all
+   * in one L2 table, and the entries from the first run to the last go out in one pwrite.
+   */
+  linkClusters(runs: Float64Array, from: number, to: number): void {
+    if (to <= from) return;
+    const cs = this.clusterSize;
+    const first = runs[from * 3];
+    const l1i = Math.floor(first / this.l2Entries);
+    const base = l1i * this.l2Entries;
+    const t = this.l2ForWrite(l1i);
+    let last = first;
+    for (let r = from; r < to; r++) {
+      const c = runs[r * 3];
+      const count = runs[r * 3 + 1];
+      if (c < last || c + count > base + this.l2Entries) throw new BlockError('Linked runs must be ordered and in one L2 table', 'EINVAL');
+      for (let at = (c - base) * 8; at < (c - base + count) * 8; at += 8) {
+        if (t.view.getUint32(at) !== 0 || t.view.getUint32(at + 4) !== 0) throw new BlockError('Linked cluster is already allocated', 'EIO');
+      }
+      last = c + count;
+    }
+    for (let r = from; r < to; r++) {
+      const at = (runs[r * 3] - base) * 8;
+      const host = runs[r * 3 + 2];
+      for (let j = 0; j < runs[r * 3 + 1]; j++) {
+        writeU64(t.view, at + j * 8, host + j * cs);
+        t.view.setUint32(at + j * 8, t.view.getUint32(at + j * 8) | COPIED_HI);
+      }
+    }
+    this.file.writeAt(t.offset + (first - base) * 8, t.bytes.subarray((first - base) * 8, (last - base) * 8));
+  }
+
   /**
    * Rewrites `count` entries of an L2 table in memory and on disk (one pwrite) and returns
    * the old entries as (hi, lo) pairs so the caller can release what they referenced.

@@ -1,0 +1,167 @@
+// `convert` from a raw source into a new, empty qcow2 image with reads and writes overlapped.
+// The source is read in 2 MiB pieces on the thread pool, one piece ahead. Each piece is
+// scanned per cluster; clusters holding data get host clusters (refcounts written first),
+// go out in one pwritev per host-contiguous stretch on the thread pool, and are linked into
+// their L2 table only after that write finished, while the next piece is read and scanned.
+// Clusters that read as zeros stay unallocated, as qemu-img leaves them; a cluster with
+// some data is written whole, zeros included, as qemu writes partial clusters.
+import { RawDriver } from '../../vm/block/raw-driver.js';
+import { Qcow2Driver } from '../../vm/block/qcow2/qcow2-driver.js';
+
+const PIECE = 2 << 20;
+/** qemu-img's default -S 4k: smaller runs of zeros inside data are written as data. */
+const SPARSE = 4096;
+/** Pieces in flight: one being read, one being scanned, one being written. */
+const SLOTS = 3;
+
+/** Bytes a run of zeros must span (and be aligned to) to be left out of an image of cluster size `cs`. */
+export function skipUnit(cs: number): number {
+  return Math.max(cs, SPARSE);
+}
+
+/** True when this path can copy `src` to guest offset `at` of `dst`. */
+export function canStreamInto(dst: Qcow2Driver, at: number): boolean {
+  return dst.backing === null && at % skipUnit(dst.clusterSize) === 0 && dst.isUnmapped();
+}
+
+interface Slot {
+  buf: Buffer;
+  /** (first guest cluster, count, host offset) triples of the piece's data runs. */
+  runs: Float64Array;
+  count: number;
+  /** Source offset of the piece in `buf`. */
+  offset: number;
+  writing: Promise<unknown>;
+}
+
+export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: number, onProgress: (copied: number) => void): Promise<void> {
+  const cs = dst.clusterSize;
+  const unit = skipUnit(cs);
+  const pieceLen = Math.max(PIECE, unit);
+  const unitsPerPiece = pieceLen / unit;
+  const clustersPerUnit = unit / cs;
+  const l2Entries = dst.l2Entries;
+  const length = src.length;
+  const endCluster = Math.ceil((at + length) / cs);
+  const zero = Buffer.alloc(unit);
+  const holes = src.file.extentAt(0) !== null;
+  const slots: Slot[] = [];
+  for (let i = 0; i < SLOTS; i++) {
+    // A run per data unit at most, each split once at an L2 table boundary.
+    slots.push({ buf: Buffer.allocUnsafeSlow(pieceLen), runs: new Float64Array((unitsPerPiece + 1) * 2 * 3), count: 0, offset: 0, writing: Promise.resolve() });
+  }
+
+  /** The next piece [start, start+len) at or after unit-aligned `from` with data, skipping holes. */
+  const nextPiece = (from: number): [number, number] | null => {
+    let off = from;
+    while (off < length) {
+      if (!holes) return [off, Math.min(pieceLen, length - off)];
+      const s = src.blockStatus(off, length - off);
+      if (!s.zero) {
+        const end = Math.min(off + pieceLen, Math.ceil((off + s.length) / unit) * unit, length);
+        return [off, end - off];
+      }
+      const next = Math.floor((off + s.length) / unit) * unit;
+      // Data begins inside this unit: read it from its start.
+      if (next === off) return [off, Math.min(pieceLen, length - off)];
+      off = next;
+    }
+    return null;
+  };
+
+  const read = (slot: Slot, piece: [number, number]): Promise<void> => {
+    // Whole units: past the source's end reads as zeros.
+    const p = src.file.readAtAsync(piece[0], slot.buf.subarray(0, Math.ceil(piece[1] / unit) * unit));
+    p.catch(() => {});
+    return p;
+  };
+
+  /** Finds the piece's data units and reserves host clusters for them. */
+  const scan = (slot: Slot, piece: [number, number]): void => {
+    const [off, len] = piece;
+    const buf = slot.buf;
+    const units = Math.ceil(len / unit);
+    slot.count = 0;
+    const addRun = (fromUnit: number, toUnit: number) => {
+      let c = (at + off + fromUnit * unit) / cs;
+      const stop = Math.min((at + off) / cs + toUnit * clustersPerUnit, endCluster);
+      while (c < stop) {
+        const n = Math.min(stop, (Math.floor(c / l2Entries) + 1) * l2Entries) - c;
+        const host = dst.reserveClusters(c, n);
+        const r = slot.count++ * 3;
+        slot.runs[r] = c;
+        slot.runs[r + 1] = n;
+        slot.runs[r + 2] = host;
+        c += n;
+      }
+    };
+    let runStart = -1;
+    for (let u = 0; u < units; u++) {
+      const isZero = buf.compare(zero, 0, unit, u * unit, (u + 1) * unit) === 0;
+      if (!isZero && runStart < 0) runStart = u;
+      else if (isZero && runStart >= 0) {
+        addRun(runStart, u);
+        runStart = -1;
+      }
+    }
+    if (runStart >= 0) addRun(runStart, units);
+    slot.offset = off;
+  };
+
+  /** Writes the piece's runs, one pwritev per stretch that is contiguous on the host. */
+  const write = (slot: Slot): void => {
+    const writes: Promise<void>[] = [];
+    let parts: Uint8Array[] = [];
+    let groupHost = -1;
+    let groupEnd = -1;
+    for (let r = 0; r < slot.count; r++) {
+      const c = slot.runs[r * 3];
+      const bytes = slot.runs[r * 3 + 1] * cs;
+      const host = slot.runs[r * 3 + 2];
+      if (host !== groupEnd) {
+        if (parts.length > 0) writes.push(dst.file.writevAtAsync(groupHost, parts));
+        parts = [];
+        groupHost = host;
+      }
+      const from = c * cs - at - slot.offset;
+      parts.push(slot.buf.subarray(from, from + bytes));
+      groupEnd = host + bytes;
+    }
+    if (parts.length > 0) writes.push(dst.file.writevAtAsync(groupHost, parts));
+    slot.writing = Promise.all(writes);
+    slot.writing.catch(() => {});
+  };
+
+  /** Links the piece's runs once its data is on the host file, one pwrite per L2 table. */
+  const link = async (slot: Slot): Promise<void> => {
+    await slot.writing;
+    let from = 0;
+    for (let r = 1; r <= slot.count; r++) {
+      if (r === slot.count || Math.floor(slot.runs[r * 3] / l2Entries) !== Math.floor(slot.runs[from * 3] / l2Entries)) {
+        dst.linkClusters(slot.runs, from, r);
+        from = r;
+      }
+    }
+    slot.count = 0;
+  };
+
+  let piece = nextPiece(0);
+  let reading = piece ? read(slots[0], piece) : null;
+  let previous: Slot | null = null;
+  for (let i = 0; piece !== null && reading !== null; i++) {
+    const slot = slots[i % SLOTS];
+    await reading;
+    const current = piece;
+    piece = nextPiece(current[0] + Math.ceil(current[1] / unit) * unit);
+    // This slot's buffer was last written by the piece before the previous one, linked already.
+    reading = piece ? read(slots[(i + 1) % SLOTS], piece) : null;
+    scan(slot, current);
+    // One write at a time: buffered writes to one file serialise in the kernel anyway.
+    if (previous) await link(previous);
+    write(slot);
+    previous = slot;
+    onProgress(current[0] + current[1]);
+  }
+  if (previous) await link(previous);
+  onProgress(length);
+}
