@@ -68,6 +68,38 @@ test('unix socket server and a bad path', async () => {
   await assert.rejects(SocketChardev.open('u', unix('/nonexist/sock'), () => {}), { message: 'Failed to bind socket to /nonexist/sock: No such file or directory' });
 });
 
+test('a second client waits until the first leaves, then is served (QEMU stops accepting while it has a client)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'termu-chardev-'));
+  const path = join(dir, 'sock');
+  const dev = await SocketChardev.open('u', { kind: 'socket', transport: 'unix', path, server: true, wait: false, telnet: false, nodelay: false }, () => {});
+  t.after(() => dev.close());
+  const got: Buffer[] = [];
+  const events: string[] = [];
+  dev.attach({ receive: (d) => got.push(Buffer.from(d)), event: (e) => events.push(e) });
+  const { createConnection } = await import('node:net');
+  const first = createConnection(path);
+  while (!events.includes('opened')) await new Promise((r) => setTimeout(r, 20));
+  const second = createConnection(path);
+  const toSecond: Buffer[] = [];
+  let secondClosed = false;
+  second.on('data', (d) => toSecond.push(d));
+  second.on('close', () => (secondClosed = true));
+  second.write('two');
+  await new Promise((r) => setTimeout(r, 200));
+  dev.write(Buffer.from('for the first'));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(Buffer.concat(got).toString(), '', 'the waiting client is not read');
+  assert.equal(secondClosed, false, 'the waiting client is not dropped');
+  assert.deepEqual(events, ['opened']);
+  first.end();
+  while (events.length < 3) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(events, ['opened', 'closed', 'opened']);
+  while (Buffer.concat(got).toString() !== 'two') await new Promise((r) => setTimeout(r, 20));
+  dev.write(Buffer.from('for the second'));
+  while (Buffer.concat(toSecond).toString() !== 'for the second') await new Promise((r) => setTimeout(r, 20));
+  second.destroy();
+});
+
 test('file chardev writes output and reports open errors like QEMU', () => {
   const dir = mkdtempSync(join(tmpdir(), 'termu-chardev-'));
   const f = new FileChardev('f', join(dir, 'out'));

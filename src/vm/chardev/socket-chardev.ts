@@ -1,5 +1,7 @@
 // `tcp:`, `telnet:` and `unix:` sockets, as server (listen, one client at a time) or
 // client. Output is dropped while no peer is connected, as in QEMU's char-socket.
+// Clients arriving while one is connected wait, unserved, until it leaves: QEMU stops
+// accepting while it has a client, so they sit in the listen backlog.
 
 import { existsSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -16,6 +18,7 @@ export class SocketChardev extends ChardevBase {
   private peer?: Socket;
   private peerName = '';
   private decoder?: TelnetDecoder;
+  private readonly waiting: Socket[] = [];
 
   private constructor(id: string, private readonly spec: SocketBackend) {
     super(id);
@@ -92,7 +95,7 @@ export class SocketChardev extends ChardevBase {
 
   private accept(sock: Socket): void {
     if (this.peer) {
-      sock.destroy();
+      this.queue(sock);
       return;
     }
     this.peer = sock;
@@ -108,8 +111,24 @@ export class SocketChardev extends ChardevBase {
       this.peer = undefined;
       this.connected = false;
       this.signal('closed');
+      const next = this.waiting.shift();
+      if (next) {
+        this.accept(next);
+        next.resume();
+      }
     });
     this.signal('opened');
+  }
+
+  /** Holds a client back, unread, until the current one leaves. */
+  private queue(sock: Socket): void {
+    sock.pause();
+    sock.on('error', () => {});
+    sock.once('close', () => {
+      const at = this.waiting.indexOf(sock);
+      if (at >= 0) this.waiting.splice(at, 1);
+    });
+    this.waiting.push(sock);
   }
 
   write(data: Uint8Array): void {
@@ -118,6 +137,7 @@ export class SocketChardev extends ChardevBase {
 
   close(): void {
     this.peer?.destroy();
+    for (const sock of this.waiting.splice(0)) sock.destroy();
     this.server?.close();
     if (this.spec.transport === 'unix' && this.spec.server) {
       try {
