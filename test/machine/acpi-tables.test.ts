@@ -34,18 +34,18 @@ function tablesIn(memory: PhysicalMemory): Map<string, Uint8Array> {
   return out;
 }
 
-test('the RSDP leads to RSDT, FADT, MADT and DSDT, all with valid checksums', () => {
+test('the RSDP leads to RSDT, FADT, MADT, HPET and DSDT, all with valid checksums', () => {
   const memory = new PhysicalMemory(64 << 20);
   writeFirmwareTables(memory);
   const tables = tablesIn(memory);
-  assert.deepEqual([...tables.keys()].sort(), ['APIC', 'DSDT', 'FACP', 'FACS', 'RSDT']);
+  assert.deepEqual([...tables.keys()].sort(), ['APIC', 'DSDT', 'FACP', 'FACS', 'HPET', 'RSDT']);
   for (const [sig, t] of tables) if (sig !== 'FACS') assert.equal(t.reduce((s, b) => (s + b) & 0xff, 0), 0, `${sig} checksum`);
   // The tables sit in the reserved top 128 KiB of RAM, like SeaBIOS's.
   const fadtAddr = new DataView(tables.get('RSDT')!.buffer).getUint32(36, true);
   assert.ok(fadtAddr >= (64 << 20) - 0x20000);
 });
 
-test('iasl reads the FADT, MADT and DSDT as Linux needs them', { skip: !HAVE_IASL && 'iasl (acpica-tools) is not installed' }, () => {
+test('iasl reads the FADT, MADT, HPET table and DSDT as Linux needs them', { skip: !HAVE_IASL && 'iasl (acpica-tools) is not installed' }, () => {
   const memory = new PhysicalMemory(64 << 20);
   writeFirmwareTables(memory);
   const tables = tablesIn(memory);
@@ -72,6 +72,9 @@ test('iasl reads the FADT, MADT and DSDT as Linux needs them', { skip: !HAVE_IAS
   assert.match(madt, /Subtable Type : 01 \[I\/O APIC\][\s\S]*Address : FEC00000/);
   assert.match(madt, /Source : 00\s*\n.*Interrupt : 00000002/);
   assert.match(madt, /Subtable Type : 04 \[Local APIC NMI\]/);
+  const hpet = disassemble('HPET');
+  assert.match(hpet, /Hardware Block ID : 8086A201/);
+  assert.match(hpet, /Space ID : 00 \[SystemMemory\][\s\S]*Address : 00000000FED00000/);
   const dsdt = disassemble('DSDT');
   assert.match(dsdt, /Name \(_S5, Package \(0x04\)/);
   assert.match(dsdt, /Name \(_CRS, ResourceTemplate \(\)[\s\S]*WordBusNumber \(ResourceProducer, MinFixed, MaxFixed, PosDecode,\s*0x0000,\s*\/\/ Granularity\s*0x0000,\s*\/\/ Range Minimum\s*0x00FF/);

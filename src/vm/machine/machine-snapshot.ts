@@ -45,6 +45,7 @@ function sections(p: MachineParts): Map<string, Saveable> {
   m.set('i8254', board.pit);
   m.set('port61', board.portB);
   m.set('mc146818rtc', board.rtc);
+  m.set('hpet', board.hpet);
   m.set('i8042', board.i8042);
   m.set('port92', board.port92);
   board.uarts.forEach((u, i) => m.set(`serial/${i}`, u));

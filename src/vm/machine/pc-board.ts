@@ -10,6 +10,7 @@ import { LocalApic } from '../devices/apic/local-apic.js';
 import { Debugcon } from '../devices/debugcon.js';
 import { DualPic } from '../devices/dual-pic.js';
 import { FwCfg } from '../devices/fw-cfg.js';
+import { Hpet } from '../devices/hpet.js';
 import { I8042 } from '../devices/i8042.js';
 import { IsaDebugExit } from '../devices/isa-debug-exit.js';
 import { I440fx, type I440fxCallbacks } from '../devices/pci/i440fx.js';
@@ -74,6 +75,7 @@ export class PcBoard implements CpuHost {
   readonly i8042: I8042;
   readonly rtc: Rtc;
   readonly pit: Pit;
+  readonly hpet: Hpet;
   readonly fwCfg: FwCfg;
   /** Where the i440FX's PAM and SMRAM writes go (the firmware boot's PamShadow). */
   readonly chipsetHooks: I440fxCallbacks = {};
@@ -100,12 +102,15 @@ export class PcBoard implements CpuHost {
 
     const io = this.io;
     this.pic.attach(io);
-    this.pit = new Pit(this.clock, this.gsi[0]);
+    // The PIT's and RTC's interrupts pass through the HPET, which takes IRQ0 and IRQ8 over in legacy mode.
+    this.hpet = new Hpet({ clock: this.clock, memory: this.memory, gsi: this.gsi });
+    this.hpet.attach();
+    this.pit = new Pit(this.clock, this.hpet.pitInput);
     this.pit.attach(io);
     this.portB = new SystemPortB(this.pit.channels[2]);
     this.portB.attach(io);
     const ramBelow4g = options.ramBytes;
-    this.rtc = new Rtc(this.clock, this.gsi[8], { base: options.rtcBase, cmos: { ramBelow4g } });
+    this.rtc = new Rtc(this.clock, this.hpet.rtcInput, { base: options.rtcBase, cmos: { ramBelow4g } });
     this.rtc.attach(io);
     this.i8042 = new I8042({
       kbdIrq: this.gsi[1],
@@ -188,6 +193,7 @@ export class PcBoard implements CpuHost {
   reset(): void {
     this.pic.reset();
     this.pit.reset();
+    this.hpet.reset();
     this.i8042.reset();
     this.port92.reset();
     this.lapic.reset();

@@ -1,7 +1,7 @@
 // The ACPI tables Linux needs on the pc machine, written by termu itself: RSDP (in the F
 // segment, where the kernel scans), RSDT, FADT (PIIX4 PM block, PM timer, SCI, APM
 // port for ACPI_ENABLE, fixed power button), FACS, MADT (LAPIC, IOAPIC, QEMU's interrupt
-// overrides, LINT1 NMI) and a DSDT whose AML declares the PCI root bridge and \_S5 (so
+// overrides, LINT1 NMI), HPET and a DSDT whose AML declares the PCI root bridge and \_S5 (so
 // the kernel can power off).
 
 import type { PhysicalMemory } from '../physical-memory.js';
@@ -19,6 +19,8 @@ export interface AcpiLayout {
   lapicAddr: number;
   /** Where the PCI hole starts. */
   ramBelow4g: number;
+  /** The HPET's register block and its capabilities word (the event timer block ID). */
+  hpet: { address: number; blockId: number };
 }
 
 const OEM_ID = 'TERMU ';
@@ -145,6 +147,15 @@ function madt(l: AcpiLayout): Uint8Array {
   return sdt('APIC', 1, body.bytes);
 }
 
+/** The HPET description table: Linux finds the HPET only through it. */
+function hpet(l: AcpiLayout): Uint8Array {
+  const t = new TableWriter(20);
+  t.u32(0, l.hpet.blockId);
+  // Base address as a Generic Address Structure: system memory, then the 64-bit address.
+  t.u32(8, l.hpet.address);
+  return sdt('HPET', 1, t.bytes);
+}
+
 function rsdp(rsdtAddr: number): Uint8Array {
   const t = new TableWriter(20);
   t.ascii(0, 'RSD PTR ');
@@ -168,9 +179,11 @@ export function writeAcpiTables(memory: PhysicalMemory, l: AcpiLayout): number {
   const dsdtAddr = place(dsdt(l.ramBelow4g), 16);
   const fadtAddr = place(fadt(l, facsAddr, dsdtAddr), 16);
   const madtAddr = place(madt(l), 16);
-  const rsdtBody = new TableWriter(8);
+  const hpetAddr = place(hpet(l), 16);
+  const rsdtBody = new TableWriter(12);
   rsdtBody.u32(0, fadtAddr);
   rsdtBody.u32(4, madtAddr);
+  rsdtBody.u32(8, hpetAddr);
   const rsdtAddr = place(sdt('RSDT', 1, rsdtBody.bytes), 16);
   memory.writeBytes(l.rsdpAddr, rsdp(rsdtAddr));
   return l.rsdpAddr;

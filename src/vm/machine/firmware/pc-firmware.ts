@@ -4,6 +4,7 @@
 
 import { IOAPIC_DEFAULT_BASE } from '../../devices/apic/ioapic.js';
 import { APIC_DEFAULT_BASE } from '../../devices/apic/local-apic.js';
+import { HPET_BASE, HPET_BLOCK_ID } from '../../devices/hpet.js';
 import { enterFlatProtectedMode, type BoardCpu } from '../board-cpu.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import { writeAcpiTables } from './acpi-tables.js';
@@ -27,6 +28,7 @@ export function writeFirmwareTables(memory: PhysicalMemory): { rsdp: number } {
     ioapicAddr: IOAPIC_DEFAULT_BASE,
     lapicAddr: APIC_DEFAULT_BASE,
     ramBelow4g: memory.ramSize,
+    hpet: { address: HPET_BASE, blockId: HPET_BLOCK_ID },
   });
   const gdt = new DataView(new ArrayBuffer(32));
   // Entries 2 and 3: base 0, limit 4 GiB, 32-bit; code execute/read, data read/write.
