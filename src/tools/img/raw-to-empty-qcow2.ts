@@ -1,8 +1,8 @@
 // `convert` from a raw source into a new, empty qcow2 image with reads and writes overlapped.
 // The source is read in 2 MiB pieces on the thread pool, one piece ahead. Each piece is
 // scanned per cluster; clusters holding data get host clusters (refcounts written first),
-// go out in one pwritev per host-contiguous stretch on the thread pool, and are linked into
-// their L2 table only after that write finished, while the next piece is read and scanned.
+// go out in one pwritev per host-contiguous stretch on the thread pool while the next piece
+// is read, and are linked into their L2 table only after that write finished.
 // Clusters that read as zeros stay unallocated, as qemu-img leaves them; a cluster with
 // some data is written whole, zeros included, as qemu writes partial clusters.
 import { RawDriver } from '../../vm/block/raw-driver.js';
@@ -155,9 +155,10 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
     piece = nextPiece(current[0] + Math.ceil(current[1] / unit) * unit);
     // This slot's buffer was last written by the piece before the previous one, linked already.
     reading = piece ? read(slots[(i + 1) % SLOTS], piece) : null;
-    scan(slot, current);
-    // One write at a time: buffered writes to one file serialise in the kernel anyway.
+    // One data write at a time, and metadata written only between them: writes to one file
+    // serialise on its inode lock, where a waiting writer spins.
     if (previous) await link(previous);
+    scan(slot, current);
     write(slot);
     previous = slot;
     onProgress(current[0] + current[1]);
