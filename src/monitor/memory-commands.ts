@@ -1,16 +1,19 @@
 // x, xp and memsave: guest memory dumps as QEMU's memory_dump prints them (16 bytes a
-// line, 8 for bytes; x/d/u/o/c formats; virtual addresses through the guest's paging
-// for x) and virtual memory saved to a file.
+// line, 8 for bytes; x/d/u/o/c formats, /i as disassembly; virtual addresses through the
+// guest's paging for x) and virtual memory saved to a file.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { errnoText } from '../vm/block/block-error.js';
 import type { MemoryFormat } from './hmp-args.js';
 import type { HmpCommand, HmpContext } from './hmp-commands.js';
+import { disassembleOne, type CodeSize } from './x86-disassembler.js';
 
 const hex = (v: bigint, width: number) => v.toString(16).padStart(width, '0');
 /** Larger dumps are read and printed piecewise, so a huge count cannot exhaust memory. */
 const WHOLE_READ_LIMIT = 1 << 16;
 const PRINT_CHUNK = 1 << 16;
+/** The code segment descriptor's D bit: 32-bit code (QEMU's HF_CS32). */
+const CS_DEFAULT_32 = 1 << 22;
 
 /** QEMU's monitor_printc. */
 function quoteChar(c: number): string {
@@ -44,7 +47,7 @@ function item(bytes: Uint8Array, at: number, size: number, format: string): stri
 /** Dumps `fmt.count` items at `addr`, reading line by line as QEMU does so a fault stops the dump where it happens. */
 export async function memoryDump(ctx: HmpContext, fmt: MemoryFormat, start: number, physical: boolean): Promise<void> {
   if (fmt.format === 'i') {
-    ctx.print("Error: termu has no disassembler for the 'i' format\n");
+    await disassemble(ctx, fmt.count, physical ? start : start % 2 ** 32, physical);
     return;
   }
   let size = fmt.size;
@@ -75,6 +78,44 @@ export async function memoryDump(ctx: HmpContext, fmt: MemoryFormat, start: numb
     remaining -= n;
   }
   ctx.print(out);
+}
+
+/**
+ * `x /i`: QEMU's cap_disas_monitor — instructions decoded from a 32-byte window that is read
+ * up to the next 1 KiB boundary at a time, in the code size of the CPU's current CS, printed
+ * as cap_dump_insn does (8 bytes a line, mnemonic column, the rest of a long instruction's
+ * bytes on following lines).
+ */
+async function disassemble(ctx: HmpContext, count: number, start: number, physical: boolean): Promise<void> {
+  const registers = await ctx.vm.registers();
+  const mode: CodeSize = registers.segments[1].flags & CS_DEFAULT_32 ? 32 : 16;
+  const window = new Uint8Array(32);
+  let pc = start, held = 0, out = '';
+  while (count > 0) {
+    const boundary = Math.ceil((pc + held + 1) / 1024) * 1024;
+    const want = Math.min(window.length - held, boundary - pc);
+    const bytes = want > 0 ? await ctx.vm.readMemory(pc + held, want, !physical) : new Uint8Array(0);
+    if (!bytes) {
+      out += `0x${hex(BigInt(pc), 8)}: unable to read memory\n`;
+      break;
+    }
+    window.set(bytes, held);
+    held += bytes.length;
+    const insn = disassembleOne(window.subarray(0, held), 0, pc, mode);
+    out += instructionLines(pc, window.subarray(0, insn.length), insn.mnemonic, insn.operands);
+    window.copyWithin(0, insn.length, held);
+    held -= insn.length;
+    pc += insn.length;
+    count--;
+  }
+  ctx.print(out);
+}
+
+function instructionLines(address: number, bytes: Uint8Array, mnemonic: string, operands: string): string {
+  const hexBytes = (from: number, to: number) => Array.from(bytes.subarray(from, to), (b) => ` ${b.toString(16).padStart(2, '0')}`).join('');
+  let text = `0x${hex(BigInt(address), 8)}: ${hexBytes(0, 8)}${' '.repeat(3 * Math.max(0, 8 - bytes.length))}  ${mnemonic.padEnd(8)} ${operands}\n`;
+  for (let i = 8; i < bytes.length; i += 8) text += `0x${hex(BigInt(address + i), 8)}: ${hexBytes(i, i + 8)}\n`;
+  return text;
 }
 
 /** QEMU's memsave: the file is opened first, then filled 1 KiB at a time. */
