@@ -68,6 +68,11 @@ export class EventingVmControl implements VmControl {
     setImmediate(() => this.vm.quit());
   }
 
+  shutdownOnSignal(): void {
+    this.events.emit('SHUTDOWN', { guest: false, reason: 'host-signal' });
+    setImmediate(() => this.vm.quit());
+  }
+
   registers(): Promise<CpuRegisters> {
     return this.vm.registers();
   }

@@ -23,6 +23,8 @@ export interface VmControl {
   /** Presses the ACPI power button. */
   systemPowerdown(): Promise<void>;
   quit(): void;
+  /** Quits because the host sent SIGINT/SIGTERM/SIGHUP (QMP's SHUTDOWN reason host-signal); absent where nothing reports it. */
+  shutdownOnSignal?(): void;
   registers(): Promise<CpuRegisters>;
   /** Types keys into the guest's PS/2 keyboard: set-1 scancode bytes, E0 prefixes included. */
   sendKeys(scancodes: number[]): Promise<void>;

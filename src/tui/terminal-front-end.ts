@@ -3,6 +3,7 @@
 // a pane per `vc` serial port. MachineHost asks it which chardevs and monitors it hosts,
 // hands the display buffer to the worker, and starts it once the guest is ready.
 
+import { constants } from 'node:os';
 import { CliError } from '../cli/cli-error.js';
 import type { MachineConfig } from '../cli/machine-config.js';
 import type { VmControl } from '../monitor/vm-control.js';
@@ -81,6 +82,12 @@ export class TerminalFrontEnd {
       keymap: this.keymap,
       status: (): MachineStatus => ({ running: vm.runState() === 'running', mips: this.mips }),
       onQuit: () => vm.quit(),
+      // As QEMU: a note on stderr (the terminal is restored by now), SHUTDOWN host-signal, exit 0.
+      onShutdownSignal: (signal) => {
+        process.stderr.write(`termu: terminating on signal ${constants.signals[signal]}\n`);
+        if (vm.shutdownOnSignal) vm.shutdownOnSignal();
+        else vm.quit();
+      },
       onCommit: () => void vm.devices?.()?.commit('all'),
     });
     if (display) {

@@ -17,6 +17,8 @@ const LEAVE = '\x1b[?2004l\x1b[0m\x1b[ q\x1b[?25h\x1b[?1049l';
 /** If the terminal never answers DA1, assume a plain xterm. */
 const REPLY_TIMEOUT_MS = 500;
 const FATAL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+/** The signals QEMU turns into a clean shutdown (SHUTDOWN host-signal, exit status 0). */
+const SHUTDOWN_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
 type RawInput = Readable & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
 type Output = Writable & { fd?: number };
@@ -35,7 +37,15 @@ export class TerminalSession {
     process.exit(1);
   };
 
-  constructor(private readonly input: RawInput, private readonly output: Output) {}
+  /**
+   * `onShutdownSignal` runs, after the terminal is restored, for SIGINT/SIGTERM/SIGHUP; without
+   * it (and for SIGQUIT) the process exits with 128 + the signal number.
+   */
+  constructor(
+    private readonly input: RawInput,
+    private readonly output: Output,
+    private readonly onShutdownSignal?: (signal: NodeJS.Signals) => void,
+  ) {}
 
   start(): void {
     if (this.active) return;
@@ -46,7 +56,11 @@ export class TerminalSession {
     process.on('exit', this.onExit);
     process.on('uncaughtException', this.onCrash);
     for (const sig of FATAL_SIGNALS) {
-      const handler = () => { this.restore(); process.exit(128 + constants.signals[sig]); };
+      const handler = () => {
+        this.restore();
+        if (this.onShutdownSignal && SHUTDOWN_SIGNALS.has(sig)) this.onShutdownSignal(sig);
+        else process.exit(128 + constants.signals[sig]);
+      };
       this.signalHandlers.set(sig, handler);
       process.on(sig, handler);
     }

@@ -51,6 +51,8 @@ export interface TerminalUiOptions {
   onCommit?: () => void;
   /** Ctrl-a b on a serial console. */
   onBreak?: (port: SerialPort) => void;
+  /** SIGINT/SIGTERM/SIGHUP, after the terminal is restored. Default: exit with 128 + the signal number. */
+  onShutdownSignal?: (signal: NodeJS.Signals) => void;
 }
 
 export type Focus = 'display' | 'monitor' | `serial${number}`;
@@ -93,7 +95,7 @@ export class TerminalUi {
   constructor(private readonly options: TerminalUiOptions) {
     const env = options.env ?? process.env;
     this.renderer = new DiffRenderer(options.colorDepth ?? detectColorDepth(env), (env.TERM ?? '') !== 'linux');
-    this.session = new TerminalSession(options.input, options.output);
+    this.session = new TerminalSession(options.input, options.output, options.onShutdownSignal);
     const keymap = typeof options.keymap === 'object' ? options.keymap : Keymap.load(options.keymap ?? 'en-us');
     this.encoder = new ScancodeEncoder(keymap, keymap.name === 'en-us' ? null : Keymap.load('en-us'));
     this.tokenizer = new InputTokenizer((e) => this.handleEvent(e));
