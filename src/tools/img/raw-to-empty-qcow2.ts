@@ -1,5 +1,5 @@
 // `convert` from a raw source into a new, empty qcow2 image with reads and writes overlapped.
-// The source is read in 2 MiB pieces on the thread pool, one piece ahead. Each piece is
+// The source is read in pieces of up to 4 MiB on the thread pool, three pieces ahead. Each piece is
 // scanned per cluster; clusters holding data get host clusters (refcounts written first),
 // go out in one pwritev per host-contiguous stretch on the thread pool while the next piece
 // is read, and are linked into their L2 table only after that write finished.
@@ -8,11 +8,11 @@
 import { RawDriver } from '../../vm/block/raw-driver.js';
 import { Qcow2Driver } from '../../vm/block/qcow2/qcow2-driver.js';
 
-const PIECE = 2 << 20;
+const PIECE = 4 << 20;
 /** qemu-img's default -S 4k: smaller runs of zeros inside data are written as data. */
 const SPARSE = 4096;
-/** Pieces in flight: one being read, one being scanned, one being written. */
-const SLOTS = 3;
+/** Pieces in memory: one being written and the next ones being read (more reads in flight keep the pool busy on a loaded host, as qemu-img's parallel requests do). */
+const SLOTS = 4;
 
 /** Bytes a run of zeros must span (and be aligned to) to be left out of an image of cluster size `cs`. */
 export function skipUnit(cs: number): number {
@@ -145,23 +145,32 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
     slot.count = 0;
   };
 
-  let piece = nextPiece(0);
-  let reading = piece ? read(slots[0], piece) : null;
+  // Pieces being read, oldest first. A slot is refilled only once its piece is linked.
+  const ahead: Array<{ piece: [number, number]; slot: Slot; reading: Promise<void> }> = [];
+  let readFrom = 0;
+  let slotIndex = 0;
+  const readAhead = () => {
+    while (ahead.length < SLOTS - 1) {
+      const piece = nextPiece(readFrom);
+      if (piece === null) return;
+      readFrom = piece[0] + Math.ceil(piece[1] / unit) * unit;
+      const slot = slots[slotIndex++ % SLOTS];
+      ahead.push({ piece, slot, reading: read(slot, piece) });
+    }
+  };
+
+  readAhead();
   let previous: Slot | null = null;
-  for (let i = 0; piece !== null && reading !== null; i++) {
-    const slot = slots[i % SLOTS];
-    await reading;
-    const current = piece;
-    piece = nextPiece(current[0] + Math.ceil(current[1] / unit) * unit);
-    // This slot's buffer was last written by the piece before the previous one, linked already.
-    reading = piece ? read(slots[(i + 1) % SLOTS], piece) : null;
+  for (let next = ahead.shift(); next !== undefined; next = ahead.shift()) {
+    await next.reading;
     // One data write at a time, and metadata written only between them: writes to one file
     // serialise on its inode lock, where a waiting writer spins.
     if (previous) await link(previous);
-    scan(slot, current);
-    write(slot);
-    previous = slot;
-    onProgress(current[0] + current[1]);
+    readAhead();
+    scan(next.slot, next.piece);
+    write(next.slot);
+    previous = next.slot;
+    onProgress(next.piece[0] + next.piece[1]);
   }
   if (previous) await link(previous);
   onProgress(length);
