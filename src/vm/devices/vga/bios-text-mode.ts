@@ -1,8 +1,10 @@
 // What the VGA BIOS leaves behind when it sets mode 3 (80×25 colour text) at power-on, for
 // boots without firmware (-kernel): Linux's vgacon takes over the screen as it finds it,
 // with screen_info saying "VGA, mode 3, 80×25". The register values are the standard VGA
-// mode 3 parameter table; the DAC holds the EGA-compatible 64-colour palette.
+// mode 3 parameter table; the DAC holds the EGA-compatible 64-colour palette; plane 2 holds
+// the VGA BIOS's 8×16 font when the caller found one (vga-bios-font.ts).
 
+import { loadFont16 } from './vga-bios-font.js';
 import type { Vga } from './vga.js';
 
 const MISC = 0x67;
@@ -22,7 +24,7 @@ function egaChannel(i: number, primaryBit: number, secondaryBit: number): number
   return ((i >> primaryBit) & 1) * 42 + ((i >> secondaryBit) & 1) * 21;
 }
 
-export function setBiosTextMode(vga: Vga): void {
+export function setBiosTextMode(vga: Vga, font16?: Uint8Array): void {
   const out = (port: number, value: number) => vga.writeRegister(port, value);
   out(0x3c2, MISC);
   SEQUENCER.forEach((v, i) => { out(0x3c4, i); out(0x3c5, v); });
@@ -40,5 +42,6 @@ export function setBiosTextMode(vga: Vga): void {
     out(0x3c9, g);
     out(0x3c9, b);
   }
+  if (font16) loadFont16(vga, font16);
   for (let i = 0; i < 80 * 25; i++) vga.legacyWindow.write(TEXT_WINDOW_OFFSET + i * 2, 2, BLANK_CELL);
 }
