@@ -167,14 +167,16 @@ async function echoLatency(samples: number): Promise<{ latencies: number[]; mips
   const screen = new xterm.Terminal({ cols: 132, rows: 30, allowProposedApi: true });
   let seen = '';
   let waiter: (() => void) | null = null;
-  p.onData((d) => { seen += d; screen.write(d); waiter?.(); });
+  p.onData((d) => { seen += d; screen.write(d, () => waiter?.()); waiter?.(); });
   const until = (check: () => boolean) => new Promise<void>((resolve, reject) => {
     const timeout = setTimeout(() => { p.kill('SIGKILL'); reject(new Error('tui bench: no echo within 10 s')); }, 10000);
     waiter = () => { if (check()) { waiter = null; clearTimeout(timeout); resolve(); } };
     waiter();
   });
   try {
-    await until(() => seen.includes('echo ready'));
+    // On the parsed screen: the renderer skips the unchanged blank between the two words.
+    const ready = () => Array.from({ length: 30 }, (_, y) => screen.buffer.active.getLine(y)?.translateToString(true) ?? '').some((l) => l.includes('echo ready'));
+    await until(() => seen.includes('ready') && ready());
     await new Promise((r) => setTimeout(r, 1500)); // let the status line show the guest's MIPS
     const latencies: number[] = [];
     for (let i = 0; i < samples; i++) {
