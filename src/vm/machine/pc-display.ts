@@ -17,7 +17,14 @@ export class PcDisplay {
   readonly pci: StdVgaPci;
   readonly display: VgaDisplay;
 
-  constructor(memory: PhysicalMemory, io: IoBus, clock: Clock, vgaBios: Uint8Array | undefined) {
+  constructor(
+    memory: PhysicalMemory,
+    io: IoBus,
+    clock: Clock,
+    vgaBios: Uint8Array | undefined,
+    /** The VGA BIOS's 8×16 font, loaded into plane 2 for a boot without firmware. */
+    private readonly textFont?: Uint8Array,
+  ) {
     this.pci = new StdVgaPci(this.vga, memory, vgaBios);
     this.pci.attach(io);
     this.display = new VgaDisplay(this.vga, clock);
@@ -25,6 +32,6 @@ export class PcDisplay {
 
   /** Without firmware (-kernel): the 80×25 text mode the VGA BIOS would have set. */
   setUpWithoutFirmware(): void {
-    setBiosTextMode(this.vga);
+    setBiosTextMode(this.vga, this.textFont);
   }
 }
