@@ -4,6 +4,7 @@
 // isa-bios alias under the i440FX's PAM control plus the fw_cfg items it reads. A direct
 // kernel boot gets the devices without the firmware (its tables live in the F segment).
 
+import { readFileSync } from 'node:fs';
 import type { StorageConfig } from '../../cli/drive-options.js';
 import { pcCmosBytes } from '../devices/cmos-layout.js';
 import type { FwCfg } from '../devices/fw-cfg.js';
@@ -13,8 +14,9 @@ import type { Piix4Acpi } from '../devices/pci/piix4-acpi.js';
 import type { PciHost } from '../devices/pci/pci-host.js';
 import type { Rtc } from '../devices/rtc.js';
 import type { Clock } from './clock.js';
+import { findVgaBiosFont16 } from '../devices/vga/vga-bios-font.js';
 import { addSeaBiosFwCfg } from './firmware/seabios-fw-cfg.js';
-import type { Firmware } from './firmware/seabios.js';
+import { findFirmwareFile, STD_VGA_BIOS, type Firmware } from './firmware/seabios.js';
 import type { IoBus } from './io-bus.js';
 import type { IrqLine } from './irq.js';
 import type { OpenedDrive } from './open-drives.js';
@@ -72,7 +74,7 @@ export class BiosHardware {
     for (const { device } of board.pciHost.devices) if (device instanceof I440fx) device.setRamSize(machine.ramBytes);
     board.acpi.setSerialPorts(board.uarts.length);
     if (config.vga === 'std') {
-      this.display = new PcDisplay(memory, io, board.clock, firmware?.vgaBios);
+      this.display = new PcDisplay(memory, io, board.clock, firmware?.vgaBios, firmware ? undefined : directBootFont(config.dataDirs));
       board.pciHost.add(VGA_PCI_SLOT, 0, this.display.pci);
     }
     if (firmware) {
@@ -109,4 +111,13 @@ export class BiosHardware {
       bootOrder: [],
     });
   }
+}
+
+/**
+ * With -kernel QEMU still runs the VGA BIOS, which leaves its font in plane 2; termu takes
+ * the font from the same ROM file when it is installed (else the screen has no glyphs).
+ */
+function directBootFont(dataDirs: readonly string[]): Uint8Array | undefined {
+  const path = findFirmwareFile(STD_VGA_BIOS, dataDirs);
+  return path ? findVgaBiosFont16(readFileSync(path)) : undefined;
 }
