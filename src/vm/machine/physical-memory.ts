@@ -33,8 +33,14 @@ export class PhysicalMemory {
   readonly ram: Uint8Array;
   /** One byte per 4 KiB page of the 4 GiB space. */
   readonly pageKind = new Uint8Array(1 << (32 - PAGE_SHIFT));
-  /** The region behind each non-RAM page (undefined for RAM and unassigned pages). */
-  private readonly pageRegion: (Region | undefined)[] = new Array(1 << (32 - PAGE_SHIFT));
+  /**
+   * The region behind each ROM or MMIO page, as an index into `regions` (0: none). A typed
+   * array rather than a JS array of a million slots: 2 MiB off the heap instead of 8 MiB
+   * that every full GC would have to scan.
+   */
+  private readonly pageRegionIndex = new Uint16Array(1 << (32 - PAGE_SHIFT));
+  /** Mapped regions; slot 0 stands for "no region". Slots of replaced mappings are reused. */
+  private readonly regions: (Region | undefined)[] = [undefined];
   /**
    * Called after any write that did not come from the CPU's own store path (DMA, firmware
    * loading, ROM→RAM shadow copies), so the CPU can drop decoded or compiled code there.
@@ -66,9 +72,10 @@ export class PhysicalMemory {
     const last = (base + size - 1) >>> PAGE_SHIFT;
     const ramPages = Math.ceil(this.ram.length / PAGE_SIZE);
     for (let p = first; p <= last; p++) {
-      this.pageRegion[p] = undefined;
+      this.pageRegionIndex[p] = 0;
       this.pageKind[p] = p < ramPages ? PAGE_RAM : PAGE_UNASSIGNED;
     }
+    this.releaseUnusedRegions();
   }
 
   /** Makes a page of RAM below 1 MiB plain RAM again (for PAM shadowing done by the board). */
@@ -79,10 +86,33 @@ export class PhysicalMemory {
   private map(region: Region): void {
     const first = region.base >>> PAGE_SHIFT;
     const last = (region.base + region.size - 1) >>> PAGE_SHIFT;
+    let slot = this.regions.indexOf(undefined, 1);
+    if (slot < 0) slot = this.regions.push(region) - 1;
+    else this.regions[slot] = region;
+    if (slot > 0xffff) throw new RangeError('too many memory regions');
     for (let p = first; p <= last; p++) {
       this.pageKind[p] = region.kind;
-      this.pageRegion[p] = region;
+      this.pageRegionIndex[p] = slot;
     }
+    this.releaseUnusedRegions();
+  }
+
+  /** Frees the slots of regions no page refers to any more (remapped BARs, PAM changes). */
+  private releaseUnusedRegions(): void {
+    const used = new Uint8Array(this.regions.length);
+    used[0] = 1;
+    for (let slot = 1; slot < this.regions.length; slot++) {
+      const r = this.regions[slot];
+      if (!r) continue;
+      const first = r.base >>> PAGE_SHIFT;
+      const last = (r.base + r.size - 1) >>> PAGE_SHIFT;
+      for (let p = first; p <= last && !used[slot]; p++) if (this.pageRegionIndex[p] === slot) used[slot] = 1;
+      if (!used[slot]) this.regions[slot] = undefined;
+    }
+  }
+
+  private regionAt(page: number): Region {
+    return this.regions[this.pageRegionIndex[page]]!;
   }
 
   read8(addr: number): number {
@@ -92,11 +122,11 @@ export class PhysicalMemory {
       case PAGE_RAM:
         return this.ram[addr];
       case PAGE_ROM: {
-        const r = this.pageRegion[page]!;
+        const r = this.regionAt(page);
         return r.rom![addr - r.base] ?? 0xff;
       }
       case PAGE_MMIO: {
-        const r = this.pageRegion[page]!;
+        const r = this.regionAt(page);
         return r.mmio!.read(addr - r.base, 1) & 0xff;
       }
       default:
@@ -111,7 +141,7 @@ export class PhysicalMemory {
       const kind = this.pageKind[page];
       if (kind === PAGE_RAM) return this.ram[addr] | (this.ram[addr + 1] << 8);
       if (kind === PAGE_MMIO) {
-        const r = this.pageRegion[page]!;
+        const r = this.regionAt(page);
         return r.mmio!.read(addr - r.base, 2) & 0xffff;
       }
     }
@@ -128,7 +158,7 @@ export class PhysicalMemory {
         return (m[addr] | (m[addr + 1] << 8) | (m[addr + 2] << 16) | (m[addr + 3] << 24)) >>> 0;
       }
       if (kind === PAGE_MMIO) {
-        const r = this.pageRegion[page]!;
+        const r = this.regionAt(page);
         return r.mmio!.read(addr - r.base, 4) >>> 0;
       }
     }
@@ -141,7 +171,7 @@ export class PhysicalMemory {
     const kind = this.pageKind[page];
     if (kind === PAGE_RAM) this.ram[addr] = value;
     else if (kind === PAGE_MMIO) {
-      const r = this.pageRegion[page]!;
+      const r = this.regionAt(page);
       r.mmio!.write(addr - r.base, 1, value & 0xff);
     }
   }
@@ -149,7 +179,7 @@ export class PhysicalMemory {
   write16(addr: number, value: number): void {
     addr >>>= 0;
     if ((addr & 0xfff) <= 0xffe && this.pageKind[addr >>> PAGE_SHIFT] === PAGE_MMIO) {
-      const r = this.pageRegion[addr >>> PAGE_SHIFT]!;
+      const r = this.regionAt(addr >>> PAGE_SHIFT);
       r.mmio!.write(addr - r.base, 2, value & 0xffff);
       return;
     }
@@ -160,7 +190,7 @@ export class PhysicalMemory {
   write32(addr: number, value: number): void {
     addr >>>= 0;
     if ((addr & 0xfff) <= 0xffc && this.pageKind[addr >>> PAGE_SHIFT] === PAGE_MMIO) {
-      const r = this.pageRegion[addr >>> PAGE_SHIFT]!;
+      const r = this.regionAt(addr >>> PAGE_SHIFT);
       r.mmio!.write(addr - r.base, 4, value >>> 0);
       return;
     }
