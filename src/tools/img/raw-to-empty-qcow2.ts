@@ -1,17 +1,20 @@
 // `convert` from a raw source into a new, empty qcow2 image with reads and writes overlapped.
-// The source is read in pieces of up to 4 MiB on the thread pool, three pieces ahead. Each piece is
-// scanned per cluster; clusters holding data get host clusters (refcounts written first),
-// go out in one pwritev per host-contiguous stretch on the thread pool while the next piece
-// is read, and are linked into their L2 table only after that write finished.
+// The source is read in pieces of up to 2 MiB on the thread pool, three pieces ahead. Each
+// piece is scanned per cluster; clusters holding data get host clusters (refcounts written
+// first), go out in one pwritev per host-contiguous stretch on the thread pool while the
+// next pieces are read, and are linked into their L2 table only after that write finished.
 // Clusters that read as zeros stay unallocated, as qemu-img leaves them; a cluster with
 // some data is written whole, zeros included, as qemu writes partial clusters.
 import { RawDriver } from '../../vm/block/raw-driver.js';
 import { Qcow2Driver } from '../../vm/block/qcow2/qcow2-driver.js';
 
-const PIECE = 4 << 20;
+const PIECE = 2 << 20;
 /** qemu-img's default -S 4k: smaller runs of zeros inside data are written as data. */
 const SPARSE = 4096;
-/** Pieces in memory: one being written and the next ones being read (more reads in flight keep the pool busy on a loaded host, as qemu-img's parallel requests do). */
+/**
+ * Pieces in memory: one being written and the next ones being read (several reads in flight
+ * keep the thread pool busy on a loaded host, as qemu-img's parallel requests do).
+ */
 const SLOTS = 4;
 
 /** Bytes a run of zeros must span (and be aligned to) to be left out of an image of cluster size `cs`. */
