@@ -26,7 +26,8 @@ const FLAG_RESET: readonly string[] = Array.from({ length: 16 }, (_, f) =>
 const SHAPE_CODE: Record<CursorShape, number> = { block: 2, underline: 4, bar: 6 };
 const UNKNOWN = -1;
 /** RGB → palette index lookups live in a direct-mapped cache: graphics bring thousands of colours. */
-const COLOR_CACHE_SLOTS = 8192;
+const COLOR_CACHE_BITS = 16;
+const COLOR_CACHE_SLOTS = 1 << COLOR_CACHE_BITS;
 const FG_256 = Array.from({ length: 256 }, (_, i) => `38;5;${i}`);
 const BG_256 = Array.from({ length: 256 }, (_, i) => `48;5;${i}`);
 const FG_16 = Array.from({ length: 16 }, (_, i) => String(i < 8 ? 30 + i : 82 + i));
@@ -35,6 +36,12 @@ const BG_16 = Array.from({ length: 16 }, (_, i) => String(i < 8 ? 40 + i : 92 + 
 export class DiffRenderer {
   /** What the terminal shows now (after the last frame). */
   private readonly front = new CellGrid(0, 0);
+  /**
+   * The colours the terminal shows for `front` (palette indexes below truecolor): a cell whose
+   * colours changed only within one palette entry is not sent again.
+   */
+  private shownFg = new Uint32Array(0);
+  private shownBg = new Uint32Array(0);
   private readonly out = new ByteWriter();
   private readonly colorKeys = new Int32Array(COLOR_CACHE_SLOTS).fill(-1);
   private readonly colorIndexes = new Uint8Array(COLOR_CACHE_SLOTS);
@@ -66,6 +73,8 @@ export class DiffRenderer {
     if (!this.frontValid || this.front.columns !== back.columns || this.front.rows !== back.rows) {
       this.front.resize(back.columns, back.rows);
       this.front.chars.fill(0xffffffff); // matches no real cell
+      this.shownFg = new Uint32Array(back.columns * back.rows);
+      this.shownBg = new Uint32Array(back.columns * back.rows);
       out.ascii('\x1b[0m\x1b[2J');
       this.curFg = this.curBg = this.curFlags = UNKNOWN;
       this.cursorColumn = this.cursorRow = UNKNOWN;
@@ -74,14 +83,18 @@ export class DiffRenderer {
     const cols = back.columns;
     const fChars = this.front.chars, fFg = this.front.fg, fBg = this.front.bg, fFlags = this.front.flags;
     const bChars = back.chars, bFg = back.fg, bBg = back.bg, bFlags = back.flags;
+    const sFg = this.shownFg, sBg = this.shownBg;
     const truecolor = this.depth === 'truecolor';
     let hidden = false;
     for (let y = 0; y < back.rows; y++) {
       const base = y * cols;
       for (let x = 0; x < cols; x++) {
         const i = base + x;
-        const ch = bChars[i], fg = bFg[i], bg = bBg[i], flags = bFlags[i];
-        if (fChars[i] === ch && fFg[i] === fg && fBg[i] === bg && fFlags[i] === flags) continue;
+        const ch = bChars[i], flags = bFlags[i];
+        if (fChars[i] === ch && fFg[i] === bFg[i] && fBg[i] === bBg[i] && fFlags[i] === flags) continue;
+        fFg[i] = bFg[i]; fBg[i] = bBg[i];
+        const fg = truecolor ? bFg[i] : this.paletteColor(bFg[i]), bg = truecolor ? bBg[i] : this.paletteColor(bBg[i]);
+        if (fChars[i] === ch && sFg[i] === fg && sBg[i] === bg && fFlags[i] === flags) continue;
         if (!hidden && this.cursorVisible !== false) { out.ascii('\x1b[?25l'); this.cursorVisible = false; }
         hidden = true;
         if (this.cursorRow !== y || this.cursorColumn !== x) this.moveTo(x, y);
@@ -90,7 +103,7 @@ export class DiffRenderer {
           else this.sgr(fg, bg, flags);
         }
         out.codePoint(ch < 0x20 || ch === 0x7f ? 0x20 : ch);
-        fChars[i] = ch; fFg[i] = fg; fBg[i] = bg; fFlags[i] = flags;
+        fChars[i] = ch; sFg[i] = fg; sBg[i] = bg; fFlags[i] = flags;
         // Writing the last column leaves xterm's pending-wrap state: position unknown.
         this.cursorColumn = x + 1 < cols ? x + 1 : UNKNOWN;
       }
@@ -119,6 +132,18 @@ export class DiffRenderer {
     this.cursorColumn = x;
   }
 
+  /** The palette index the terminal shows for an RGB colour (below truecolor), cached. */
+  private paletteColor(color: number): number {
+    if (color === DEFAULT_COLOR) return color;
+    const slot = Math.imul(color, 0x9e3779b1) >>> (32 - COLOR_CACHE_BITS);
+    if (this.colorKeys[slot] !== color) {
+      this.colorKeys[slot] = color;
+      this.colorIndexes[slot] = this.depth === '256' ? rgbTo256(color) : rgbTo16(color);
+    }
+    return this.colorIndexes[slot];
+  }
+
+  /** Writes the SGR parameters for `color`: RGB in truecolor, else a palette index. */
   private color(color: number, background: boolean): void {
     const out = this.out;
     if (color === DEFAULT_COLOR) { out.ascii(background ? '49' : '39'); return; }
@@ -129,14 +154,8 @@ export class DiffRenderer {
       out.decimal(color & 255);
       return;
     }
-    const slot = (Math.imul(color, 0x9e3779b1) >>> 19) & (COLOR_CACHE_SLOTS - 1);
-    if (this.colorKeys[slot] !== color) {
-      this.colorKeys[slot] = color;
-      this.colorIndexes[slot] = this.depth === '256' ? rgbTo256(color) : rgbTo16(color);
-    }
-    const index = this.colorIndexes[slot];
-    if (this.depth === '256') out.ascii(background ? BG_256[index] : FG_256[index]);
-    else out.ascii(background ? BG_16[index] : FG_16[index]);
+    if (this.depth === '256') out.ascii(background ? BG_256[color] : FG_256[color]);
+    else out.ascii(background ? BG_16[color] : FG_16[color]);
   }
 
   private sgr(fg: number, bg: number, flags: number): void {

@@ -84,3 +84,27 @@ test('256- and 16-colour frames use indexed SGR that a terminal decodes to the n
   assert.equal(cell.getBgColor(), rgbTo256(0x0000aa));
   term.dispose();
 });
+
+test('below truecolor, a cell whose colours move within the same palette entries is not sent again', async () => {
+  const grid = new CellGrid(6, 2);
+  const cursor = { column: 0, row: 0, visible: false, shape: 'block' as const };
+  for (const depth of ['256', '16'] as const) {
+    const r = new DiffRenderer(depth, false);
+    const term = createTerminal(6, 2);
+    grid.set(1, 0, 0x2580, 0xff0000, 0x0000aa, 0);
+    grid.set(2, 0, 0x2580, 0x00ff00, 0x202020, 0);
+    await writeAsync(term, r.render(grid, cursor));
+    // Nearly the same colours: the same palette entries at this depth.
+    grid.set(1, 0, 0x2580, 0xfe0101, 0x0101ab, 0);
+    assert.equal(rgbTo256(0xfe0101), rgbTo256(0xff0000));
+    assert.equal(r.render(grid, cursor).length, 0, depth);
+    // A real change is still sent, and the terminal shows the nearest entry.
+    grid.set(2, 0, 0x2580, 0x0000ff, 0x202020, 0);
+    const frame = r.render(grid, cursor);
+    assert.ok(frame.length > 0, depth);
+    await writeAsync(term, frame);
+    const cell = term.buffer.active.getLine(0)!.getCell(2)!;
+    assert.equal(cell.getFgColor(), depth === '256' ? rgbTo256(0x0000ff) : rgbTo16(0x0000ff), depth);
+    term.dispose();
+  }
+});
