@@ -18,7 +18,7 @@ export class QmpMachine {
   }
 
   private async next(): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + 20000;
+    const deadline = Date.now() + 60000; // generous: CI runs several emulators at once
     while (this.lines.length === 0) {
       if (Date.now() > deadline || this.proc.exitCode !== null) throw new Error(`no reply from ${this.proc.spawnfile}`);
       await new Promise((r) => setTimeout(r, 5));
@@ -57,7 +57,7 @@ export class QmpMachine {
 
   /** Polls until the word at `addr` is `value`. */
   async until(addr: number, value: number): Promise<void> {
-    const deadline = Date.now() + 20000;
+    const deadline = Date.now() + 60000; // generous: CI runs several emulators at once
     while ((await this.word(addr)) !== value) {
       if (Date.now() > deadline) throw new Error(`word at 0x${addr.toString(16)} never became 0x${value.toString(16)}`);
       await new Promise((r) => setTimeout(r, 20));

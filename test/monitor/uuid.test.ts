@@ -15,7 +15,7 @@ const BAD = ['bad', '', '12345678-1234-1234-1234-12345678901', '1234567812341234
 
 test('a malformed -uuid: the error and exit status of qemu-system-i386', { skip: !HAVE_QEMU && 'qemu-system-i386 is not installed' }, () => {
   for (const uuid of BAD) {
-    const run = (program: string) => spawnSync(program, ['-display', 'none', '-S', '-uuid', uuid], { encoding: 'utf8', timeout: 20000, input: '' });
+    const run = (program: string) => spawnSync(program, ['-display', 'none', '-S', '-uuid', uuid], { encoding: 'utf8', timeout: 60000, input: '' });
     const q = run('qemu-system-i386');
     const ours = run(TERMU);
     assert.equal(ours.status, q.status, uuid);
