@@ -5,6 +5,7 @@
 // next pieces are read, and are linked into their L2 table only after that write finished.
 // Clusters that read as zeros stay unallocated, as qemu-img leaves them; a cluster with
 // some data is written whole, zeros included, as qemu writes partial clusters.
+import { alignedBuffers } from '../../vm/block/aligned-buffers.js';
 import { RawDriver } from '../../vm/block/raw-driver.js';
 import { Qcow2Driver } from '../../vm/block/qcow2/qcow2-driver.js';
 
@@ -49,9 +50,10 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
   const zero = Buffer.alloc(unit);
   const holes = src.file.extentAt(0) !== null;
   const slots: Slot[] = [];
+  const buffers = alignedBuffers(SLOTS, pieceLen);
   for (let i = 0; i < SLOTS; i++) {
     // A run per data unit at most, each split once at an L2 table boundary.
-    slots.push({ buf: Buffer.allocUnsafeSlow(pieceLen), runs: new Float64Array((unitsPerPiece + 1) * 2 * 3), count: 0, offset: 0, writing: Promise.resolve() });
+    slots.push({ buf: buffers[i], runs: new Float64Array((unitsPerPiece + 1) * 2 * 3), count: 0, offset: 0, writing: Promise.resolve() });
   }
 
   /** The next piece [start, start+len) at or after unit-aligned `from` with data, skipping holes. */

@@ -1,5 +1,6 @@
 // termu-img convert [-f fmt] [-O fmt] [-c] [-p] [-q] [-n] [-o opts] [-B backing [-F fmt]] [-S size] [-U] src... dst
 import type { BlockDriver } from '../../../vm/block/block-driver.js';
+import { alignedBuffers } from '../../../vm/block/aligned-buffers.js';
 import { BlockError } from '../../../vm/block/block-error.js';
 import { FORMATS } from '../../../vm/block/open-image.js';
 import { isZero, RawDriver } from '../../../vm/block/raw-driver.js';
@@ -132,7 +133,7 @@ export async function copyImages(sources: BlockDriver[], dst: BlockDriver, o: Co
    * while the next chunk is read through the source's driver.
    */
   async function copyToRawBehind(src: BlockDriver, to: RawDriver, at: number, opts: CopyOptions): Promise<void> {
-    const bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+    const bufs = alignedBuffers(2, CHUNK);
     let writing: Promise<unknown> = Promise.resolve();
     let i = 0;
     for (let off = 0; off < src.length;) {
@@ -159,7 +160,7 @@ export async function copyImages(sources: BlockDriver[], dst: BlockDriver, o: Co
    * the thread pool while this one is written.
    */
   async function copyRawAhead(src: RawDriver, to: BlockDriver, at: number, opts: CopyOptions, clusterSize: number): Promise<void> {
-    const bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+    const bufs = alignedBuffers(2, CHUNK);
     const holes = src.file.extentAt(0) !== null;
     /** The next piece of data at or after `from` (at most CHUNK bytes), zeroing holes on the way. */
     const nextData = (from: number): [number, number] | null => {
