@@ -21,7 +21,7 @@ export interface Instruction {
 type Operand =
   | 'Eb' | 'Ev' | 'Ew' | 'Gb' | 'Gv' | 'Gw' | 'Rd' | 'M' | 'Sw' | 'Cd' | 'Dd'
   | 'Ib' | 'Iw' | 'Iv' | 'Ibs' | 'Jb' | 'Jv' | 'Ob' | 'Ov' | 'Ap' | 'Zb' | 'Zv' | 'one' | 'CL' | 'DX' | 'AL' | 'eAX'
-  | 'Xb' | 'Xv' | 'Yb' | 'Yv' | 'ES' | 'CS' | 'SS' | 'DS' | 'FS' | 'GS' | 'imm8u' | 'Iws' | 'Es' | 'base' | 'ST' | 'STi' | 'AX';
+  | 'Xb' | 'Xv' | 'Yb' | 'Yv' | 'ES' | 'CS' | 'SS' | 'DS' | 'FS' | 'GS' | 'Iws' | 'Es' | 'base' | 'STi' | 'ST0' | 'AX';
 
 /**
  * One opcode: the mnemonic (`~` marks where the size suffix goes, b/w/l from the operand size),
@@ -65,7 +65,7 @@ for (let r = 0; r < 8; r++) {
   ONE_BYTE[0xb0 + r] = op('mov~', 'Zb', 'Ib');
   ONE_BYTE[0xb8 + r] = op('mov~', 'Zv', 'Iv');
   if (r) ONE_BYTE[0x90 + r] = op('xchg~', 'eAX', 'Zv');
-  TWO_BYTE[0xc8 + r] = op('bswap~', 'Zv');
+  TWO_BYTE[0xc8 + r] = op('bswapl', 'Zv');
 }
 ONE_BYTE[0x60] = op('pusha~'); ONE_BYTE[0x61] = op('popa~');
 ONE_BYTE[0x62] = op('bound', 'Gv', 'M'); ONE_BYTE[0x63] = op('arpl', 'Ew', 'Gw');
@@ -110,15 +110,15 @@ ONE_BYTE[0xc6] = [op('mov~', 'Eb', 'Ib'), null, null, null, null, null, null, nu
 ONE_BYTE[0xc7] = [op('mov~', 'Ev', 'Iv'), null, null, null, null, null, null, null];
 ONE_BYTE[0xc8] = { name: 'enter', operands: ['Iws', 'Ibs'], intelOrder: true }; ONE_BYTE[0xc9] = op('leave');
 ONE_BYTE[0xca] = op('lret~', 'Iw'); ONE_BYTE[0xcb] = op('lret~');
-ONE_BYTE[0xcc] = op('int3'); ONE_BYTE[0xcd] = op('int', 'imm8u'); ONE_BYTE[0xce] = op('into'); ONE_BYTE[0xcf] = op('iret~');
+ONE_BYTE[0xcc] = op('int3'); ONE_BYTE[0xcd] = op('int', 'Ib'); ONE_BYTE[0xce] = op('into'); ONE_BYTE[0xcf] = op('iret~');
 ONE_BYTE[0xd0] = SHIFTS.map((n) => op(`${n}~`, 'Eb', 'one'));
 ONE_BYTE[0xd1] = SHIFTS.map((n) => op(`${n}~`, 'Ev', 'one'));
 ONE_BYTE[0xd2] = SHIFTS.map((n) => op(`${n}~`, 'Eb', 'CL'));
 ONE_BYTE[0xd3] = SHIFTS.map((n) => op(`${n}~`, 'Ev', 'CL'));
 ONE_BYTE[0xd4] = op('aam', 'base'); ONE_BYTE[0xd5] = op('aad', 'base'); ONE_BYTE[0xd6] = op('salc'); ONE_BYTE[0xd7] = op('xlatb');
 ONE_BYTE[0xe0] = op('loopne', 'Jb'); ONE_BYTE[0xe1] = op('loope', 'Jb'); ONE_BYTE[0xe2] = op('loop', 'Jb'); ONE_BYTE[0xe3] = op('j?cxz', 'Jb');
-ONE_BYTE[0xe4] = op('in~', 'AL', 'imm8u'); ONE_BYTE[0xe5] = op('in~', 'eAX', 'imm8u');
-ONE_BYTE[0xe6] = op('out~', 'imm8u', 'AL'); ONE_BYTE[0xe7] = op('out~', 'imm8u', 'eAX');
+ONE_BYTE[0xe4] = op('in~', 'AL', 'Ib'); ONE_BYTE[0xe5] = op('in~', 'eAX', 'Ib');
+ONE_BYTE[0xe6] = op('out~', 'Ib', 'AL'); ONE_BYTE[0xe7] = op('out~', 'Ib', 'eAX');
 ONE_BYTE[0xe8] = op('call~', 'Jv'); ONE_BYTE[0xe9] = op('jmp', 'Jv'); ONE_BYTE[0xea] = op('ljmp~', 'Ap'); ONE_BYTE[0xeb] = op('jmp', 'Jb');
 ONE_BYTE[0xec] = op('in~', 'AL', 'DX'); ONE_BYTE[0xed] = op('in~', 'eAX', 'DX');
 ONE_BYTE[0xee] = op('out~', 'DX', 'AL'); ONE_BYTE[0xef] = op('out~', 'DX', 'eAX');
@@ -138,6 +138,8 @@ TWO_BYTE[0x20] = op('movl', 'Rd', 'Cd'); TWO_BYTE[0x21] = op('movl', 'Rd', 'Dd')
 TWO_BYTE[0x22] = op('movl', 'Cd', 'Rd'); TWO_BYTE[0x23] = op('movl', 'Dd', 'Rd');
 TWO_BYTE[0x30] = op('wrmsr'); TWO_BYTE[0x31] = op('rdtsc'); TWO_BYTE[0x32] = op('rdmsr'); TWO_BYTE[0x33] = op('rdpmc');
 TWO_BYTE[0x34] = op('sysenter'); TWO_BYTE[0x35] = op('sysexit');
+TWO_BYTE[0x05] = op('syscall'); TWO_BYTE[0x07] = op('sysretl'); TWO_BYTE[0x77] = op('emms');
+TWO_BYTE[0x18] = [op('prefetchnta', 'M'), op('prefetcht0', 'M'), op('prefetcht1', 'M'), op('prefetcht2', 'M'), null, null, null, null];
 TWO_BYTE[0xa0] = op('push~', 'FS'); TWO_BYTE[0xa1] = op('pop~', 'FS'); TWO_BYTE[0xa2] = op('cpuid');
 TWO_BYTE[0xa3] = op('bt~', 'Ev', 'Gv'); TWO_BYTE[0xa4] = op('shld~', 'Ev', 'Gv', 'Ib'); TWO_BYTE[0xa5] = op('shld~', 'Ev', 'Gv', 'CL');
 TWO_BYTE[0xa8] = op('push~', 'GS'); TWO_BYTE[0xa9] = op('pop~', 'GS');
@@ -181,14 +183,31 @@ function x87(opcode: number, modrm: number): Op | null {
   }
   if (opcode === 0xd8) return op(['fadd', 'fmul', 'fcom', 'fcomp', 'fsub', 'fsubr', 'fdiv', 'fdivr'][reg], 'STi');
   if (opcode === 0xd9) return reg === 0 ? op('fld', 'STi') : reg === 1 ? op('fxch', 'STi') : D9_CONSTANT_OPS[modrm] ? op(D9_CONSTANT_OPS[modrm]) : null;
-  if (opcode === 0xdb) return modrm === 0xe2 ? op('fnclex') : modrm === 0xe3 ? op('fninit') : reg === 5 ? op('fucomi', 'STi') : reg === 6 ? op('fcomi', 'STi') : null;
+  if (opcode === 0xda) return reg < 4 ? op(['fcmovb', 'fcmove', 'fcmovbe', 'fcmovu'][reg], 'ST0', 'STi') : modrm === 0xe9 ? op('fucompp') : null;
+  if (opcode === 0xdb) {
+    if (reg < 4) return op(['fcmovnb', 'fcmovne', 'fcmovnbe', 'fcmovnu'][reg], 'ST0', 'STi');
+    return modrm === 0xe2 ? op('fnclex') : modrm === 0xe3 ? op('fninit') : reg === 5 ? op('fucomi', 'STi') : reg === 6 ? op('fcomi', 'STi') : null;
+  }
+  if (opcode === 0xdc) {
+    // Capstone prints the compares as `%st(i), %st(0)` and the arithmetic as `%st(0), %st(i)`.
+    const name = ['fadd', 'fmul', 'fcom', 'fcomp', 'fsub', 'fsubr', 'fdiv', 'fdivr'][reg];
+    return reg === 2 || reg === 3 ? op(name, 'ST0', 'STi') : op(name, 'STi', 'ST0');
+  }
   if (opcode === 0xdd) {
+    if (reg === 1) return op('fxch', 'ST0', 'STi');
     const name = ['ffree', null, 'fst', 'fstp', 'fucom', 'fucomp', null, null][reg];
     return name ? op(name, 'STi') : null;
   }
-  if (opcode === 0xde) return reg === 0 ? op('faddp', 'STi') : reg === 1 ? op('fmulp', 'STi') : modrm === 0xd9 ? op('fcompp') : null;
-  if (opcode === 0xda) return modrm === 0xe9 ? op('fucompp') : null;
-  if (opcode === 0xdf) return modrm === 0xe0 ? op('fnstsw', 'AX') : reg === 5 ? op('fucomip', 'STi') : reg === 6 ? op('fcomip', 'STi') : null;
+  if (opcode === 0xde) {
+    if (reg === 2) return op('fcomp', 'ST0', 'STi');
+    if (reg === 3) return modrm === 0xd9 ? op('fcompp') : null;
+    return op(['faddp', 'fmulp', '', '', 'fsubp', 'fsubrp', 'fdivp', 'fdivrp'][reg], 'STi');
+  }
+  if (opcode === 0xdf) {
+    if (reg === 0) return op('ffreep', 'STi');
+    if (reg === 1) return op('fxch', 'ST0', 'STi');
+    return modrm === 0xe0 ? op('fnstsw', 'AX') : reg === 5 ? op('fucomip', 'STi') : reg === 6 ? op('fcomip', 'STi') : null;
+  }
   return null;
 }
 
@@ -251,6 +270,7 @@ function decode(r: Reader, start: number, address: number, mode: CodeSize): Inst
     else break;
     byte = r.u8();
   }
+  if (byte === 0x90 && rep === 'rep' && mode === 32) return { length: r.at - start, mnemonic: 'pause', operands: '' };
   let entry: Entry = ONE_BYTE[byte];
   let twoByte = false;
   if (byte === 0x0f) {
@@ -273,7 +293,7 @@ function decode(r: Reader, start: number, address: number, mode: CodeSize): Inst
 
   // Memory operand text, read in encoding order (displacement before immediates).
   let memory = '';
-  if (needsModrm && mod !== 3) memory = readMemory(r, mod, rm, addrSize, segment);
+  if (needsModrm && mod !== 3) memory = readMemory(r, mod, rm, addrSize, segment, mode);
   const vSize = opSize === 32 ? 32 : 16;
   const sizeOf = (o: Operand) => (SIZE_OF[o] === 'b' ? 8 : SIZE_OF[o] === 'w' ? 16 : vSize);
   const regName = (size: number, n: number) => `%${(size === 8 ? REG8 : size === 16 ? REG16 : REG32)[n]}`;
@@ -309,11 +329,10 @@ function decode(r: Reader, start: number, address: number, mode: CodeSize): Inst
       case 'one': return '$1';
       case 'ES': case 'CS': case 'SS': case 'DS': case 'FS': case 'GS': return `%${o.toLowerCase()}`;
       case 'Ib': return `$${capstoneNumber(r.u8())}`;
-      case 'imm8u': return `$${capstoneNumber(r.u8())}`;
       case 'Iw': return `$${capstoneNumber(r.u16())}`;
       case 'Iws': return `$${capstoneNumber((r.u16() << 16) >> 16)}`;
-      case 'ST': return '%st(0)';
       case 'STi': return `%st(${rm})`;
+      case 'ST0': return '%st(0)';
       case 'AX': return '%ax';
       case 'Iv': return `$${capstoneNumber(vSize === 32 ? r.u32() : r.u16())}`;
       case 'Ibs': {
@@ -341,16 +360,32 @@ function decode(r: Reader, start: number, address: number, mode: CodeSize): Inst
     }
   }
   let name = sizedName(chosen.name, suffixSize || vSize, vSize, addrSize, mode);
-  if (rep && (byte >= 0xa4 && byte <= 0xaf || byte >= 0x6c && byte <= 0x6f) && !twoByte) name = `${rep} ${name}`;
+  name = withRepeatPrefix(name, rep, twoByte ? -1 : byte, chosen);
   if (lock) {
-    // Capstone refuses a lock prefix where the CPU would raise #UD: it skips the prefix byte.
-    const memoryDestination = mod !== 3 && needsModrm && /^E|^M/.test(chosen.operands[0] ?? '');
-    if (!memoryDestination || !LOCKABLE.has(chosen.name)) return skipData(codeByte(r, start));
+    // Capstone skips a lock prefix byte it does not accept: on read-modify-write instructions
+    // with a memory operand (either direction, except sbb's register-destination forms).
+    const accepted = mod !== 3 && needsModrm && LOCKABLE.has(chosen.name) && (chosen.name !== 'sbb~' || chosen.operands[0][0] === 'E');
+    if (!accepted) return skipData(codeByte(r, start));
     name = `lock ${name}`;
   }
   const ordered = (chosen.intelOrder ? texts : texts.reverse()).filter((t) => t !== '');
   if (chosen.indirect) ordered[0] = `*${ordered[0]}`;
   return { length: r.at - start, mnemonic: name, operands: ordered.join(', ') };
+}
+
+/**
+ * Capstone's F2/F3 prefixes: `rep`/`repe` (F3 on compares) and `repne` on string operations,
+ * except F2 on movs, which it drops; MPX's `bnd` (F2) on near branches; elsewhere nothing.
+ */
+function withRepeatPrefix(name: string, rep: string, opcode: number, chosen: Op): string {
+  if (!rep) return name;
+  const string = (opcode >= 0xa4 && opcode <= 0xaf) || (opcode >= 0x6c && opcode <= 0x6f);
+  if (string) {
+    if (rep === 'rep') return `${opcode === 0xa6 || opcode === 0xa7 || opcode === 0xae || opcode === 0xaf ? 'repe' : 'rep'} ${name}`;
+    return opcode === 0xa4 || opcode === 0xa5 ? name : `repne ${name}`;
+  }
+  const branch = /^(j|call|ret)/.test(chosen.name) && !chosen.name.startsWith('j?');
+  return rep === 'repne' && branch && (opcode < 0 || opcode >= 0x70) ? `bnd ${name}` : name;
 }
 
 /** The next byte without consuming it (x87 picks its table by the whole ModRM byte). */
@@ -377,10 +412,11 @@ function sizedName(name: string, size: number, vSize: number, addrSize: number, 
   return name.replace('~', suffix);
 }
 
-function readMemory(r: Reader, mod: number, rm: number, addrSize: number, segment: string): string {
+function readMemory(r: Reader, mod: number, rm: number, addrSize: number, segment: string, mode: CodeSize): string {
   const prefix = segment ? `%${segment}:` : '';
   if (addrSize === 16) {
-    if (mod === 0 && rm === 6) return `${prefix}${capstoneNumber(r.u16())}`;
+    // An absolute 16-bit offset; Capstone sign-extends it in 32-bit code (a 0x67 prefix).
+    if (mod === 0 && rm === 6) return `${prefix}${capstoneNumber(mode === 32 ? ((r.u16() << 16) >> 16) >>> 0 : r.u16())}`;
     const disp = mod === 1 ? (r.u8() << 24) >> 24 : mod === 2 ? (r.u16() << 16) >> 16 : 0;
     return `${prefix}${disp ? capstoneNumber(disp) : ''}(${ADDR16[rm]})`;
   }
