@@ -3,6 +3,9 @@
 // element), `Cpu.read*/write*` as the slow path (segment checks, page walks, faults, MMIO),
 // and stores that reach a page with compiled code invalidate it.
 //
+// Flat offsets arrive as int32 (see RegionSource.segOffset) and become unsigned only for
+// the slow path's segment checks.
+//
 // One set per CPU and privilege class, shared by every region: V8 optimises these once, so a
 // region that has just been compiled (and still runs in V8's interpreter) already calls
 // optimised accessors, and optimised regions inline them at a monomorphic call site.
@@ -53,7 +56,7 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
     ld8(s, o) {
       const l = o | 0, e = tr[l >>> 12];
       if ((e & CM) === NB) return ram[(e & -4096) | (l & 4095)];
-      return cpu.read8(s, o);
+      return cpu.read8(s, o >>> 0);
     },
     ld16(s, o) {
       const l = o | 0, e = tr[l >>> 12];
@@ -62,7 +65,7 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
         if ((l & 1) === 0 && LITTLE_ENDIAN) return ram16[p >> 1];
         if ((l & 4095) !== 4095) return ram[p] | (ram[p + 1] << 8);
       }
-      return cpu.read16(s, o);
+      return cpu.read16(s, o >>> 0);
     },
     ld32(s, o) {
       const l = o | 0, e = tr[l >>> 12];
@@ -71,7 +74,7 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
         if ((l & 3) === 0 && LITTLE_ENDIAN) return ram32[p >> 2];
         if ((l & 4095) <= 4092) return ram[p] | (ram[p + 1] << 8) | (ram[p + 2] << 16) | (ram[p + 3] << 24);
       }
-      return cpu.read32(s, o);
+      return cpu.read32(s, o >>> 0);
     },
     st8(s, o, v) {
       const l = o | 0, e = tw[l >>> 12];
@@ -81,7 +84,7 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
         if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
         return;
       }
-      cpu.write8(s, o, v);
+      cpu.write8(s, o >>> 0, v);
       stored(l, 1);
     },
     st16(s, o, v) {
@@ -96,7 +99,7 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
         if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
         return;
       }
-      cpu.write16(s, o, v);
+      cpu.write16(s, o >>> 0, v);
       stored(l, 2);
     },
     st32(s, o, v) {
@@ -113,12 +116,12 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
         if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
         return;
       }
-      cpu.write32(s, o, v);
+      cpu.write32(s, o >>> 0, v);
       stored(l, 4);
     },
     pw(s, o, n) {
       const l = o | 0, e = tw[l >>> 12];
-      if ((e & CM) !== NB || (l & 4095) > 4096 - n) cpu.probeWrite(s, o, n);
+      if ((e & CM) !== NB || (l & 4095) > 4096 - n) cpu.probeWrite(s, o >>> 0, n);
     },
     gst8(s, o, v) {
       cpu.write8(s, o, v);

@@ -168,7 +168,7 @@ class RegionSource {
     }
     const cases = blocks.map((b, i) => {
       const falls = i + 1 < blocks.length && blocks[i + 1].start === b.fallthrough;
-      return `case ${b.start}: {\n${b.code.replace(FALLTHROUGH, falls ? '' : 'continue;')}\n}`;
+      return `case ${b.start | 0}: {\n${b.code.replace(FALLTHROUGH, falls ? '' : 'continue;')}\n}`;
     });
     return this.wrap(cases.join('\n'));
   }
@@ -204,7 +204,7 @@ class RegionSource {
       }
       eip = next;
       if (i + 1 >= MAX_BLOCK_INSNS || this.offsetOf(eip) < 0 || this.insnCount >= MAX_INSNS) {
-        out.push(`pc = ${eip}; done += ${i + 1}; ${FALLTHROUGH}`);
+        out.push(`pc = ${eip | 0}; done += ${i + 1}; ${FALLTHROUGH}`);
         if (this.offsetOf(eip) >= 0) fallthrough = eip;
         break;
       }
@@ -240,7 +240,7 @@ return function region(budget) {
   const R = cpu.reg32;
   let r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0;
   ${load}
-  let pc = cpu.eip, done = 0, k = 0, cur = pc, synced = false, reason = ${EXIT_BRANCH};
+  let pc = cpu.eip | 0, done = 0, k = 0, cur = pc, synced = false, reason = ${EXIT_BRANCH};
   let o = 0, a = 0, b = 0, v = 0, t = 0;
   const codeLin = ((cpu.segBase[1] + pc) | 0) >>> 12;
   if (${this.flat ? 'false' : `cpu.segLimit[1] !== ${this.csLimit}`}) return ${EXIT_BRANCH};
@@ -253,12 +253,12 @@ ${cases}
       }
     }
   } catch (e) {
-    if (!synced) { ${store} cpu.startEip = cur; cpu.startEsp = r4; cpu.eip = cur; }
+    if (!synced) { ${store} cpu.startEip = cur >>> 0; cpu.startEsp = r4; cpu.eip = cur >>> 0; }
     cpu.instructionCount += done + k;
     throw e;
   }
   ${store}
-  cpu.eip = pc;
+  cpu.eip = pc >>> 0;
   cpu.instructionCount += done;
   return reason;
 };
@@ -274,7 +274,7 @@ ${cases}
 cpu.eip = ${d.eip}; cpu.startEip = ${d.eip}; cpu.startEsp = r4; k = ${i}; synced = true;
 executeOne(cpu);
 if (!cpu.code32) cpu.eip &= 0xffff;
-synced = false; k = 0; done += ${i + 1}; pc = cpu.eip;
+synced = false; k = 0; done += ${i + 1}; pc = cpu.eip | 0;
 ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}
 if (leaveAfterInterpreted(codeLin)) { reason = ${EXIT_EVENT}; break L; }
 continue;`;
@@ -291,7 +291,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
   }
 
   private precise(d: Decoded, i: number): string {
-    return `cur = ${d.eip}; k = ${i};`;
+    return `cur = ${d.eip | 0}; k = ${i};`;
   }
 
   private reg(r: number, top: number): string {
@@ -331,13 +331,22 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
     return this.fastSeg(seg) ? `pw(${seg}, ${off}, ${n});` : `cpu.probeWrite(${seg}, ${off}, ${n});`;
   }
 
-  /** The effective offset of the memory operand, as an unsigned number. */
+  /**
+   * A 32-bit offset for an access through `seg`: the flat fast path takes it as an int32
+   * (unsigned numbers at or above 2^31, kernel addresses, are heap numbers in V8's lower
+   * tiers); the segment checks of Cpu.read and write want it unsigned.
+   */
+  private segOffset(seg: number, expr: string): string {
+    return this.fastSeg(seg) ? `((${expr}) | 0)` : `((${expr}) >>> 0)`;
+  }
+
+  /** The effective offset of the memory operand. */
   private offset(d: Decoded): string {
     const parts: string[] = [];
     if (d.base >= 0) parts.push(`r${d.base}`);
     if (d.index >= 0) parts.push(d.scale ? `(r${d.index} << ${d.scale})` : `r${d.index}`);
     parts.push(`${d.disp}`);
-    return d.a32 ? `((${parts.join(' + ')}) >>> 0)` : `((${parts.join(' + ')}) & 0xffff)`;
+    return d.a32 ? this.segOffset(this.segOf(d), parts.join(' + ')) : `((${parts.join(' + ')}) & 0xffff)`;
   }
 
   /** Code that sets `o` (memory form) — empty for a register operand. */
@@ -364,18 +373,18 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
 
   /** Leaves the region after a store that hit compiled code; `next` is where execution goes on (a CALL's target). */
   private afterStore(next: number | string, i: number): string {
-    return `if (!self.valid) { pc = ${next}; done += ${i + 1}; reason = ${EXIT_INVALIDATED}; break L; }`;
+    return `if (!self.valid) { pc = ${typeof next === 'number' ? next | 0 : next}; done += ${i + 1}; reason = ${EXIT_INVALIDATED}; break L; }`;
   }
 
   private push(value: string, top: number, next: number | string, i: number): string {
     const size = top === 31 ? 4 : 2;
-    return `t = ${value}; b = (r4 - ${size}) & ${this.stackMask}; ${this.storeTo(SS, top, 'b >>> 0', 't')} ${this.setSp('b')} ${this.afterStore(next, i)}`;
+    return `t = ${value}; b = (r4 - ${size}) & ${this.stackMask}; ${this.storeTo(SS, top, this.segOffset(SS, 'b'), 't')} ${this.setSp('b')} ${this.afterStore(next, i)}`;
   }
 
   /** Pops into `t`. */
   private pop(top: number): string {
     const size = top === 31 ? 4 : 2;
-    return `b = r4 & ${this.stackMask}; t = ${this.load(SS, top, 'b >>> 0')}; ${this.setSp(`b + ${size}`)}`;
+    return `b = r4 & ${this.stackMask}; t = ${this.load(SS, top, this.segOffset(SS, 'b'))}; ${this.setSp(`b + ${size}`)}`;
   }
 
   private setSp(expr: string): string {
@@ -384,7 +393,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
 
   /** A near-branch target check (flat code segments cannot fail it). */
   private limitCheck(target: string): string {
-    return this.flat ? '' : `if (${target} > cpu.segLimit[1]) cpu.gp(0);`;
+    return this.flat ? '' : `if ((${target} >>> 0) > cpu.segLimit[1]) cpu.gp(0);`;
   }
 
   private target(d: Decoded, value: number): number {
@@ -394,7 +403,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
   /** A direct jump: stays in the region's switch when the target is on this page. */
   private jump(target: number, targets: number[]): string {
     if (this.offsetOf(target) >= 0) targets.push(target);
-    return `pc = ${target};`;
+    return `pc = ${target | 0};`;
   }
 
   private insn(d: Decoded, next: number, i: number): Emitted | null {
@@ -441,7 +450,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
       const check = this.flat ? '' : `${this.precise(d, i)} ${this.limitCheck(`${t}`)}`;
       targets.push(next);
       const taken = this.jump(t, targets);
-      return { code: `if (lf.condition(${op & 0xf})) { ${check} ${taken} done += ${i + 1}; continue; } pc = ${next}; done += ${i + 1}; ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: next };
+      return { code: `if (lf.condition(${op & 0xf})) { ${check} ${taken} done += ${i + 1}; continue; } pc = ${next | 0}; done += ${i + 1}; ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: next };
     }
     if (op >= 0x91 && op <= 0x97) {
       const r = op & 7;
@@ -487,7 +496,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
       case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
         const top = op & 1 ? V : 7;
         const seg = d.seg >= 0 ? d.seg : DS;
-        const off = `${d.a32 ? d.imm >>> 0 : d.imm & 0xffff}`;
+        const off = `${d.a32 ? (this.fastSeg(seg) ? d.imm | 0 : d.imm >>> 0) : d.imm & 0xffff}`;
         const p = this.precise(d, i);
         if (op < 0xa2) return simple(`${p} ${this.setReg(0, top, this.load(seg, top, off))}`);
         return simple(`${p} ${this.storeTo(seg, top, off, this.reg(0, top))} ${this.afterStore(next, i)}`);
@@ -502,9 +511,9 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
       case 0xc2: case 0xc3: {
         const extra = op === 0xc2 ? d.imm : 0;
         const size = d.o32 ? 4 : 2;
-        const tgt = d.o32 ? 't >>> 0' : 't & 0xffff';
+        const tgt = d.o32 ? 't | 0' : 't & 0xffff';
         return {
-          code: `${this.precise(d, i)} t = ${this.load(SS, V, `(r4 & ${this.stackMask}) >>> 0`)}; t = ${tgt}; ${this.limitCheck('t')} ${this.setSp(`r4 + ${size + extra}`)} pc = t;`,
+          code: `${this.precise(d, i)} t = ${this.load(SS, V, this.segOffset(SS, `r4 & ${this.stackMask}`))}; t = ${tgt}; ${this.limitCheck('t')} ${this.setSp(`r4 + ${size + extra}`)} pc = t;`,
           end: 'dynamic', targets,
         };
       }
@@ -515,7 +524,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
       }
       case 0xc9: { // LEAVE
         const bp = this.stackMask === '-1' ? 'r5' : '(r5 & 0xffff)';
-        return simple(`${this.precise(d, i)} b = ${bp}; t = ${this.load(SS, V, 'b >>> 0')}; ${this.setSp(`b + ${V === 31 ? 4 : 2}`)} ${this.setReg(5, V, 't')}`);
+        return simple(`${this.precise(d, i)} b = ${bp}; t = ${this.load(SS, V, this.segOffset(SS, 'b'))}; ${this.setSp(`b + ${V === 31 ? 4 : 2}`)} ${this.setReg(5, V, 't')}`);
       }
       case 0xe2: case 0xe3: { // LOOP, JECXZ (LOOPE/LOOPNE are left to the interpreter)
         const t = this.target(d, next + ((d.imm << 24) >> 24));
@@ -524,7 +533,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
         const taken = op === 0xe2 ? `${count} !== 0` : `${count} === 0`;
         const check = this.flat ? '' : `${this.precise(d, i)} ${this.limitCheck(`${t}`)}`;
         targets.push(next);
-        return { code: `${dec}if (${taken}) { ${check} ${this.jump(t, targets)} done += ${i + 1}; continue; } pc = ${next}; done += ${i + 1}; ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: next };
+        return { code: `${dec}if (${taken}) { ${check} ${this.jump(t, targets)} done += ${i + 1}; continue; } pc = ${next | 0}; done += ${i + 1}; ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: next };
       }
       case 0xf5: return simple('lf.setBits(0x1, lf.cf() ^ 1);');
       case 0xf8: case 0xf9: return simple(`lf.setBits(0x1, ${op & 1});`);
@@ -533,7 +542,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
         const t = this.target(d, next + d.imm);
         const check = this.flat ? '' : this.limitCheck(`${t}`);
         targets.push(next);
-        return { code: `${this.precise(d, i)} ${check} ${this.push(`${next}`, V, t, i)} done += ${i + 1}; ${this.jump(t, targets)} ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: this.offsetOf(t) >= 0 ? t : -1 };
+        return { code: `${this.precise(d, i)} ${check} ${this.push(`${next | 0}`, V, t, i)} done += ${i + 1}; ${this.jump(t, targets)} ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: this.offsetOf(t) >= 0 ? t : -1 };
       }
       case 0xe9: case 0xeb: {
         const rel = op === 0xeb ? (d.imm << 24) >> 24 : d.imm;
@@ -553,8 +562,8 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
         if (reg < 2) return simple(`${this.getRmForWrite(d, top)} v = ${reg === 0 ? 'inc' : 'dec'}(lf, a, ${top}); ${this.setRm(d, top, 'v', next, i)}`);
         if (op === 0xfe) return null;
         if (reg === 2 || reg === 4) {
-          const tgt = d.o32 ? 't >>> 0' : 't & 0xffff';
-          const push = reg === 2 ? this.push(`${next}`, V, 'v', i) : '';
+          const tgt = d.o32 ? 't | 0' : 't & 0xffff';
+          const push = reg === 2 ? this.push(`${next | 0}`, V, 'v', i) : '';
           return {
             code: `${this.precise(d, i)} ${this.address(d)} t = ${this.getRm(d, V)}; v = ${tgt}; ${this.limitCheck('v')} ${push} pc = v;`,
             end: 'dynamic', targets,
