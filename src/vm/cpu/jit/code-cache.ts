@@ -31,6 +31,13 @@ export interface JitStats {
 }
 
 const PAGES = 1 << 20;
+const MEMO_BITS = 14;
+const MEMO_MASK = (1 << MEMO_BITS) - 1;
+
+/** The lookup memo's slot for an entry's physical address. */
+function memoSlot(phys: number): number {
+  return (phys ^ (phys >>> MEMO_BITS)) & MEMO_MASK;
+}
 
 export class CodeCache implements RegionEnvironment {
   readonly threshold: number;
@@ -47,6 +54,15 @@ export class CodeCache implements RegionEnvironment {
    */
   private readonly byEntry = new Map<number, Entry[]>();
   private readonly byPage = new Map<number, Region[]>();
+  /**
+   * A direct-mapped memo of recent lookups: the run loop looks a region up at every entry
+   * (tens of millions in a Linux boot), and a Map probe plus a list scan cost as much as a
+   * short region's run. A slot is used only while its region is valid.
+   */
+  private readonly memoPhys = new Int32Array(MEMO_MASK + 1).fill(-1);
+  private readonly memoEip = new Int32Array(MEMO_MASK + 1);
+  private readonly memoKey = new Int32Array(MEMO_MASK + 1);
+  private readonly memoRegion: (Region | null)[] = new Array<Region | null>(MEMO_MASK + 1).fill(null);
   private count = 0;
   readonly memorySuper: MemoryHelpers;
   readonly memoryUser: MemoryHelpers;
@@ -66,15 +82,27 @@ export class CodeCache implements RegionEnvironment {
   /**
    * The compiled region entered at physical `phys` under `key` with this EIP, if any. The
    * same bytes reached through another EIP (a virtual alias, another CS base) are another
-   * region: the blocks' switch is keyed by EIP.
+   * region: the blocks' switch is keyed by EIP. `eip` is taken as an int32.
    */
   lookup(phys: number, key: number, eip: number): Region | undefined {
+    const slot = memoSlot(phys);
+    if (this.memoPhys[slot] === phys && this.memoEip[slot] === eip && this.memoKey[slot] === key) {
+      const region = this.memoRegion[slot]!;
+      if (region.valid) {
+        this.stats.hits++;
+        return region;
+      }
+    }
     const list = this.byEntry.get(phys);
     if (list) {
       for (let i = 0; i < list.length; i++) {
         const e = list[i];
         if (e.eip === eip && e.region.key === key) {
           this.stats.hits++;
+          this.memoPhys[slot] = phys;
+          this.memoEip[slot] = eip;
+          this.memoKey[slot] = key;
+          this.memoRegion[slot] = e.region;
           return e.region;
         }
       }
@@ -101,7 +129,8 @@ export class CodeCache implements RegionEnvironment {
     const region = compileRegion(this.cpu, phys, this);
     for (let i = 0; i < region.blockEips.length; i++) {
       const at = region.blockPhys[i];
-      const entry = { region, eip: region.blockEips[i] };
+      const entry = { region, eip: region.blockEips[i] | 0 };
+      this.forget(at);
       const list = this.byEntry.get(at);
       if (list) list.unshift(entry); // the newest region wins: it starts at this block
       else this.byEntry.set(at, [entry]);
@@ -125,10 +154,22 @@ export class CodeCache implements RegionEnvironment {
     this.byPage.delete(page);
     for (const r of list) {
       r.valid = false;
-      for (const at of r.blockPhys) this.byEntry.delete(at);
+      for (const at of r.blockPhys) {
+        this.byEntry.delete(at);
+        this.forget(at);
+      }
     }
     this.count -= list.length;
     this.stats.invalidations++;
+  }
+
+  /** Clears the memo slot of a block start (a newer region starts there, or it is gone). */
+  private forget(phys: number): void {
+    const slot = memoSlot(phys);
+    if (this.memoPhys[slot] === phys) {
+      this.memoPhys[slot] = -1;
+      this.memoRegion[slot] = null;
+    }
   }
 
   /** Invalidates every page in [addr, addr + length) that holds code (PhysicalMemory.onExternalWrite). */
@@ -159,6 +200,8 @@ export class CodeCache implements RegionEnvironment {
     for (const list of this.byPage.values()) for (const r of list) r.valid = false;
     for (const page of this.byPage.keys()) this.codePages[page] = 0;
     this.byEntry.clear();
+    this.memoPhys.fill(-1);
+    this.memoRegion.fill(null);
     this.count = 0;
     this.byPage.clear();
     this.heat.fill(0);

@@ -16,7 +16,7 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
     const phys = compiledEntryPoint(cpu);
     if (phys >= 0) {
       const key = modeKey(cpu);
-      let region = cache.lookup(phys, key, cpu.eip >>> 0);
+      let region = cache.lookup(phys, key, cpu.eip | 0);
       // Heat: one interpreted instruction is about to run here, unless code gets compiled.
       if (!region && cache.countHeat(phys, 1)) region = cache.compile(phys, key);
       if (region) {
