@@ -15,6 +15,8 @@ import type { PciHost } from '../devices/pci/pci-host.js';
 import type { Rtc } from '../devices/rtc.js';
 import type { Clock } from './clock.js';
 import { findVgaBiosFont16 } from '../devices/vga/vga-bios-font.js';
+import { addAcpiTableLoader } from './firmware/acpi-table-loader.js';
+import { pcAcpiHardware } from './firmware/pc-firmware.js';
 import { addSeaBiosFwCfg } from './firmware/seabios-fw-cfg.js';
 import { findFirmwareFile, STD_VGA_BIOS, type Firmware } from './firmware/seabios.js';
 import type { IoBus } from './io-bus.js';
@@ -110,6 +112,8 @@ export class BiosHardware {
       rebootTimeoutMs: config.boot.rebootTimeoutMs,
       bootOrder: [],
     });
+    // QEMU's ACPI tables reach SeaBIOS through its table loader, as on QEMU.
+    addAcpiTableLoader(board.fwCfg, pcAcpiHardware(machine.ramBytes));
   }
 }
 

@@ -1,17 +1,15 @@
-// The ACPI tables Linux needs on the pc machine, written by termu itself: RSDP (in the F
-// segment, where the kernel scans), RSDT, FADT (PIIX4 PM block, PM timer, SCI, APM
-// port for ACPI_ENABLE, fixed power button), FACS, MADT (LAPIC, IOAPIC, QEMU's interrupt
-// overrides, LINT1 NMI), HPET and a DSDT whose AML declares the PCI root bridge and \_S5 (so
-// the kernel can power off).
+// The ACPI tables of the pc machine, written by termu itself: RSDP, RSDT, FADT (PIIX4 PM
+// block, PM timer, SCI, APM port for ACPI_ENABLE, fixed power button), FACS, MADT (LAPIC,
+// IOAPIC, QEMU's interrupt overrides, LINT1 NMI), HPET and a DSDT whose AML declares the PCI
+// root bridge, the PS/2 keyboard and mouse, and \_S5 (so the kernel can power off). A direct
+// kernel boot gets them in memory (RSDP in the F segment, where the kernel scans); SeaBIOS
+// gets them through fw_cfg's table loader (acpi-table-loader.ts), laid out from address 0.
 
 import type { PhysicalMemory } from '../physical-memory.js';
 import { buffer, device, eisaId, integer, name, pkg, resource, scope, type Aml } from './aml.js';
 
-export interface AcpiLayout {
-  /** Where the RSDP goes (16-byte aligned, 0xe0000-0xfffff). */
-  rsdpAddr: number;
-  /** Where the other tables go (64-byte aligned, reserved in the e820 map). */
-  tablesAddr: number;
+/** What the tables describe: the board's ACPI-visible hardware. */
+export interface AcpiHardware {
   pmBase: number;
   gpe0Base: number;
   sciIrq: number;
@@ -21,6 +19,14 @@ export interface AcpiLayout {
   ramBelow4g: number;
   /** The HPET's register block and its capabilities word (the event timer block ID). */
   hpet: { address: number; blockId: number };
+}
+
+/** Where a boot without firmware puts the tables. */
+export interface AcpiLayout extends AcpiHardware {
+  /** Where the RSDP goes (16-byte aligned, 0xe0000-0xfffff). */
+  rsdpAddr: number;
+  /** Where the other tables go (64-byte aligned, reserved in the e820 map). */
+  tablesAddr: number;
 }
 
 const OEM_ID = 'TERMU ';
@@ -82,11 +88,24 @@ function rootBridgeResources(ramBelow4g: number): Aml {
   ]);
 }
 
+/**
+ * The PIIX3 ISA bridge's PS/2 keyboard and mouse, as QEMU declares them. SeaBIOS reads the
+ * DSDT it is given and skips its PS/2 setup when no PNP0303 keyboard is declared.
+ */
+function isaBridge(): Aml {
+  const present = name('_STA', integer(0x0f));
+  return device('ISA', [
+    name('_ADR', integer(0x00010000)),
+    device('KBD', [name('_HID', eisaId('PNP0303')), present, name('_CRS', buffer([...resource.io(0x60, 1), ...resource.io(0x64, 1), ...resource.irq(1), ...resource.endTag()]))]),
+    device('MOU', [name('_HID', eisaId('PNP0F13')), present, name('_CRS', buffer([...resource.irq(12), ...resource.endTag()]))]),
+  ]);
+}
+
 function dsdt(ramBelow4g: number): Uint8Array {
   const aml = [
     // With ACPI, Linux finds PCI buses, and the windows their BARs live in, only through root bridges declared here.
     ...scope('\\_SB', [
-      device('PCI0', [name('_HID', eisaId('PNP0A03')), name('_ADR', integer(0)), name('_UID', integer(0)), name('_CRS', rootBridgeResources(ramBelow4g))]),
+      device('PCI0', [name('_HID', eisaId('PNP0A03')), name('_ADR', integer(0)), name('_UID', integer(0)), name('_CRS', rootBridgeResources(ramBelow4g)), isaBridge()]),
     ]),
     // PIIX4's PM1 sleep type for soft-off is 0 (QEMU's \_S5 is the same).
     ...scope('\\', [name('_S5', pkg([integer(0), integer(0), integer(0), integer(0)]))]),
@@ -101,7 +120,7 @@ function facs(): Uint8Array {
   return t.bytes;
 }
 
-function fadt(l: AcpiLayout, facsAddr: number, dsdtAddr: number): Uint8Array {
+function fadt(l: AcpiHardware, facsAddr: number, dsdtAddr: number): Uint8Array {
   const t = new TableWriter(116 - 36);
   const at = (offset: number) => offset - 36;
   t.u32(at(36), facsAddr);
@@ -126,7 +145,7 @@ function fadt(l: AcpiLayout, facsAddr: number, dsdtAddr: number): Uint8Array {
   return sdt('FACP', 1, t.bytes);
 }
 
-function madt(l: AcpiLayout): Uint8Array {
+function madt(l: AcpiHardware): Uint8Array {
   const entries: number[][] = [];
   entries.push([0, 8, 0, 0, 1, 0, 0, 0]); // processor 0, APIC id 0, enabled
   const io = l.ioapicAddr;
@@ -148,7 +167,7 @@ function madt(l: AcpiLayout): Uint8Array {
 }
 
 /** The HPET description table: Linux finds the HPET only through it. */
-function hpet(l: AcpiLayout): Uint8Array {
+function hpet(l: AcpiHardware): Uint8Array {
   const t = new TableWriter(20);
   t.u32(0, l.hpet.blockId);
   // Base address as a Generic Address Structure: system memory, then the 64-bit address.
@@ -165,26 +184,58 @@ function rsdp(rsdtAddr: number): Uint8Array {
   return t.bytes;
 }
 
-/** Writes every table; returns the RSDP's address. */
-export function writeAcpiTables(memory: PhysicalMemory, l: AcpiLayout): number {
-  let next = l.tablesAddr;
-  const place = (table: Uint8Array, align: number) => {
+/** The tables as one blob whose addresses assume it is loaded at `base`, and the RSDP. */
+export interface AcpiTableBlob {
+  /** Every table but the RSDP. */
+  tables: Uint8Array;
+  /** The RSDP, pointing at the RSDT inside `tables`. */
+  rsdp: Uint8Array;
+  /** Offsets in `tables` of the 32-bit fields that hold addresses inside `tables`. */
+  pointers: number[];
+  /** [start, length] of each table with a header checksum (at start + 9). */
+  checksummed: [number, number][];
+}
+
+/** RSDP field holding the RSDT's address, and its checksum over the first 20 bytes. */
+export const RSDP_RSDT_FIELD = 16;
+export const RSDP_CHECKSUM_FIELD = 8;
+export const RSDP_CHECKSUM_LENGTH = 20;
+const FADT_FACS_FIELD = 36;
+const FADT_DSDT_FIELD = 40;
+const SDT_HEADER_BYTES = 36;
+
+/** Lays the tables out from `base` (64-byte aligned). */
+export function buildAcpiTables(l: AcpiHardware, base: number): AcpiTableBlob {
+  const pieces: { at: number; bytes: Uint8Array }[] = [];
+  const checksummed: [number, number][] = [];
+  let next = 0;
+  const place = (table: Uint8Array, align: number, hasChecksum = true) => {
     next = Math.ceil(next / align) * align;
-    const addr = next;
-    memory.writeBytes(addr, table);
+    pieces.push({ at: next, bytes: table });
+    if (hasChecksum) checksummed.push([next, table.length]);
     next += table.length;
-    return addr;
+    return pieces[pieces.length - 1].at;
   };
-  const facsAddr = place(facs(), 64);
-  const dsdtAddr = place(dsdt(l.ramBelow4g), 16);
-  const fadtAddr = place(fadt(l, facsAddr, dsdtAddr), 16);
-  const madtAddr = place(madt(l), 16);
-  const hpetAddr = place(hpet(l), 16);
+  const facsAt = place(facs(), 64, false);
+  const dsdtAt = place(dsdt(l.ramBelow4g), 16);
+  const fadtAt = place(fadt(l, base + facsAt, base + dsdtAt), 16);
+  const madtAt = place(madt(l), 16);
+  const hpetAt = place(hpet(l), 16);
   const rsdtBody = new TableWriter(12);
-  rsdtBody.u32(0, fadtAddr);
-  rsdtBody.u32(4, madtAddr);
-  rsdtBody.u32(8, hpetAddr);
-  const rsdtAddr = place(sdt('RSDT', 1, rsdtBody.bytes), 16);
-  memory.writeBytes(l.rsdpAddr, rsdp(rsdtAddr));
+  rsdtBody.u32(0, base + fadtAt);
+  rsdtBody.u32(4, base + madtAt);
+  rsdtBody.u32(8, base + hpetAt);
+  const rsdtAt = place(sdt('RSDT', 1, rsdtBody.bytes), 16);
+  const tables = new Uint8Array(next);
+  for (const p of pieces) tables.set(p.bytes, p.at);
+  const pointers = [fadtAt + FADT_FACS_FIELD, fadtAt + FADT_DSDT_FIELD, ...[0, 4, 8].map((i) => rsdtAt + SDT_HEADER_BYTES + i)];
+  return { tables, rsdp: rsdp(base + rsdtAt), pointers, checksummed };
+}
+
+/** Writes every table for a boot without firmware; returns the RSDP's address. */
+export function writeAcpiTables(memory: PhysicalMemory, l: AcpiLayout): number {
+  const blob = buildAcpiTables(l, l.tablesAddr);
+  memory.writeBytes(l.tablesAddr, blob.tables);
+  memory.writeBytes(l.rsdpAddr, blob.rsdp);
   return l.rsdpAddr;
 }

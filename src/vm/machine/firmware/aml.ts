@@ -89,5 +89,7 @@ export const resource = {
   word: (type: 1 | 2, min: number, max: number) => [0x88, 0x0d, 0x00, type, 0x0c, type === 1 ? 0x03 : 0x00, ...le16(0), ...le16(min), ...le16(max), ...le16(0), ...le16(max - min + 1)],
   /** A cacheable read/write memory window the bridge produces: [min, max], fixed. */
   memory32: (min: number, max: number) => [0x87, 0x17, 0x00, 0x00, 0x0c, 0x03, ...le32(0), ...le32(min), ...le32(max), ...le32(0), ...le32(max - min + 1)],
+  /** IRQNoFlags: one edge-triggered, active-high ISA interrupt. */
+  irq: (line: number) => [0x22, ...le16(1 << line)],
   endTag: () => [0x79, 0x00],
 };

@@ -7,7 +7,7 @@ import { APIC_DEFAULT_BASE } from '../../devices/apic/local-apic.js';
 import { HPET_BASE, HPET_BLOCK_ID } from '../../devices/hpet.js';
 import { enterFlatProtectedMode, type BoardCpu } from '../board-cpu.js';
 import type { PhysicalMemory } from '../physical-memory.js';
-import { writeAcpiTables } from './acpi-tables.js';
+import { writeAcpiTables, type AcpiHardware } from './acpi-tables.js';
 import { BIOS_AREA_START, HIGH_TABLES_SIZE } from './e820.js';
 
 export const BOOT_CS = 0x10;
@@ -18,18 +18,21 @@ const PM_BASE = 0x600;
 const GPE0_BASE = 0xafe0;
 const SCI_IRQ = 9;
 
-export function writeFirmwareTables(memory: PhysicalMemory): { rsdp: number } {
-  const rsdp = writeAcpiTables(memory, {
-    rsdpAddr: BIOS_AREA_START,
-    tablesAddr: memory.ramSize - HIGH_TABLES_SIZE,
+/** The pc board's hardware as its ACPI tables describe it, with or without SeaBIOS. */
+export function pcAcpiHardware(ramBelow4g: number): AcpiHardware {
+  return {
     pmBase: PM_BASE,
     gpe0Base: GPE0_BASE,
     sciIrq: SCI_IRQ,
     ioapicAddr: IOAPIC_DEFAULT_BASE,
     lapicAddr: APIC_DEFAULT_BASE,
-    ramBelow4g: memory.ramSize,
+    ramBelow4g,
     hpet: { address: HPET_BASE, blockId: HPET_BLOCK_ID },
-  });
+  };
+}
+
+export function writeFirmwareTables(memory: PhysicalMemory): { rsdp: number } {
+  const rsdp = writeAcpiTables(memory, { ...pcAcpiHardware(memory.ramSize), rsdpAddr: BIOS_AREA_START, tablesAddr: memory.ramSize - HIGH_TABLES_SIZE });
   const gdt = new DataView(new ArrayBuffer(32));
   // Entries 2 and 3: base 0, limit 4 GiB, 32-bit; code execute/read, data read/write.
   gdt.setUint32(16, 0x0000ffff, true);
