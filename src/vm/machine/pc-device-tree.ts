@@ -183,6 +183,10 @@ export function pcDeviceTree(board: PcBoard, hw: BiosHardware | undefined): Qdev
     devices: [
       { type: 'ps2-mouse', lines: [gpio('out', '', 1)] },
       { type: 'ps2-kbd', lines: [gpio('out', '', 1)] },
+      {
+        type: 'hpet',
+        lines: [gpio('in', '', 2), gpio('out', '', 1), gpio('out', 'sysbus-irq', 32), uint('timers', 3), bool('msi', false), uint('hpet-intcap', 4), bool('hpet-offset-saved', true), 'mmio 00000000fed00000/0000000000000400'],
+      },
       { type: 'ioapic', lines: [gpio('in', '', 24), uint('version', IOAPIC_VERSION), 'mmio 00000000fec00000/0000000000001000'] },
       pciHost,
       { type: 'fw_cfg_io', lines: [bool('dma_enabled', board.io.portRanges().some((r) => r.name === 'fwcfg.dma')), uint('x-file-slots', 32), bool('acpi-mr-restore', true)] },

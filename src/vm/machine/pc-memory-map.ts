@@ -14,6 +14,7 @@ const VGA_WINDOW = 0xa0000;
 const VGA_WINDOW_SIZE = 0x20000;
 const OPTION_ROM_SPACE = 0xc0000;
 const IOAPIC_BASE = 0xfec00000;
+const HPET_BASE = 0xfed00000;
 const MSI_BASE = 0xfee00000;
 /** QEMU maps the APIC's MSI window above everything else. */
 const MSI_PRIORITY = 4096;
@@ -128,7 +129,7 @@ export function pcAddressSpaces(board: PcBoard, hw: BiosHardware | undefined): A
     // Without firmware nothing shadows 0xc0000-0xfffff: it is plain RAM, QEMU's pam-ram.
     for (const { base, size } of PAM_SEGMENTS) if (memory.pageKind[base >>> PAGE_SHIFT] === PAGE_RAM) sys.push(alias('pam-ram', base, size, ram, base, 1));
   }
-  sys.push(region('ioapic', IOAPIC_BASE, 0x1000, 'i/o'), region('apic-msi', MSI_BASE, 0x100000, 'i/o', MSI_PRIORITY));
+  sys.push(region('ioapic', IOAPIC_BASE, 0x1000, 'i/o'), region('hpet', HPET_BASE, 0x400, 'i/o'), region('apic-msi', MSI_BASE, 0x100000, 'i/o', MSI_PRIORITY));
 
   const io = region('io', 0, 0x10000, 'i/o', 0, ioRegions(board));
   return [
