@@ -15,6 +15,8 @@ import { createImage } from './create.js';
 
 const CHUNK = 2 << 20;
 const SPARSE = 4096;
+/** Chunks a fresh raw target may have in flight on the thread pool. */
+const WRITES_AHEAD = 4;
 
 export async function runConvert(argv: string[]): Promise<number> {
   const { opts, rest } = getopt(argv, ':hf:O:B:CcF:o:l:S:pt:T:qnm:WrU', [
@@ -129,28 +131,29 @@ export async function copyImages(sources: BlockDriver[], dst: BlockDriver, o: Co
   o.progress.finish();
 
   /**
-   * Into a fresh raw target: the data runs of one chunk are written on the thread pool
-   * while the next chunk is read through the source's driver.
+   * Into a fresh raw target: the data runs of each chunk are written on the thread pool, up to
+   * WRITES_AHEAD chunks at once (as qemu-img keeps several requests in flight), while the next
+   * chunk is read through the source's driver.
    */
   async function copyToRawBehind(src: BlockDriver, to: RawDriver, at: number, opts: CopyOptions): Promise<void> {
-    const bufs = alignedBuffers(2, CHUNK);
-    let writing: Promise<unknown> = Promise.resolve();
+    const bufs = alignedBuffers(WRITES_AHEAD, CHUNK);
+    const writing: Promise<unknown>[] = bufs.map(() => Promise.resolve());
     let i = 0;
     for (let off = 0; off < src.length;) {
       const s = src.blockStatus(off, Math.min(CHUNK, src.length - off));
       if (!s.zero) {
+        await writing[i];
         const data = bufs[i].subarray(0, s.length);
         src.read(off, data);
-        await writing;
         const writes: Promise<void>[] = [];
         forEachDataRun(data, (from, to2) => writes.push(to.file.writeAtAsync(at + off + from, data.subarray(from, to2))));
-        writing = Promise.all(writes);
-        i ^= 1;
+        writing[i] = Promise.all(writes);
+        i = (i + 1) % WRITES_AHEAD;
       }
       off += s.length;
       opts.progress.show(((at + off) / total) * 100);
     }
-    await writing;
+    await Promise.all(writing);
     if (to.file.size < at + src.length) to.file.truncate(at + src.length);
   }
 
