@@ -134,6 +134,8 @@ export class QemuSession {
       socket.on('close', () => {
         clearTimeout(timer);
         if (sent) resolve(monitorReply(reply));
+        // Closed before its prompt: without this the promise would never settle.
+        else reject(new Error(`monitor: closed before its prompt, '${command}' not sent: ${reply}`));
       });
       socket.on('error', (e) => {
         clearTimeout(timer);
