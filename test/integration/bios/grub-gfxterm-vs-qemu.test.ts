@@ -4,20 +4,10 @@
 // from the command line side by side, driven through COM1 and the HMP monitor socket.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureGrubRescueIso, GRUB_PROMPT, GRUB_READY_MARKER } from '../../guests/grub-rescue.js';
-import { haveQemu, QemuSession } from '../../guests/qemu-session.js';
-import { pixelDifferences, ppmHeader, settledScreendump } from './settled-screendump.js';
+import type { QemuSession } from '../../guests/qemu-session.js';
+import { pixelDifferences, ppmHeader, screendumpsSideBySide, SIDE_BY_SIDE_SKIP as skip } from './settled-screendump.js';
 
-const TERMU = fileURLToPath(new URL('../../../../bin/termu', import.meta.url));
-const skip = !existsSync('/usr/share/seabios/bios.bin')
-  ? "Debian's seabios package is not installed"
-  : !haveQemu()
-    ? 'qemu-system-i386 is not installed'
-    : false;
 const COMMANDS = ['insmod all_video', 'loadfont unicode', 'set gfxmode=640x480x32', 'terminal_output gfxterm serial', 'echo termu gfxterm check'];
 const PPM_HEADER = ppmHeader(640, 480);
 
@@ -34,22 +24,11 @@ async function bootToGfxterm(session: QemuSession): Promise<void> {
 test("GRUB's gfxterm on a VBE mode: termu's screendump equals QEMU's pixel for pixel", { skip, timeout: 150_000 }, async () => {
   const iso = await ensureGrubRescueIso();
   const args = ['-cdrom', iso, '-boot', 'd', '-m', '128', '-display', 'none', '-serial', 'stdio'];
-  const termu = new QemuSession(args, TERMU);
-  const qemu = new QemuSession(args);
-  const dir = mkdtempSync(join(tmpdir(), 'termu-gfxterm-'));
-  try {
-    const [actual, expected] = await Promise.all([
-      bootToGfxterm(termu).then(() => settledScreendump(termu, 'termu', dir, 20_000)),
-      bootToGfxterm(qemu).then(() => settledScreendump(qemu, 'qemu', dir, 20_000)),
-    ]);
+  await screendumpsSideBySide(args, bootToGfxterm, ({ actual, expected }) => {
     assert.equal(expected.toString('latin1', 0, PPM_HEADER.length), PPM_HEADER, 'QEMU shows a 640x480 graphics screen');
     assert.equal(actual.toString('latin1', 0, PPM_HEADER.length), PPM_HEADER, 'termu shows a 640x480 graphics screen');
     assert.ok(expected.subarray(PPM_HEADER.length).some((v) => v !== 0), "QEMU's screen shows GRUB's text");
     assert.equal(actual.length, expected.length);
     assert.ok(actual.equals(expected), pixelDifferences(actual, expected, 640, 480));
-  } finally {
-    await Promise.all([termu.monitor('quit').catch(() => {}), qemu.monitor('quit').catch(() => {})]);
-    await Promise.all([termu.close(), qemu.close()]);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

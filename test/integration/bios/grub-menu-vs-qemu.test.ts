@@ -4,20 +4,10 @@
 // monitor socket. (seabios-boot.test.ts compares GRUB's prompt screen the same way.)
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureGrubRescueIso, GRUB_MENU_CFG, GRUB_MENU_TITLE, GRUB_PROMPT, GRUB_READY_MARKER } from '../../guests/grub-rescue.js';
-import { haveQemu, QemuSession } from '../../guests/qemu-session.js';
-import { pixelDifferences, ppmHeader, settledScreendump } from './settled-screendump.js';
+import type { QemuSession } from '../../guests/qemu-session.js';
+import { pixelDifferences, ppmHeader, screendumpsSideBySide, SIDE_BY_SIDE_SKIP as skip } from './settled-screendump.js';
 
-const TERMU = fileURLToPath(new URL('../../../../bin/termu', import.meta.url));
-const skip = !existsSync('/usr/share/seabios/bios.bin')
-  ? "Debian's seabios package is not installed"
-  : !haveQemu()
-    ? 'qemu-system-i386 is not installed'
-    : false;
 /** VGA text mode 80×25 with a 9×16 font, as QEMU's screendump renders it. */
 const WIDTH = 720;
 const HEIGHT = 400;
@@ -32,21 +22,10 @@ async function bootToMenu(session: QemuSession): Promise<void> {
 test("GRUB's text menu: termu's screendump equals QEMU's pixel for pixel", { skip, timeout: 150_000 }, async () => {
   const iso = await ensureGrubRescueIso();
   const args = ['-cdrom', iso, '-boot', 'd', '-m', '128', '-display', 'none', '-serial', 'stdio'];
-  const termu = new QemuSession(args, TERMU);
-  const qemu = new QemuSession(args);
-  const dir = mkdtempSync(join(tmpdir(), 'termu-grub-menu-'));
-  try {
-    const [actual, expected] = await Promise.all([
-      bootToMenu(termu).then(() => settledScreendump(termu, 'termu', dir, 20_000)),
-      bootToMenu(qemu).then(() => settledScreendump(qemu, 'qemu', dir, 20_000)),
-    ]);
+  await screendumpsSideBySide(args, bootToMenu, async ({ actual, expected, qemu }) => {
     assert.equal(expected.toString('latin1', 0, ppmHeader(WIDTH, HEIGHT).length), ppmHeader(WIDTH, HEIGHT), 'QEMU shows an 80x25 text screen');
     assert.match(await qemu.vgaText(), new RegExp(GRUB_MENU_TITLE), "QEMU's screen shows the menu");
     assert.equal(actual.length, expected.length);
     assert.ok(actual.equals(expected), pixelDifferences(actual, expected, WIDTH, HEIGHT));
-  } finally {
-    await Promise.all([termu.monitor('quit').catch(() => {}), qemu.monitor('quit').catch(() => {})]);
-    await Promise.all([termu.close(), qemu.close()]);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

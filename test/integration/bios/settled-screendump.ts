@@ -1,9 +1,19 @@
 // Screendumps of a guest screen taken through the HMP monitor of a QemuSession (termu or
 // qemu-system-i386), compared pixel for pixel with QEMU's.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { QemuSession } from '../../guests/qemu-session.js';
+import { fileURLToPath } from 'node:url';
+import { haveQemu, QemuSession } from '../../guests/qemu-session.js';
+
+const TERMU = fileURLToPath(new URL('../../../../bin/termu', import.meta.url));
+/** Why a side-by-side test cannot run here (node:test's skip), or false. */
+export const SIDE_BY_SIDE_SKIP = !existsSync('/usr/share/seabios/bios.bin')
+  ? "Debian's seabios package is not installed"
+  : !haveQemu()
+    ? 'qemu-system-i386 is not installed'
+    : false;
 
 const SETTLE_POLL_MS = 500;
 
@@ -44,4 +54,33 @@ export function pixelDifferences(actual: Buffer, expected: Buffer, width: number
     }
   }
   return `${count} pixels differ;${first}`;
+}
+
+/** The settled screens of the same guest in termu and in qemu-system-i386, run side by side. */
+export interface SideBySide {
+  actual: Buffer;
+  expected: Buffer;
+  /** QEMU's session, still running while `check` runs. */
+  qemu: QemuSession;
+}
+
+/**
+ * Runs bin/termu and qemu-system-i386 with the same arguments, brings both to the screen with
+ * `prepare` (through COM1), takes each one's settled screendump and hands them to `check`.
+ */
+export async function screendumpsSideBySide(args: string[], prepare: (session: QemuSession) => Promise<void>, check: (s: SideBySide) => Promise<void> | void): Promise<void> {
+  const termu = new QemuSession(args, TERMU);
+  const qemu = new QemuSession(args);
+  const dir = mkdtempSync(join(tmpdir(), 'termu-screendump-'));
+  try {
+    const [actual, expected] = await Promise.all([
+      prepare(termu).then(() => settledScreendump(termu, 'termu', dir, 20_000)),
+      prepare(qemu).then(() => settledScreendump(qemu, 'qemu', dir, 20_000)),
+    ]);
+    await check({ actual, expected, qemu });
+  } finally {
+    await Promise.all([termu.monitor('quit').catch(() => {}), qemu.monitor('quit').catch(() => {})]);
+    await Promise.all([termu.close(), qemu.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
