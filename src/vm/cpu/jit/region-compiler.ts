@@ -53,10 +53,6 @@ export interface Region {
 
 /** What compiled code needs from the code cache. */
 export interface RegionEnvironment {
-  /** 1 for each physical page holding compiled code. */
-  readonly codePages: Uint8Array;
-  /** Drops the code of a physical page (a store hit it). */
-  invalidatePage(page: number): void;
   /** The loads and stores regions call, for CPL 0-2 and for CPL 3. */
   readonly memorySuper: MemoryHelpers;
   readonly memoryUser: MemoryHelpers;
@@ -107,8 +103,7 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
   };
   const factory = new Function('env', source) as (e: object) => RegionFunction;
   region.run = factory({
-    cpu, ram: cpu.host.memory.ram, codePages: env.codePages, invalidatePage: (p: number) => env.invalidatePage(p),
-    mem: key & KEY_CPL3 ? env.memoryUser : env.memorySuper, self: region, executeOne, arith, inc, dec, neg, shift, doubleShift, imulTrunc, modeKey,
+    cpu, mem: key & KEY_CPL3 ? env.memoryUser : env.memorySuper, self: region, executeOne, arith, inc, dec, neg, shift, doubleShift, imulTrunc, modeKey,
   });
   return region;
 }
@@ -223,10 +218,9 @@ class RegionSource {
     const store = regs.map((r) => `R[${r}] = r${r};`).join(' ');
     const nonFlatChecks = this.flat ? '' : ` || cpu.segLimit[1] !== ${this.csLimit}`;
     return `'use strict';
-const cpu = env.cpu, lf = cpu.lf, mmu = cpu.mmu, tr = mmu.tlbRead, tw = mmu.tlbWrite, ram = env.ram;
-const codePages = env.codePages, self = env.self, ints = cpu.host.interrupts;
+const cpu = env.cpu, lf = cpu.lf, tr = cpu.mmu.tlbRead, self = env.self, ints = cpu.host.interrupts;
 const executeOne = env.executeOne, arith = env.arith, inc = env.inc, dec = env.dec, neg = env.neg;
-const shift = env.shift, doubleShift = env.doubleShift, imulTrunc = env.imulTrunc, modeKey = env.modeKey, invalidatePage = env.invalidatePage;
+const shift = env.shift, doubleShift = env.doubleShift, imulTrunc = env.imulTrunc, modeKey = env.modeKey;
 const CM = ${checkMask}, NB = ${needBits};
 const mem = env.mem, ld8 = mem.ld8, ld16 = mem.ld16, ld32 = mem.ld32, st8 = mem.st8, st16 = mem.st16, st32 = mem.st32;
 const pw = mem.pw, gst8 = mem.gst8, gst16 = mem.gst16, gst32 = mem.gst32;
