@@ -6,7 +6,7 @@
 // Clusters that read as zeros stay unallocated, as qemu-img leaves them; a cluster with
 // some data is written whole, zeros included, as qemu writes partial clusters.
 import { alignedBuffers } from '../../vm/block/aligned-buffers.js';
-import { RawDriver } from '../../vm/block/raw-driver.js';
+import { isZero, RawDriver } from '../../vm/block/raw-driver.js';
 import { Qcow2Driver } from '../../vm/block/qcow2/qcow2-driver.js';
 
 const PIECE = 2 << 20;
@@ -47,7 +47,6 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
   const l2Entries = dst.l2Entries;
   const length = src.length;
   const endCluster = Math.ceil((at + length) / cs);
-  const zero = Buffer.alloc(unit);
   const holes = src.file.extentAt(0) !== null;
   const slots: Slot[] = [];
   const buffers = alignedBuffers(SLOTS, pieceLen);
@@ -102,9 +101,9 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
     };
     let runStart = -1;
     for (let u = 0; u < units; u++) {
-      const isZero = buf.compare(zero, 0, unit, u * unit, (u + 1) * unit) === 0;
-      if (!isZero && runStart < 0) runStart = u;
-      else if (isZero && runStart >= 0) {
+      const empty = isZero(buf, u * unit, (u + 1) * unit);
+      if (!empty && runStart < 0) runStart = u;
+      else if (empty && runStart >= 0) {
         addRun(runStart, u);
         runStart = -1;
       }

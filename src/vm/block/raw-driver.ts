@@ -106,11 +106,11 @@ export class RawDriver implements BlockDriver {
   }
 }
 
-/** True when every byte is zero (compared natively, 256 KiB at a time). */
-export function isZero(buf: Uint8Array): boolean {
-  for (let at = 0; at < buf.length; at += SCAN_READ) {
-    const n = Math.min(SCAN_READ, buf.length - at);
-    if (Buffer.compare(buf.subarray(at, at + n), ZEROS.subarray(0, n)) !== 0) return false;
+/** True when every byte of buf[from, to) is zero (compared natively, 256 KiB at a time, without allocating). */
+export function isZero(buf: Uint8Array, from = 0, to = buf.length): boolean {
+  for (let at = from; at < to; at += SCAN_READ) {
+    const n = Math.min(SCAN_READ, to - at);
+    if (ZEROS.compare(buf, at, at + n, 0, n) !== 0) return false;
   }
   return true;
 }

@@ -4,6 +4,8 @@
 // those become small tagged objects. Binary arrays are stored page by page with a bitmap
 // of the pages that are not all zeros: a guest's RAM is mostly empty.
 
+import { isZero } from '../block/raw-driver.js';
+
 export const VMSTATE_MAGIC = 'TERMUVM\0';
 export const VMSTATE_VERSION = 1;
 
@@ -90,17 +92,6 @@ function encodeBlob(blob: Uint8Array): Uint8Array[] {
     }
   }
   return out;
-}
-
-function isZero(b: Uint8Array, from: number, to: number): boolean {
-  // Word-wise where aligned: this scan runs over all of RAM on every savevm.
-  if ((b.byteOffset + from) % 4 === 0 && (to - from) % 4 === 0) {
-    const words = new Uint32Array(b.buffer, b.byteOffset + from, (to - from) / 4);
-    for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
-    return true;
-  }
-  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
-  return true;
 }
 
 /** Decodes a stream written by encodeVmState; throws VmStateFormatError on anything else. */
