@@ -148,10 +148,7 @@ export class DiffRenderer {
     const out = this.out;
     if (color === DEFAULT_COLOR) { out.ascii(background ? '49' : '39'); return; }
     if (this.depth === 'truecolor') {
-      out.ascii(background ? '48;2;' : '38;2;');
-      out.decimal((color >> 16) & 255); out.byte(0x3b);
-      out.decimal((color >> 8) & 255); out.byte(0x3b);
-      out.decimal(color & 255);
+      out.length = putRgbParameter(out.room(RGB_PARAMETER_MAX), out.length, background ? 0x34 : 0x33, color);
       return;
     }
     if (this.depth === '256') out.ascii(background ? BG_256[color] : FG_256[color]);
@@ -192,18 +189,12 @@ export class DiffRenderer {
     let at = out.length;
     buf[at++] = 0x1b; buf[at++] = 0x5b; // ESC [
     if (fg !== this.curFg) {
-      buf[at++] = 0x33; buf[at++] = 0x38; buf[at++] = 0x3b; buf[at++] = 0x32; buf[at++] = 0x3b; // 38;2;
-      at = putUint8Decimal(buf, at, (fg >> 16) & 255); buf[at++] = 0x3b;
-      at = putUint8Decimal(buf, at, (fg >> 8) & 255); buf[at++] = 0x3b;
-      at = putUint8Decimal(buf, at, fg & 255);
+      at = putRgbParameter(buf, at, 0x33, fg); // 38;2;r;g;b
       this.curFg = fg;
       if (bg !== this.curBg) buf[at++] = 0x3b;
     }
     if (bg !== this.curBg) {
-      buf[at++] = 0x34; buf[at++] = 0x38; buf[at++] = 0x3b; buf[at++] = 0x32; buf[at++] = 0x3b; // 48;2;
-      at = putUint8Decimal(buf, at, (bg >> 16) & 255); buf[at++] = 0x3b;
-      at = putUint8Decimal(buf, at, (bg >> 8) & 255); buf[at++] = 0x3b;
-      at = putUint8Decimal(buf, at, bg & 255);
+      at = putRgbParameter(buf, at, 0x34, bg); // 48;2;r;g;b
       this.curBg = bg;
     }
     buf[at++] = 0x6d; // m
@@ -226,4 +217,15 @@ export class DiffRenderer {
       this.cursorVisible = false;
     }
   }
+}
+
+/** The longest `<digit>8;2;r;g;b`: 38;2;255;255;255. */
+const RGB_PARAMETER_MAX = 16;
+
+/** Writes the SGR parameter `<digit>8;2;r;g;b` (digit '3' foreground, '4' background) at `at`; returns the end. */
+function putRgbParameter(buf: Buffer, at: number, digit: number, rgb: number): number {
+  buf[at++] = digit; buf[at++] = 0x38; buf[at++] = 0x3b; buf[at++] = 0x32; buf[at++] = 0x3b;
+  at = putUint8Decimal(buf, at, (rgb >> 16) & 255); buf[at++] = 0x3b;
+  at = putUint8Decimal(buf, at, (rgb >> 8) & 255); buf[at++] = 0x3b;
+  return putUint8Decimal(buf, at, rgb & 255);
 }
