@@ -1,67 +1,71 @@
-// Integer instruction semantics, written once. Each function takes operands and the lazy
-// flags, returns the result and records flags; operand width is given as `top` (7, 15 or
-// 31, the sign bit's position). The interpreter calls these; the JIT will call the same
-// functions from generated code (V8 inlines small monomorphic functions), so there is one
-// definition of ADD, SHL, DIV … for both.
+// Integer instruction semantics, written once. The hot operations (the group-1 ALU ops,
+// INC/DEC, NEG, shifts and rotates) are templates that return JavaScript source (`…Src`)
+// over variable names: the interpreter's functions below (`arith`, `inc`, `dec`, `neg`,
+// `shift`) are compiled from them at module load with the flags in a LazyFlags object, and
+// the JIT emits the same source inline with the flags in a region's locals. The others are
+// plain functions both call. Operand width is `top` (7, 15 or 31, the sign bit's position).
 
-import { LAZY_ADD, LAZY_SUB, CF, OF, AF, LazyFlags } from './flags.js';
+import {
+  LAZY_ADD, LAZY_SUB, LAZY_LOGIC, ARITH, CF, OF, AF, ZF, SF, PF, LazyFlags, type FlagVars, type KnownFlags,
+  flagFields, compileTemplate, recordArithSrc, recordIncDecSrc, recordLogicSrc, recordResultWithSrc, setBitsSrc, cfSrc,
+} from './flags.js';
 
 export function widthMask(top: number): number {
   return top === 31 ? -1 : (2 << top) - 1;
 }
 
-/** Group-1 ALU op (0 ADD, 1 OR, 2 ADC, 3 SBB, 4 AND, 5 SUB, 6 XOR, 7 CMP). */
-export function arith(lf: LazyFlags, op: number, a: number, b: number, top: number): number {
-  const mask = widthMask(top);
-  let r: number;
+/** An operand width in emitted code: sign bit position, value mask and bit count (literals or names). */
+export interface Width {
+  readonly top: number | string;
+  readonly mask: number | string;
+  readonly bits: number | string;
+}
+
+/** A width known at compile time. */
+export function widthOf(top: number): Width {
+  return { top, mask: widthMask(top), bits: top + 1 };
+}
+
+/**
+ * Group-1 ALU op (0 ADD, 1 OR, 2 ADC, 3 SBB, 4 AND, 5 SUB, 6 XOR, 7 CMP) as statements that
+ * set `r` to the masked result and record the flags. `a` and `b` are masked operands, given
+ * as variables or literals; `k` is what is known of the flags before (ADC/SBB read CF).
+ */
+export function arithSrc(F: FlagVars, op: number, a: string, b: string, r: string, w: Width, k?: KnownFlags): string {
   switch (op) {
-    case 0:
-      r = (a + b) & mask;
-      lf.setArith(LAZY_ADD, a, b, r, top);
-      return r;
-    case 1:
-      r = a | b;
-      lf.setLogic(r, top);
-      return r;
-    case 2:
-      r = (a + b + lf.cf()) & mask;
-      lf.setArith(LAZY_ADD, a, b, r, top);
-      return r;
-    case 3:
-      r = (a - b - lf.cf()) & mask;
-      lf.setArith(LAZY_SUB, a, b, r, top);
-      return r;
-    case 4:
-      r = a & b;
-      lf.setLogic(r, top);
-      return r;
-    case 6:
-      r = a ^ b;
-      lf.setLogic(r, top);
-      return r;
-    default: // SUB, CMP
-      r = (a - b) & mask;
-      lf.setArith(LAZY_SUB, a, b, r, top);
-      return r;
+    case 0: return `${r} = (${a} + ${b}) & ${w.mask}; ${recordArithSrc(F, LAZY_ADD, a, b, r, w.top)}`;
+    case 1: return `${r} = ${a} | ${b}; ${recordLogicSrc(F, r, w.top)}`;
+    case 2: return `${r} = (${a} + ${b} + ${cfSrc(F, k)}) & ${w.mask}; ${recordArithSrc(F, LAZY_ADD, a, b, r, w.top)}`;
+    case 3: return `${r} = (${a} - ${b} - ${cfSrc(F, k)}) & ${w.mask}; ${recordArithSrc(F, LAZY_SUB, a, b, r, w.top)}`;
+    case 4: return `${r} = ${a} & ${b}; ${recordLogicSrc(F, r, w.top)}`;
+    case 6: return `${r} = ${a} ^ ${b}; ${recordLogicSrc(F, r, w.top)}`;
+    default: return `${r} = (${a} - ${b}) & ${w.mask}; ${recordArithSrc(F, LAZY_SUB, a, b, r, w.top)}`; // SUB, CMP
   }
 }
 
-export function inc(lf: LazyFlags, a: number, top: number): number {
-  const r = (a + 1) & widthMask(top);
-  lf.setIncDec(LAZY_ADD, a, r, top);
-  return r;
+/** The flag state after arithSrc(op) at width `top`. */
+export function arithKnown(op: number, top: number): KnownFlags {
+  if (op === 1 || op === 4 || op === 6) return { kind: LAZY_LOGIC, top, mask: ARITH, exact: false };
+  return { kind: op === 0 || op === 2 ? LAZY_ADD : LAZY_SUB, top, mask: ARITH, exact: op !== 2 && op !== 3 };
 }
 
-export function dec(lf: LazyFlags, a: number, top: number): number {
-  const r = (a - 1) & widthMask(top);
-  lf.setIncDec(LAZY_SUB, a, r, top);
-  return r;
+/** INC (`dec` false) or DEC of `a` into `r`: ADD/SUB by one that keeps CF. */
+export function incDecSrc(F: FlagVars, dec: boolean, a: string, r: string, w: Width, k?: KnownFlags): string {
+  const kind = dec ? LAZY_SUB : LAZY_ADD;
+  return `${r} = (${a} ${dec ? '-' : '+'} 1) & ${w.mask}; ${recordIncDecSrc(F, kind, a, r, w.top, k)}`;
 }
 
-export function neg(lf: LazyFlags, a: number, top: number): number {
-  const r = (0 - a) & widthMask(top);
-  lf.setArith(LAZY_SUB, 0, a, r, top);
-  return r;
+export function incDecKnown(dec: boolean, top: number): KnownFlags {
+  return { kind: dec ? LAZY_SUB : LAZY_ADD, top, mask: ARITH & ~CF, exact: true };
+}
+
+/** NEG: 0 - a, flags as that SUB. */
+export function negSrc(F: FlagVars, a: string, r: string, w: Width): string {
+  return `${r} = (0 - ${a}) & ${w.mask}; ${recordArithSrc(F, LAZY_SUB, '0', a, r, w.top)}`;
+}
+
+export function negKnown(top: number): KnownFlags {
+  return { kind: LAZY_SUB, top, mask: ARITH, exact: true };
 }
 
 /** Sign-extends a value of width top+1 to 32 bits. */
@@ -71,81 +75,112 @@ export function signExtend(v: number, top: number): number {
 }
 
 /**
- * Shift/rotate group (0 ROL, 1 ROR, 2 RCL, 3 RCR, 4 SHL, 5 SHR, 6 SAL, 7 SAR).
- * `count` is already masked to 5 bits; a zero count changes nothing, flags included.
- * OF is computed for every count (Intel defines it only for 1).
+ * Shift or rotate (0 ROL, 1 ROR, 4 SHL, 5 SHR, 6 SAL, 7 SAR; RCL and RCR are in `shift`) of
+ * the masked value `v` by a count already masked to 5 bits and NOT zero (a zero count
+ * changes nothing, flags included), into `r`. OF is computed for every count (Intel defines
+ * it only for 1).
  */
-export function shift(lf: LazyFlags, op: number, v: number, count: number, top: number): number {
-  if (count === 0) return v;
-  const mask = widthMask(top);
-  const width = top + 1;
-  v &= mask;
-  let r: number, cf: number, of: number;
+export function shiftSrc(F: FlagVars, op: number, v: string, count: number | string, r: string, w: Width): string {
+  const { top, mask, bits } = w;
   switch (op) {
     case 0: {
-      const n = count % width;
-      r = n === 0 ? v : ((v << n) | (v >>> (width - n))) & mask;
-      cf = r & 1;
-      of = ((r >>> top) & 1) ^ cf;
-      lf.setBits(CF | OF, cf | (of << 11));
-      return r;
+      const n = typeof count === 'number' && typeof bits === 'number' ? `${count % bits}` : `(${count} % ${bits})`;
+      return `${r} = ${n} === 0 ? ${v} : ((${v} << ${n}) | (${v} >>> (${bits} - ${n}))) & ${mask}; ` +
+        setBitsSrc(F, CF | OF, `((${r} & 1) | ((((${r} >>> ${top}) ^ ${r}) & 1) << 11))`);
     }
     case 1: {
-      const n = count % width;
-      r = n === 0 ? v : ((v >>> n) | (v << (width - n))) & mask;
-      cf = (r >>> top) & 1;
-      of = cf ^ ((r >>> (top - 1)) & 1);
-      lf.setBits(CF | OF, cf | (of << 11));
-      return r;
+      const n = typeof count === 'number' && typeof bits === 'number' ? `${count % bits}` : `(${count} % ${bits})`;
+      return `${r} = ${n} === 0 ? ${v} : ((${v} >>> ${n}) | (${v} << (${bits} - ${n}))) & ${mask}; ` +
+        setBitsSrc(F, CF | OF, `(((${r} >>> ${top}) & 1) | ((((${r} >>> ${top}) ^ (${r} >>> (${top} - 1))) & 1) << 11))`);
     }
+    case 5: {
+      const cf = `((${v} >>> (${count} - 1)) & 1)`;
+      return `${r} = ${v} >>> ${count}; ${recordResultWithSrc(F, r, top, `(${cf} | (((${v} >>> ${top}) & 1) << 11))`)}`;
+    }
+    case 7: {
+      const sv = `((${v} << (31 - ${top})) >> (31 - ${top}))`;
+      return `${r} = (${sv} >> ${count}) & ${mask}; ${recordResultWithSrc(F, r, top, `((${sv} >> (${count} - 1)) & 1)`)}`;
+    }
+    default: { // SHL, SAL
+      const cf = typeof count === 'number' && typeof bits === 'number'
+        ? (count <= bits ? `((${v} >>> ${bits - count}) & 1)` : '0')
+        : `(${count} <= ${bits} ? (${v} >>> (${bits} - ${count})) & 1 : 0)`;
+      return `${r} = (${v} << ${count}) & ${mask}; ${recordResultWithSrc(F, r, top, `(${cf} | ((((${r} >>> ${top}) & 1) ^ ${cf}) << 11))`)}`;
+    }
+  }
+}
+
+/** The flag state after shiftSrc(op), given what was known before. */
+export function shiftKnown(op: number, top: number, before: KnownFlags | undefined): KnownFlags | undefined {
+  if (op === 0 || op === 1) return before && { ...before, mask: before.mask & ~(CF | OF) };
+  return { kind: LAZY_LOGIC, top, mask: ZF | SF | PF, exact: false };
+}
+
+// ---- the interpreter's functions, compiled from the templates ----------------------------
+
+const LF = flagFields('lf');
+const VARIABLE: Width = { top: 'top', mask: 'mask', bits: 'bits' };
+const MASK = 'const mask = top === 31 ? -1 : (2 << top) - 1;';
+
+/** Group-1 ALU op (0 ADD, 1 OR, 2 ADC, 3 SBB, 4 AND, 5 SUB, 6 XOR, 7 CMP). */
+export const arith = compileTemplate<(lf: LazyFlags, op: number, a: number, b: number, top: number) => number>(
+  'arith', 'lf, op, a, b, top',
+  `${MASK} let r = 0;
+  switch (op) {
+${[0, 1, 2, 3, 4, 5, 6, 7].map((op) => `    case ${op}: ${arithSrc(LF, op, 'a', 'b', 'r', VARIABLE)} return r;`).join('\n')}
+  }
+  return r;`);
+
+export const inc = compileTemplate<(lf: LazyFlags, a: number, top: number) => number>(
+  'inc', 'lf, a, top', `${MASK} let r = 0; ${incDecSrc(LF, false, 'a', 'r', VARIABLE)} return r;`);
+
+export const dec = compileTemplate<(lf: LazyFlags, a: number, top: number) => number>(
+  'dec', 'lf, a, top', `${MASK} let r = 0; ${incDecSrc(LF, true, 'a', 'r', VARIABLE)} return r;`);
+
+export const neg = compileTemplate<(lf: LazyFlags, a: number, top: number) => number>(
+  'neg', 'lf, a, top', `${MASK} let r = 0; ${negSrc(LF, 'a', 'r', VARIABLE)} return r;`);
+
+/**
+ * Shift/rotate group (0 ROL, 1 ROR, 2 RCL, 3 RCR, 4 SHL, 5 SHR, 6 SAL, 7 SAR).
+ * `count` is already masked to 5 bits; a zero count changes nothing, flags included.
+ * RCL/RCR rotate bit by bit through CF (33 or 17/9 positions).
+ */
+export const shift = compileTemplate<(lf: LazyFlags, op: number, v: number, count: number, top: number) => number>(
+  'shift', 'lf, op, v, count, top',
+  `if (count === 0) return v;
+  ${MASK} const bits = top + 1;
+  v &= mask;
+  let r = 0;
+  switch (op) {
     case 2: {
-      const n = width === 32 ? count : count % (width + 1);
-      cf = lf.cf();
+      const n = bits === 32 ? count : count % (bits + 1);
+      let cf = ${cfSrc(LF)};
       r = v;
       for (let i = 0; i < n; i++) {
         const out = (r >>> top) & 1;
         r = ((r << 1) | cf) & mask;
         cf = out;
       }
-      of = ((r >>> top) & 1) ^ cf;
-      lf.setBits(CF | OF, cf | (of << 11));
+      ${setBitsSrc(LF, CF | OF, '(cf | ((((r >>> top) & 1) ^ cf) << 11))')}
       return r;
     }
     case 3: {
-      const n = width === 32 ? count : count % (width + 1);
-      cf = lf.cf();
+      const n = bits === 32 ? count : count % (bits + 1);
+      let cf = ${cfSrc(LF)};
       r = v;
-      of = ((r >>> top) & 1) ^ cf;
+      let of = ((r >>> top) & 1) ^ cf;
       for (let i = 0; i < n; i++) {
         const out = r & 1;
         r = ((r >>> 1) | (cf << top)) & mask;
         cf = out;
       }
       if (n !== 1) of = ((r >>> top) ^ (r >>> (top - 1))) & 1;
-      lf.setBits(CF | OF, cf | (of << 11));
+      ${setBitsSrc(LF, CF | OF, '(cf | (of << 11))')}
       return r;
     }
-    case 5:
-      cf = count <= 32 ? (v >>> (count - 1)) & 1 : 0;
-      r = count >= 32 ? 0 : v >>> count;
-      of = (v >>> top) & 1;
-      lf.setResultWith(r, top, cf | (of << 11));
-      return r;
-    case 7: {
-      const sv = signExtend(v, top);
-      cf = (sv >> Math.min(count - 1, 31)) & 1;
-      r = (sv >> Math.min(count, 31)) & mask;
-      lf.setResultWith(r, top, cf);
-      return r;
-    }
-    default: // SHL, SAL
-      cf = count <= width ? (v >>> (width - count)) & 1 : 0;
-      r = count >= 32 ? 0 : (v << count) & mask;
-      of = ((r >>> top) & 1) ^ cf;
-      lf.setResultWith(r, top, cf | (of << 11));
-      return r;
+${[0, 1, 4, 5, 6, 7].map((op) => `    case ${op}: ${shiftSrc(LF, op, 'v', 'count', 'r', VARIABLE)} return r;`).join('\n')}
   }
-}
+  return r;`);
 
 /** SHLD (left) / SHRD: shifts `dst`, filling from `src`; count masked to 5 bits. */
 export function doubleShift(lf: LazyFlags, left: boolean, dst: number, src: number, count: number, top: number): number {
