@@ -7,7 +7,7 @@
 //   2. its content (data, or a full L2 table) is written before the entry linking it;
 //   3. an L1/L2 entry is switched to a new cluster before the old one's refcount drops;
 //   4. the header moves to a new table only after that table is fully written.
-import { deflateRawSync, inflateRawSync, constants as zc } from 'node:zlib';
+import { createRequire } from 'node:module';
 import type { BlockDriver, BlockStatus } from '../block-driver.js';
 import { BlockError } from '../block-error.js';
 import type { HostFile } from '../host-file.js';
@@ -25,6 +25,10 @@ const COPIED_HI = 0x80000000;
 const COMPRESSED_HI = 0x40000000;
 const DEFAULT_L2_CACHE = 4 << 20;
 const DEFAULT_REFCOUNT_CACHE = 1 << 20;
+
+// zlib (and the stream modules it pulls in) loads on the first compressed cluster.
+let zlibModule: typeof import('node:zlib') | null = null;
+const zlib = () => (zlibModule ??= createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib'));
 
 export interface Qcow2OpenOptions {
   readOnly: boolean;
@@ -214,7 +218,7 @@ export class Qcow2Driver implements BlockDriver {
     } else {
       let out: Buffer;
       try {
-        out = inflateRawSync(input, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: this.clusterSize * 2 });
+        out = zlib().inflateRawSync(input, { finishFlush: zlib().constants.Z_SYNC_FLUSH, maxOutputLength: this.clusterSize * 2 });
       } catch {
         throw new BlockError('Input/output error', 'EIO');
       }
@@ -491,7 +495,7 @@ export class Qcow2Driver implements BlockDriver {
     if (offset % cs !== 0 || data.length !== cs) throw new BlockError('Compressed writes must cover one whole cluster', 'EINVAL');
     this.checkRange(offset, cs);
     this.beginWrite();
-    const packed = this.header.compressionType !== 0 ? compressZstdCluster(data) : deflateRawSync(data, { windowBits: 12 });
+    const packed = this.header.compressionType !== 0 ? compressZstdCluster(data) : zlib().deflateRawSync(data, { windowBits: 12 });
     if (packed.length >= cs - 512) {
       this.write(offset, data);
       return;

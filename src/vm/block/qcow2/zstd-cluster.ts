@@ -6,7 +6,12 @@
 // Encoding writes frames of raw and RLE blocks only: runs of one byte shrink (as in zeroed
 // or pattern-filled clusters), other data stays as it is and such clusters are then stored
 // uncompressed, as qemu stores clusters that do not compress. Any zstd decoder reads them.
-import { Decompress } from 'fzstd';
+// fzstd loads on the first zstd cluster read: most images have none, and loading it costs
+// every termu-img run ~5 ms.
+import { createRequire } from 'node:module';
+
+let fzstd: typeof import('fzstd') | null = null;
+const load = () => (fzstd ??= createRequire(import.meta.url)('fzstd') as typeof import('fzstd'));
 
 const MAGIC = 0xfd2fb528;
 /** Largest block a frame may carry (Block_Maximum_Size). */
@@ -62,7 +67,7 @@ export function decompressZstdCluster(src: Uint8Array, out: Uint8Array): boolean
   if (n < 0) return false;
   let filled = 0;
   // Streamed block by block, so a frame decoding to more than a cluster stops at once.
-  const stream = new Decompress((chunk) => {
+  const stream = new (load().Decompress)((chunk) => {
     if (filled + chunk.length > out.length) throw new RangeError('zstd frame larger than a cluster');
     out.set(chunk, filled);
     filled += chunk.length;
