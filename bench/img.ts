@@ -7,12 +7,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { openImage } from '../src/vm/block/open-image.js';
 import { createQcow2 } from '../src/vm/block/qcow2/qcow2-create.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const MAIN = pathToFileURL(path.resolve(here, '../src/tools/img/main.js')).href;
+const DIST = path.resolve(here, '..');
+const TERMU_IMG = path.resolve(DIST, '../bin/termu-img');
+const SINGLE_FILE = path.join(DIST, 'termu-img.cjs');
 
 interface Timed { seconds: number; maxRssKiB: number }
 
@@ -26,17 +29,29 @@ function timed(cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv
 }
 
 /**
- * Runs termu-img in a child that reports its peak resident memory on exit. NODE_EXTRA_CA_CERTS
- * is left out of its environment: set on some CI hosts, it makes every Node process parse a
- * CA bundle at startup (60 ms measured), a cost of the host and not of termu-img, which
- * makes no TLS connections.
+ * Runs `node bin/termu-img ARGS`, as users do; with `measureMemory`, through a preloaded
+ * script that reports the peak resident memory on exit (those runs are not timed).
+ * NODE_EXTRA_CA_CERTS is left out of its environment: set on some CI hosts, it makes every
+ * Node process parse a CA bundle at startup (60 ms measured), a cost of the host and not of
+ * termu-img, which makes no TLS connections.
  */
-function termuImg(args: string[], cwd: string): Timed {
-  const code = "process.on('exit',()=>process.stderr.write('MAXRSS '+process.resourceUsage().maxRSS+'\\n'));" +
-    `process.argv.splice(1,0,'termu-img');await import(${JSON.stringify(MAIN)});`;
+function termuImg(args: string[], cwd: string, measureMemory = false): Timed {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
-  return timed(process.execPath, ['--input-type=module', '-e', code, ...args], cwd, env);
+  const preload = measureMemory ? ['--import', `data:text/javascript,${encodeURIComponent(MAXRSS_ON_EXIT)}`] : [];
+  return timed(process.execPath, [...preload, TERMU_IMG, ...args], cwd, env);
+}
+
+const MAXRSS_ON_EXIT = "process.on('exit', () => process.stderr.write('MAXRSS ' + process.resourceUsage().maxRSS + '\\n'));";
+
+/** bin/termu-img runs the single-file build only while it is current: make sure it is. */
+async function ensureSingleFile(): Promise<void> {
+  const current = fs.existsSync(SINGLE_FILE) && (createRequire(import.meta.url)(SINGLE_FILE) as { isCurrent(): boolean }).isCurrent();
+  if (current) return;
+  // Loaded only here: the builder brings in the TypeScript compiler.
+  const { buildSingleFile } = await import('../src/tools/img/single-file-build.js');
+  buildSingleFile(DIST, SINGLE_FILE);
+  console.log(`  (built ${path.relative(process.cwd(), SINGLE_FILE)}: it was missing or older than the modules)`);
 }
 
 /** 1 MiB pattern blocks: random data, text-like data, zeros and half-filled blocks. */
@@ -65,6 +80,7 @@ export async function run(args: string[]): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termu-bench-img-'));
   try {
     console.log(`termu-img benchmark: ${mib} MiB raw image, mixed data and zeros (${dir}), load ${os.loadavg()[0].toFixed(1)}`);
+    await ensureSingleFile();
     makeSource(path.join(dir, 'src.raw'), mib);
     const rows: Array<[string, number, number]> = [];
     let peak = 0;
@@ -93,10 +109,11 @@ export async function run(args: string[]): Promise<void> {
           tr = runTermu();
           qr = runQemu();
         }
-        peak = Math.max(peak, tr.maxRssKiB);
         best = [Math.min(best[0], tr.seconds), Math.min(best[1], qr.seconds)];
         runs.push(`${tr.seconds.toFixed(2)}/${qr.seconds.toFixed(2)}`);
       }
+      fresh(t[t.length - 1]);
+      peak = Math.max(peak, termuImg(t, dir, true).maxRssKiB);
       rows.push([name, best[0], best[1]]);
       console.log(`  ${name}: termu/qemu seconds per run ${runs.join(' ')}`);
     };

@@ -46,4 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: the single-file build (single-file-build.ts) runs this as CommonJS.
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
