@@ -10,13 +10,12 @@ import { getopt } from '../getopt.js';
 import { openForTool } from '../open.js';
 import { ImgError } from '../output.js';
 import { Progress } from '../progress.js';
+import { copyToFreshRaw } from '../copy-to-fresh-raw.js';
 import { canStreamInto, copyRawToEmptyQcow2 } from '../raw-to-empty-qcow2.js';
 import { createImage } from './create.js';
 
 const CHUNK = 2 << 20;
 const SPARSE = 4096;
-/** Chunks a fresh raw target may have in flight on the thread pool. */
-const WRITES_AHEAD = 4;
 
 export async function runConvert(argv: string[]): Promise<number> {
   const { opts, rest } = getopt(argv, ':hf:O:B:CcF:o:l:S:pt:T:qnm:WrU', [
@@ -98,13 +97,14 @@ export async function copyImages(sources: BlockDriver[], dst: BlockDriver, o: Co
       base += src.length;
       continue;
     }
-    if (src instanceof RawDriver && !o.compress && !o.topOnly) {
-      await copyRawAhead(src, dst, base, o, cs);
+    if (dst instanceof RawDriver && o.fresh && !o.topOnly) {
+      const at = base;
+      await copyToFreshRaw(src, dst, at, (copied) => o.progress.show(((at + copied) / total) * 100));
       base += src.length;
       continue;
     }
-    if (dst instanceof RawDriver && o.fresh && !o.topOnly) {
-      await copyToRawBehind(src, dst, base, o);
+    if (src instanceof RawDriver && !o.compress && !o.topOnly) {
+      await copyRawAhead(src, dst, base, o, cs);
       base += src.length;
       continue;
     }
@@ -129,33 +129,6 @@ export async function copyImages(sources: BlockDriver[], dst: BlockDriver, o: Co
     base += src.length;
   }
   o.progress.finish();
-
-  /**
-   * Into a fresh raw target: the data runs of each chunk are written on the thread pool, up to
-   * WRITES_AHEAD chunks at once (as qemu-img keeps several requests in flight), while the next
-   * chunk is read through the source's driver.
-   */
-  async function copyToRawBehind(src: BlockDriver, to: RawDriver, at: number, opts: CopyOptions): Promise<void> {
-    const bufs = alignedBuffers(WRITES_AHEAD, CHUNK);
-    const writing: Promise<unknown>[] = bufs.map(() => Promise.resolve());
-    let i = 0;
-    for (let off = 0; off < src.length;) {
-      const s = src.blockStatus(off, Math.min(CHUNK, src.length - off));
-      if (!s.zero) {
-        await writing[i];
-        const data = bufs[i].subarray(0, s.length);
-        src.read(off, data);
-        const writes: Promise<void>[] = [];
-        forEachDataRun(data, (from, to2) => writes.push(to.file.writeAtAsync(at + off + from, data.subarray(from, to2))));
-        writing[i] = Promise.all(writes);
-        i = (i + 1) % WRITES_AHEAD;
-      }
-      off += s.length;
-      opts.progress.show(((at + off) / total) * 100);
-    }
-    await Promise.all(writing);
-    if (to.file.size < at + src.length) to.file.truncate(at + src.length);
-  }
 
   /**
    * A raw source: holes (found with SEEK_DATA where the host can tell) are skipped as qemu-img
