@@ -1,10 +1,12 @@
 // `convert` from a raw source into a new, empty qcow2 image with reads and writes overlapped.
-// The source is read in pieces of up to 2 MiB on the thread pool, three pieces ahead. Each
+// The source is read in pieces of up to 2 MiB on the thread pool, several pieces ahead. Each
 // piece is scanned per cluster; clusters holding data get host clusters (refcounts written
-// first), go out in one pwritev per host-contiguous stretch on the thread pool while the
-// next pieces are read, and are linked into their L2 table only after that write finished.
-// Clusters that read as zeros stay unallocated, as qemu-img leaves them; a cluster with
-// some data is written whole, zeros included, as qemu writes partial clusters.
+// first). Data goes out one write at a time, as qemu-img's do: each write takes every piece
+// already read (up to four), one pwritev per host-contiguous stretch, so the write stream
+// rarely waits for the main thread. A piece's clusters are linked into their L2 table only
+// after its write finished. Clusters that read as zeros stay unallocated, as qemu-img leaves
+// them; a cluster with some data is written whole, zeros included, as qemu writes partial
+// clusters.
 import { alignedBuffers } from '../../vm/block/aligned-buffers.js';
 import { isZero, RawDriver } from '../../vm/block/raw-driver.js';
 import { Qcow2Driver } from '../../vm/block/qcow2/qcow2-driver.js';
@@ -13,10 +15,12 @@ const PIECE = 2 << 20;
 /** qemu-img's default -S 4k: smaller runs of zeros inside data are written as data. */
 const SPARSE = 4096;
 /**
- * Pieces in memory: one being written and the next ones being read (several reads in flight
- * keep the thread pool busy on a loaded host, as qemu-img's parallel requests do).
+ * Pieces in memory: those being written and the next ones being read (several reads in
+ * flight keep the thread pool busy on a loaded host, as qemu-img's parallel requests do).
  */
-const SLOTS = 4;
+const SLOTS = 8;
+/** Most pieces one write takes. */
+const BATCH = 4;
 
 /** Bytes a run of zeros must span (and be aligned to) to be left out of an image of cluster size `cs`. */
 export function skipUnit(cs: number): number {
@@ -35,7 +39,6 @@ interface Slot {
   count: number;
   /** Source offset of the piece in `buf`. */
   offset: number;
-  writing: Promise<unknown>;
 }
 
 export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: number, onProgress: (copied: number) => void): Promise<void> {
@@ -52,7 +55,7 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
   const buffers = alignedBuffers(SLOTS, pieceLen);
   for (let i = 0; i < SLOTS; i++) {
     // A run per data unit at most, each split once at an L2 table boundary.
-    slots.push({ buf: buffers[i], runs: new Float64Array((unitsPerPiece + 1) * 2 * 3), count: 0, offset: 0, writing: Promise.resolve() });
+    slots.push({ buf: buffers[i], runs: new Float64Array((unitsPerPiece + 1) * 2 * 3), count: 0, offset: 0 });
   }
 
   /** The next piece [start, start+len) at or after unit-aligned `from` with data, skipping holes. */
@@ -112,33 +115,35 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
     slot.offset = off;
   };
 
-  /** Writes the piece's runs, one pwritev per stretch that is contiguous on the host. */
-  const write = (slot: Slot): void => {
+  /** Writes the pieces' runs, one pwritev per stretch that is contiguous on the host. */
+  const write = (batch: Slot[]): Promise<unknown> => {
     const writes: Promise<void>[] = [];
     let parts: Uint8Array[] = [];
     let groupHost = -1;
     let groupEnd = -1;
-    for (let r = 0; r < slot.count; r++) {
-      const c = slot.runs[r * 3];
-      const bytes = slot.runs[r * 3 + 1] * cs;
-      const host = slot.runs[r * 3 + 2];
-      if (host !== groupEnd) {
-        if (parts.length > 0) writes.push(dst.file.writevAtAsync(groupHost, parts));
-        parts = [];
-        groupHost = host;
+    for (const slot of batch) {
+      for (let r = 0; r < slot.count; r++) {
+        const c = slot.runs[r * 3];
+        const bytes = slot.runs[r * 3 + 1] * cs;
+        const host = slot.runs[r * 3 + 2];
+        if (host !== groupEnd) {
+          if (parts.length > 0) writes.push(dst.file.writevAtAsync(groupHost, parts));
+          parts = [];
+          groupHost = host;
+        }
+        const from = c * cs - at - slot.offset;
+        parts.push(slot.buf.subarray(from, from + bytes));
+        groupEnd = host + bytes;
       }
-      const from = c * cs - at - slot.offset;
-      parts.push(slot.buf.subarray(from, from + bytes));
-      groupEnd = host + bytes;
     }
     if (parts.length > 0) writes.push(dst.file.writevAtAsync(groupHost, parts));
-    slot.writing = Promise.all(writes);
-    slot.writing.catch(() => {});
+    const all = Promise.all(writes);
+    all.catch(() => {});
+    return all;
   };
 
-  /** Links the piece's runs once its data is on the host file, one pwrite per L2 table. */
-  const link = async (slot: Slot): Promise<void> => {
-    await slot.writing;
+  /** Links the piece's runs (its data is on the host file), one pwrite per L2 table. */
+  const link = (slot: Slot): void => {
     let from = 0;
     for (let r = 1; r <= slot.count; r++) {
       if (r === slot.count || Math.floor(slot.runs[r * 3] / l2Entries) !== Math.floor(slot.runs[from * 3] / l2Entries)) {
@@ -149,33 +154,44 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
     slot.count = 0;
   };
 
-  // Pieces being read, oldest first. A slot is refilled only once its piece is linked.
-  const ahead: Array<{ piece: [number, number]; slot: Slot; reading: Promise<void> }> = [];
+  // Pieces being read, oldest first, and the pieces of the write in flight. Slots are taken
+  // in turn; one is refilled only once its piece is linked.
+  const ahead: Array<{ piece: [number, number]; slot: Slot; reading: Promise<void>; read: boolean }> = [];
+  let inFlight: Slot[] = [];
+  let written: Promise<unknown> = Promise.resolve();
   let readFrom = 0;
   let slotIndex = 0;
   const readAhead = () => {
-    while (ahead.length < SLOTS - 1) {
+    while (ahead.length + inFlight.length < SLOTS) {
       const piece = nextPiece(readFrom);
       if (piece === null) return;
       readFrom = piece[0] + Math.ceil(piece[1] / unit) * unit;
-      const slot = slots[slotIndex++ % SLOTS];
-      ahead.push({ piece, slot, reading: read(slot, piece) });
+      const item = { piece, slot: slots[slotIndex++ % SLOTS], reading: Promise.resolve(), read: false };
+      item.reading = read(item.slot, piece).then(() => {
+        item.read = true;
+      });
+      item.reading.catch(() => {});
+      ahead.push(item);
     }
   };
 
   readAhead();
-  let previous: Slot | null = null;
-  for (let next = ahead.shift(); next !== undefined; next = ahead.shift()) {
-    await next.reading;
+  while (ahead.length > 0) {
+    await ahead[0].reading;
     // One data write at a time, and metadata written only between them: writes to one file
     // serialise on its inode lock, where a waiting writer spins.
-    if (previous) await link(previous);
+    await written;
+    for (const slot of inFlight) link(slot);
+    const batch = [ahead.shift()!];
+    while (batch.length < BATCH && ahead.length > 0 && ahead[0].read) batch.push(ahead.shift()!);
+    for (const b of batch) scan(b.slot, b.piece);
+    inFlight = batch.map((b) => b.slot);
+    written = write(inFlight);
     readAhead();
-    scan(next.slot, next.piece);
-    write(next.slot);
-    previous = next.slot;
-    onProgress(next.piece[0] + next.piece[1]);
+    const last = batch[batch.length - 1].piece;
+    onProgress(last[0] + last[1]);
   }
-  if (previous) await link(previous);
+  await written;
+  for (const slot of inFlight) link(slot);
   onProgress(length);
 }
