@@ -80,7 +80,6 @@ export async function run(args: string[]): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termu-bench-img-'));
   try {
     console.log(`termu-img benchmark: ${mib} MiB raw image, mixed data and zeros (${dir}), load ${os.loadavg()[0].toFixed(1)}`);
-    await ensureSingleFile();
     makeSource(path.join(dir, 'src.raw'), mib);
     const rows: Array<[string, number, number]> = [];
     let peak = 0;
@@ -88,7 +87,9 @@ export async function run(args: string[]): Promise<void> {
     // deleted before the clock starts: truncating it inside a run would charge that run with
     // freeing 600 MB of blocks (on a filesystem mounted with `discard`, synchronously).
     const fresh = (target: string) => fs.rmSync(path.join(dir, target), { force: true });
-    const step = (name: string, q: string[], t: string[]) => {
+    const step = async (name: string, q: string[], t: string[]) => {
+      // Others' tsc runs in a shared tree leave it stale; bin/termu-img would then run the modules.
+      await ensureSingleFile();
       let best: [number, number] = [Infinity, Infinity];
       const runs: string[] = [];
       const runQemu = () => {
@@ -117,8 +118,8 @@ export async function run(args: string[]): Promise<void> {
       rows.push([name, best[0], best[1]]);
       console.log(`  ${name}: termu/qemu seconds per run ${runs.join(' ')}`);
     };
-    step('convert raw -> qcow2', ['convert', '-f', 'raw', '-O', 'qcow2', 'src.raw', 'q.qcow2'], ['convert', '-f', 'raw', '-O', 'qcow2', 'src.raw', 't.qcow2']);
-    step('convert qcow2 -> raw', ['convert', '-f', 'qcow2', '-O', 'raw', 'q.qcow2', 'q.raw'], ['convert', '-f', 'qcow2', '-O', 'raw', 't.qcow2', 't.raw']);
+    await step('convert raw -> qcow2', ['convert', '-f', 'raw', '-O', 'qcow2', 'src.raw', 'q.qcow2'], ['convert', '-f', 'raw', '-O', 'qcow2', 'src.raw', 't.qcow2']);
+    await step('convert qcow2 -> raw', ['convert', '-f', 'qcow2', '-O', 'raw', 'q.qcow2', 'q.raw'], ['convert', '-f', 'qcow2', '-O', 'raw', 't.qcow2', 't.raw']);
     const same = spawnSync('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', 'src.raw', 't.raw'], { cwd: dir, encoding: 'utf8' });
     if (same.status !== 0) throw new Error(`round trip differs: ${same.stdout}`);
 
