@@ -6,6 +6,10 @@ import { BlockError } from '../block-error.js';
 import type { HostFile } from '../host-file.js';
 import { LruTables, type CachedTable } from './lru-tables.js';
 import { MAX_REFTABLE_BYTES, readU64, writeU64 } from './qcow2-header.js';
+import { isZero } from '../raw-driver.js';
+
+/** Refcount table entries checked for zeros at once when the table is read. */
+const ZERO_SKIP = 64;
 
 export interface RefcountLayout {
   clusterBits: number;
@@ -53,8 +57,14 @@ export class Refcounts {
     this.file.readAt(offset, bytes);
     const dv = new DataView(bytes.buffer);
     const t = new Float64Array(bytes.length / 8);
-    // Bits 0–8 are reserved; the check reports them, the allocator must ignore them.
-    for (let i = 0; i < t.length; i++) t[i] = readU64(dv, i * 8) - (dv.getUint32(i * 8 + 4) & 0x1ff);
+    // Bits 0–8 are reserved; the check reports them, the allocator must ignore them. Tables
+    // are mostly zeros: runs of empty entries are skipped by a native compare, since this
+    // loop runs cold (interpreted) once per image opened, ~3 ms for a 64 KiB table otherwise.
+    for (let from = 0; from < t.length; from += ZERO_SKIP) {
+      const to = Math.min(from + ZERO_SKIP, t.length);
+      if (isZero(bytes, from * 8, to * 8)) continue;
+      for (let i = from; i < to; i++) t[i] = readU64(dv, i * 8) - (dv.getUint32(i * 8 + 4) & 0x1ff);
+    }
     return t;
   }
 
