@@ -59,14 +59,17 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
   }
 
   /** The next piece [start, start+len) at or after unit-aligned `from` with data, skipping holes. */
+  /** End of the data run the last block status found (the source is not written meanwhile). */
+  let dataEnd = 0;
   const nextPiece = (from: number): [number, number] | null => {
     let off = from;
     while (off < length) {
       if (!holes) return [off, Math.min(pieceLen, length - off)];
+      if (off < dataEnd) return [off, Math.min(off + pieceLen, Math.ceil(dataEnd / unit) * unit, length) - off];
       const s = src.blockStatus(off, length - off);
       if (!s.zero) {
-        const end = Math.min(off + pieceLen, Math.ceil((off + s.length) / unit) * unit, length);
-        return [off, end - off];
+        dataEnd = off + s.length;
+        continue;
       }
       const next = Math.floor((off + s.length) / unit) * unit;
       // Data begins inside this unit: read it from its start.
