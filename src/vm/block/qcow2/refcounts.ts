@@ -162,23 +162,33 @@ export class Refcounts {
   /** Finds `count` contiguous free clusters, gives them refcount 1, returns the first index. */
   allocate(count: number): number {
     const outer = this.reservedEnd === 0;
+    const fromHint = this.reservedEnd <= Math.max(this.freeHint, 1);
     const start = this.findFree(count);
+    // Every cluster from the hint to the run is in use unless the scan passed a free one
+    // (a gap shorter than `count`): the hint then moves past the run, so the next scan
+    // does not walk every allocated cluster again (quadratic in a growing image).
+    const packed = fromHint && !this.passedFree;
     this.reservedEnd = Math.max(this.reservedEnd, start + count);
     try {
       this.setRange(start, count, 1);
     } finally {
       if (outer) this.reservedEnd = 0;
     }
-    if (start <= this.freeHint) this.freeHint = start + count;
+    if (packed || start <= this.freeHint) this.freeHint = Math.max(this.freeHint, start + count);
     return start;
   }
 
+  /** The last findFree() skipped a free cluster (in a gap too short for its run). */
+  private passedFree = false;
+
   private findFree(count: number): number {
     let c = Math.max(this.freeHint, this.reservedEnd, 1);
+    this.passedFree = false;
     for (;;) {
       let i = 0;
       while (i < count && this.get(c + i) === 0) i++;
       if (i === count) return c;
+      if (i > 0) this.passedFree = true;
       c += i + 1;
     }
   }
