@@ -8,23 +8,29 @@ import { CS, ESP, FAULT } from '../constants.js';
 import { IF, TF } from '../flags.js';
 import { modeKey } from './mode-key.js';
 import type { CodeCache } from './code-cache.js';
+import { EXIT_EVENT } from './region-compiler.js';
 
 /** Executes up to about `budget` instructions (a region may stop a block past it); returns how many ran. */
 export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
   let done = 0;
+  // The mode key, kept from one region to the next: compiled code changes none of its bits,
+  // and a region whose interpreted instruction changed them returns EXIT_EVENT. A fault
+  // and an interpreted step may change it, so they forget it (-1).
+  let key = -1;
   while (done < budget && !cpu.shutdown) {
     const phys = compiledEntryPoint(cpu);
     if (phys >= 0) {
-      const key = modeKey(cpu);
+      if (key < 0) key = modeKey(cpu);
       let region = cache.lookup(phys, key, cpu.eip | 0);
       // Heat: one interpreted instruction is about to run here, unless code gets compiled.
       if (!region && cache.countHeat(phys, 1)) region = cache.compile(phys, key);
       if (region) {
         const before = cpu.instructionCount;
         try {
-          region.run(budget - done);
+          if (region.run(budget - done) === EXIT_EVENT) key = -1;
         } catch (e) {
           if (e !== FAULT) throw e;
+          key = -1;
           // As Cpu.run: the faulting instruction restarts with the state it started with.
           cpu.eip = cpu.startEip;
           cpu.reg32[ESP] = cpu.startEsp;
@@ -37,6 +43,7 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
         if (ran > 0) continue;
       }
     }
+    key = -1;
     const n = cpu.run(1);
     if (n === 0) break;
     done += n;
