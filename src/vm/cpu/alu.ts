@@ -33,13 +33,13 @@ export function widthOf(top: number): Width {
  */
 export function arithSrc(F: FlagVars, op: number, a: string, b: string, r: string, w: Width, k?: KnownFlags): string {
   switch (op) {
-    case 0: return `${r} = (${a} + ${b}) & ${w.mask}; ${recordArithSrc(F, LAZY_ADD, a, b, r, w.top)}`;
-    case 1: return `${r} = ${a} | ${b}; ${recordLogicSrc(F, r, w.top)}`;
-    case 2: return `${r} = (${a} + ${b} + ${cfSrc(F, k)}) & ${w.mask}; ${recordArithSrc(F, LAZY_ADD, a, b, r, w.top)}`;
-    case 3: return `${r} = (${a} - ${b} - ${cfSrc(F, k)}) & ${w.mask}; ${recordArithSrc(F, LAZY_SUB, a, b, r, w.top)}`;
-    case 4: return `${r} = ${a} & ${b}; ${recordLogicSrc(F, r, w.top)}`;
-    case 6: return `${r} = ${a} ^ ${b}; ${recordLogicSrc(F, r, w.top)}`;
-    default: return `${r} = (${a} - ${b}) & ${w.mask}; ${recordArithSrc(F, LAZY_SUB, a, b, r, w.top)}`; // SUB, CMP
+    case 0: return `${r} = (${a} + ${b}) & ${w.mask}; ${recordArithSrc(F, LAZY_ADD, a, b, r, w.top, k)}`;
+    case 1: return `${r} = ${a} | ${b}; ${recordLogicSrc(F, r, w.top, k)}`;
+    case 2: return `${r} = (${a} + ${b} + ${cfSrc(F, k)}) & ${w.mask}; ${recordArithSrc(F, LAZY_ADD, a, b, r, w.top, k)}`;
+    case 3: return `${r} = (${a} - ${b} - ${cfSrc(F, k)}) & ${w.mask}; ${recordArithSrc(F, LAZY_SUB, a, b, r, w.top, k)}`;
+    case 4: return `${r} = ${a} & ${b}; ${recordLogicSrc(F, r, w.top, k)}`;
+    case 6: return `${r} = ${a} ^ ${b}; ${recordLogicSrc(F, r, w.top, k)}`;
+    default: return `${r} = (${a} - ${b}) & ${w.mask}; ${recordArithSrc(F, LAZY_SUB, a, b, r, w.top, k)}`; // SUB, CMP
   }
 }
 
@@ -60,8 +60,8 @@ export function incDecKnown(dec: boolean, top: number): KnownFlags {
 }
 
 /** NEG: 0 - a, flags as that SUB. */
-export function negSrc(F: FlagVars, a: string, r: string, w: Width): string {
-  return `${r} = (0 - ${a}) & ${w.mask}; ${recordArithSrc(F, LAZY_SUB, '0', a, r, w.top)}`;
+export function negSrc(F: FlagVars, a: string, r: string, w: Width, k?: KnownFlags): string {
+  return `${r} = (0 - ${a}) & ${w.mask}; ${recordArithSrc(F, LAZY_SUB, '0', a, r, w.top, k)}`;
 }
 
 export function negKnown(top: number): KnownFlags {
@@ -80,7 +80,7 @@ export function signExtend(v: number, top: number): number {
  * changes nothing, flags included), into `r`. OF is computed for every count (Intel defines
  * it only for 1).
  */
-export function shiftSrc(F: FlagVars, op: number, v: string, count: number | string, r: string, w: Width): string {
+export function shiftSrc(F: FlagVars, op: number, v: string, count: number | string, r: string, w: Width, k?: KnownFlags): string {
   const { top, mask, bits } = w;
   switch (op) {
     case 0: {
@@ -95,17 +95,17 @@ export function shiftSrc(F: FlagVars, op: number, v: string, count: number | str
     }
     case 5: {
       const cf = `((${v} >>> (${count} - 1)) & 1)`;
-      return `${r} = ${v} >>> ${count}; ${recordResultWithSrc(F, r, top, `(${cf} | (((${v} >>> ${top}) & 1) << 11))`)}`;
+      return `${r} = ${v} >>> ${count}; ${recordResultWithSrc(F, r, top, `(${cf} | (((${v} >>> ${top}) & 1) << 11))`, k)}`;
     }
     case 7: {
       const sv = `((${v} << (31 - ${top})) >> (31 - ${top}))`;
-      return `${r} = (${sv} >> ${count}) & ${mask}; ${recordResultWithSrc(F, r, top, `((${sv} >> (${count} - 1)) & 1)`)}`;
+      return `${r} = (${sv} >> ${count}) & ${mask}; ${recordResultWithSrc(F, r, top, `((${sv} >> (${count} - 1)) & 1)`, k)}`;
     }
     default: { // SHL, SAL
       const cf = typeof count === 'number' && typeof bits === 'number'
         ? (count <= bits ? `((${v} >>> ${bits - count}) & 1)` : '0')
         : `(${count} <= ${bits} ? (${v} >>> (${bits} - ${count})) & 1 : 0)`;
-      return `${r} = (${v} << ${count}) & ${mask}; ${recordResultWithSrc(F, r, top, `(${cf} | ((((${r} >>> ${top}) & 1) ^ ${cf}) << 11))`)}`;
+      return `${r} = (${v} << ${count}) & ${mask}; ${recordResultWithSrc(F, r, top, `(${cf} | ((((${r} >>> ${top}) & 1) ^ ${cf}) << 11))`, k)}`;
     }
   }
 }

@@ -77,25 +77,34 @@ export interface KnownFlags {
 
 // ---- recording ---------------------------------------------------------------------------
 
+// `k`, where given, is what is known before the producer: stores of a kind, width or mask
+// the state already holds are left out.
+
+/** Stores kind, width and mask, except those `k` says are already there. */
+function recordShape(F: FlagVars, kind: number | string, top: number | string, mask: number, k?: KnownFlags): string {
+  return (k && k.kind === kind ? '' : ` ${F.kind} = ${kind};`) + (k && k.top === top ? '' : ` ${F.top} = ${top};`) +
+    (k && k.mask === mask ? '' : ` ${F.mask} = ${mask};`);
+}
+
 /** Records an ADD-like (LAZY_ADD) or SUB-like result for all six flags. */
-export function recordArithSrc(F: FlagVars, kind: number | string, a: string, b: string, r: string, top: number | string): string {
-  return `${F.kind} = ${kind}; ${F.a} = ${a}; ${F.b} = ${b}; ${F.r} = ${r}; ${F.top} = ${top}; ${F.mask} = ${ARITH};`;
+export function recordArithSrc(F: FlagVars, kind: number | string, a: string, b: string, r: string, top: number | string, k?: KnownFlags): string {
+  return `${F.a} = ${a}; ${F.b} = ${b}; ${F.r} = ${r};${recordShape(F, kind, top, ARITH, k)}`;
 }
 
 /** INC/DEC: like ADD/SUB by one, but CF keeps its value (stored in the word first). */
 export function recordIncDecSrc(F: FlagVars, kind: number | string, a: string, r: string, top: number | string, k?: KnownFlags): string {
   const keepCf = k && (k.mask & CF) === 0 ? '' : `${F.flags} = (${F.flags} & ${~CF}) | ${cfSrc(F, k)}; `;
-  return `${keepCf}${F.kind} = ${kind}; ${F.a} = ${a}; ${F.b} = 1; ${F.r} = ${r}; ${F.top} = ${top}; ${F.mask} = ${ARITH & ~CF};`;
+  return `${keepCf}${F.a} = ${a}; ${F.b} = 1; ${F.r} = ${r};${recordShape(F, kind, top, ARITH & ~CF, k)}`;
 }
 
 /** Logic ops: CF = OF = AF = 0 (what LAZY_LOGIC derives), ZF/SF/PF from the result. */
-export function recordLogicSrc(F: FlagVars, r: string, top: number | string): string {
-  return `${F.kind} = ${LAZY_LOGIC}; ${F.r} = ${r}; ${F.top} = ${top}; ${F.mask} = ${ARITH};`;
+export function recordLogicSrc(F: FlagVars, r: string, top: number | string, k?: KnownFlags): string {
+  return `${F.r} = ${r};${recordShape(F, LAZY_LOGIC, top, ARITH, k)}`;
 }
 
 /** ZF/SF/PF from `r`, and CF/OF/AF given by `cfOfAf` (those bits' values) directly: shifts, BCD, MUL. */
-export function recordResultWithSrc(F: FlagVars, r: string, top: number | string, cfOfAf: string): string {
-  return `${F.flags} = (${F.flags} & ${~(CF | OF | AF)}) | ${cfOfAf}; ${F.kind} = ${LAZY_LOGIC}; ${F.r} = ${r}; ${F.top} = ${top}; ${F.mask} = ${ZF | SF | PF};`;
+export function recordResultWithSrc(F: FlagVars, r: string, top: number | string, cfOfAf: string, k?: KnownFlags): string {
+  return `${F.flags} = (${F.flags} & ${~(CF | OF | AF)}) | ${cfOfAf}; ${F.r} = ${r};${recordShape(F, LAZY_LOGIC, top, ZF | SF | PF, k)}`;
 }
 
 /** Sets the bits of `bits` to those of `value` (both int expressions); they stop being lazy. */
@@ -193,10 +202,13 @@ export function conditionSrc(F: FlagVars, cc: number, k?: KnownFlags): string {
 }
 
 function conditionTest(F: FlagVars, c: number, k?: KnownFlags): string {
+  const s = k ? 31 - k.top : 0;
+  const signed = (x: string): string => (s ? `(${x} << ${s})` : `(${x} | 0)`);
+  const unsigned = (x: string): string => (s ? x : `(${x} >>> 0)`);
+  // ZF and SF come from the result alone, whatever the kind.
+  if (k && c === 2 && (k.mask & ZF) !== 0) return `(${signed(F.r)} === 0)`;
+  if (k && c === 4 && (k.mask & SF) !== 0) return `(${signed(F.r)} < 0)`;
   if (k && k.mask === ARITH && (k.kind === LAZY_LOGIC || (k.kind === LAZY_SUB && k.exact))) {
-    const s = 31 - k.top;
-    const signed = (x: string): string => (s ? `(${x} << ${s})` : `(${x} | 0)`);
-    const unsigned = (x: string): string => (s ? x : `(${x} >>> 0)`);
     if (k.kind === LAZY_SUB) {
       switch (c) {
         case 1: return `(${unsigned(F.a)} < ${unsigned(F.b)})`;

@@ -1,14 +1,18 @@
 // Region compiler: the basic blocks of one physical code page reachable from an entry EIP,
-// emitted as ONE JavaScript function (`new Function`). The eight registers live in locals;
-// control flow between the region's blocks is a `switch (pc)` in a loop; an instruction
-// budget is checked before every block so the function always returns. The lazy flags stay
-// in the CPU's LazyFlags object, which is already the shared representation, so leaving a
-// region needs no flag conversion.
+// emitted as ONE JavaScript function (`new Function`). The eight registers and the lazy
+// flag state (LazyFlags' fields) live in locals, written back to the CPU where anything
+// outside the region's straight-line code can see them: on leaving, around interpreted
+// instructions and helper calls that use the flags, and in the fault path. Control flow
+// between the region's blocks is a `switch (pc)` in a loop; an instruction budget is
+// checked before every block so the function always returns.
 //
-// Semantics are not rewritten here: emitted code calls alu.ts (arith, inc, dec, neg, shift,
-// imulTrunc) and LazyFlags.condition, the functions the interpreter calls. Anything this
-// compiler does not handle inline is run by the interpreter's executeOne from inside the
-// region, with registers written back first and re-read after.
+// Semantics are not rewritten here: the ALU ops, INC/DEC, NEG, shifts and the flag
+// derivations are emitted from the templates of alu.ts and flags.ts that the interpreter's
+// functions are compiled from; within a block the compiler follows which kind of
+// instruction produced the flags (KnownFlags), so `cmp; jcc` becomes one compare. Rarer
+// helpers (RCL/RCR, shifts by CL, SHLD/SHRD, IMUL) are called with the flags synced, and
+// anything this compiler does not handle inline is run by the interpreter's executeOne from
+// inside the region, with registers and flags written back first and re-read after.
 //
 // Precise faults: before an instruction that can fault, the emitted code records its EIP
 // (`cur`) and its index in the block (`k`); the catch block writes the locals back and sets
@@ -19,7 +23,11 @@ import type { Cpu } from '../cpu.js';
 import { ES, CS, SS, DS } from '../constants.js';
 import { TLB_SUPER, TLB_USER, TLB_SLOW } from '../mmu.js';
 import { executeOne } from '../interpreter.js';
-import { arith, inc, dec, neg, shift, doubleShift, imulTrunc, widthMask } from '../alu.js';
+import {
+  shift, doubleShift, imulTrunc, widthMask, widthOf, arithSrc, arithKnown, incDecSrc, incDecKnown, negSrc, negKnown,
+  shiftSrc, shiftKnown,
+} from '../alu.js';
+import { PARITY, CF, conditionSrc, cfSrc, setBitsSrc, type FlagVars, type KnownFlags } from '../flags.js';
 import { decode, type Decoded } from './decoder.js';
 import type { MemoryHelpers } from './memory-helpers.js';
 import { KEY_CODE32, KEY_STACK32, KEY_CPL3, KEY_FLAT, modeKey } from './mode-key.js';
@@ -67,6 +75,11 @@ const MAX_BLOCK_INSNS = 64;
 const MAX_INSNS = 512;
 const MAX_SOURCE = 32 * 1024;
 
+/** The lazy flag state in a region's locals (LazyFlags' fields while the region runs). */
+const LOCAL_FLAGS: FlagVars = { flags: 'ff', mask: 'fm', kind: 'fk', a: 'fa', b: 'fb', r: 'fr', top: 'ft' };
+const FLAGS_TO_LF = 'lf.flags = ff; lf.lazyMask = fm; lf.lazyKind = fk; lf.lazyA = fa; lf.lazyB = fb; lf.lazyR = fr; lf.lazyTop = ft;';
+const FLAGS_FROM_LF = 'ff = lf.flags; fm = lf.lazyMask; fk = lf.lazyKind; fa = lf.lazyA; fb = lf.lazyB; fr = lf.lazyR; ft = lf.lazyTop;';
+
 interface Emitted {
   code: string;
   /** 'next' continues the block; the others end it. */
@@ -103,7 +116,7 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
   };
   const factory = new Function('env', source) as (e: object) => RegionFunction;
   region.run = factory({
-    cpu, mem: key & KEY_CPL3 ? env.memoryUser : env.memorySuper, self: region, executeOne, arith, inc, dec, neg, shift, doubleShift, imulTrunc, modeKey,
+    cpu, mem: key & KEY_CPL3 ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulTrunc, modeKey, PARITY,
   });
   return region;
 }
@@ -120,6 +133,9 @@ class RegionSource {
   private readonly linPage: number;
   private readonly physPage: number;
   private readonly bytes: Uint8Array;
+  /** What is known of the flags at the instruction being emitted (within a block), and after it. */
+  private known: KnownFlags | undefined;
+  private knownAfter: KnownFlags | undefined;
 
   constructor(private readonly cpu: Cpu, phys: number, private readonly key: number) {
     this.code32 = (key & KEY_CODE32) !== 0;
@@ -169,6 +185,7 @@ class RegionSource {
   }
 
   private block(start: number, queue: number[]): Block {
+    this.known = undefined;
     let eip = start;
     let fallthrough = -1;
     const out: string[] = [];
@@ -179,8 +196,13 @@ class RegionSource {
       this.insnCount++;
       let e: Emitted | null = null;
       const inLimit = this.flat || eip + d.len - 1 <= this.csLimit;
+      this.knownAfter = this.known;
       if (d.complete && inLimit && off + d.len <= 4096) e = this.insn(d, next, i);
-      if (!e && d.complete && inLimit && staysInRegion(d)) e = { code: this.interpretedInline(d, i), end: 'next', targets: [] };
+      if (!e && d.complete && inLimit && staysInRegion(d)) {
+        e = { code: this.interpretedInline(d, i), end: 'next', targets: [] };
+        this.knownAfter = undefined;
+      }
+      this.known = this.knownAfter;
       if (!e) {
         out.push(this.fallback(d, i));
         if (d.complete) queue.push(next);
@@ -219,8 +241,8 @@ class RegionSource {
     const nonFlatChecks = this.flat ? '' : ` || cpu.segLimit[1] !== ${this.csLimit}`;
     return `'use strict';
 const cpu = env.cpu, lf = cpu.lf, tr = cpu.mmu.tlbRead, self = env.self, ints = cpu.host.interrupts;
-const executeOne = env.executeOne, arith = env.arith, inc = env.inc, dec = env.dec, neg = env.neg;
-const shift = env.shift, doubleShift = env.doubleShift, imulTrunc = env.imulTrunc, modeKey = env.modeKey;
+const executeOne = env.executeOne, shift = env.shift, doubleShift = env.doubleShift, imulTrunc = env.imulTrunc;
+const modeKey = env.modeKey, PARITY = env.PARITY;
 const CM = ${checkMask}, NB = ${needBits};
 const mem = env.mem, ld8 = mem.ld8, ld16 = mem.ld16, ld32 = mem.ld32, st8 = mem.st8, st16 = mem.st16, st32 = mem.st32;
 const pw = mem.pw, gst8 = mem.gst8, gst16 = mem.gst16, gst32 = mem.gst32;
@@ -234,6 +256,8 @@ return function region(budget) {
   const R = cpu.reg32;
   let r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0;
   ${load}
+  let ff = 0, fm = 0, fk = 0, fa = 0, fb = 0, fr = 0, ft = 0;
+  ${FLAGS_FROM_LF}
   let pc = cpu.eip | 0, done = 0, k = 0, cur = pc, synced = false, reason = ${EXIT_BRANCH};
   let o = 0, a = 0, b = 0, v = 0, t = 0;
   const codeLin = ((cpu.segBase[1] + pc) | 0) >>> 12;
@@ -247,11 +271,11 @@ ${cases}
       }
     }
   } catch (e) {
-    if (!synced) { ${store} cpu.startEip = cur >>> 0; cpu.startEsp = r4; cpu.eip = cur >>> 0; }
+    if (!synced) { ${store} ${FLAGS_TO_LF} cpu.startEip = cur >>> 0; cpu.startEsp = r4; cpu.eip = cur >>> 0; }
     cpu.instructionCount += done + k;
     throw e;
   }
-  ${store}
+  ${store} ${FLAGS_TO_LF}
   cpu.eip = pc >>> 0;
   cpu.instructionCount += done;
   return reason;
@@ -264,12 +288,12 @@ ${cases}
   /** Runs one instruction through the interpreter and ends the block. */
   private fallback(d: Decoded, i: number): string {
     const regs = [0, 1, 2, 3, 4, 5, 6, 7];
-    return `${regs.map((r) => `R[${r}] = r${r};`).join(' ')}
+    return `${regs.map((r) => `R[${r}] = r${r};`).join(' ')} ${FLAGS_TO_LF}
 cpu.eip = ${d.eip}; cpu.startEip = ${d.eip}; cpu.startEsp = r4; k = ${i}; synced = true;
 executeOne(cpu);
 if (!cpu.code32) cpu.eip &= 0xffff;
 synced = false; k = 0; done += ${i + 1}; pc = cpu.eip | 0;
-${regs.map((r) => `r${r} = R[${r}];`).join(' ')}
+${regs.map((r) => `r${r} = R[${r}];`).join(' ')} ${FLAGS_FROM_LF}
 if (leaveAfterInterpreted(codeLin)) { reason = ${EXIT_EVENT}; break L; }
 continue;`;
   }
@@ -277,11 +301,47 @@ continue;`;
   /** Runs one instruction that cannot change mode, flow or the interrupt state through the interpreter, inside the block. */
   private interpretedInline(d: Decoded, i: number): string {
     const regs = [0, 1, 2, 3, 4, 5, 6, 7];
-    return `${regs.map((r) => `R[${r}] = r${r};`).join(' ')}
+    return `${regs.map((r) => `R[${r}] = r${r};`).join(' ')} ${FLAGS_TO_LF}
 cpu.eip = ${d.eip}; cpu.startEip = ${d.eip}; cpu.startEsp = r4; k = ${i}; synced = true;
 executeOne(cpu);
 synced = false;
-${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
+${regs.map((r) => `r${r} = R[${r}];`).join(' ')} ${FLAGS_FROM_LF}`;
+  }
+
+  // ---- flags: templates over the region's locals ----------------------------------------
+
+  /** A group-1 ALU op of `a` and `b` into `v`. */
+  private arith(op: number, a: string, b: string, top: number): string {
+    const code = arithSrc(LOCAL_FLAGS, op, a, b, 'v', widthOf(top), this.known);
+    this.knownAfter = arithKnown(op, top);
+    return code;
+  }
+
+  private condition(cc: number): string {
+    return conditionSrc(LOCAL_FLAGS, cc, this.known);
+  }
+
+  /** A call to a helper that reads or writes cpu.lf: the flags are synced around it and unknown after. */
+  private withLfFlags(code: string): string {
+    this.knownAfter = undefined;
+    return `${FLAGS_TO_LF} ${code} ${FLAGS_FROM_LF}`;
+  }
+
+  /**
+   * Register operand `r` for a template: a 32-bit register is used as it is (a pure int32
+   * local); narrower ones are masked into the temporary `tmp` first.
+   */
+  private operand(tmp: string, r: number, top: number): string {
+    return top === 31 ? '' : `${tmp} = ${this.reg(r, top)};`;
+  }
+
+  private operandName(tmp: string, r: number, top: number): string {
+    return top === 31 ? `r${r}` : tmp;
+  }
+
+  /** An immediate operand as an int32 (32-bit) or masked literal. */
+  private imm(value: number, top: number): string {
+    return `${value & widthMask(top)}`;
   }
 
   private precise(d: Decoded, i: number): string {
@@ -294,8 +354,9 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
     return r < 4 ? `(r${r} & 0xff)` : `((r${r - 4} >> 8) & 0xff)`;
   }
 
-  private setReg(r: number, top: number, expr: string): string {
-    if (top === 31) return `r${r} = (${expr}) | 0;`;
+  /** Sets a register; `int32` says the value already is one (a template's 32-bit result). */
+  private setReg(r: number, top: number, expr: string, int32 = false): string {
+    if (top === 31) return int32 ? `r${r} = ${expr};` : `r${r} = (${expr}) | 0;`;
     if (top === 15) return `r${r} = (r${r} & -65536) | ((${expr}) & 0xffff);`;
     if (r < 4) return `r${r} = (r${r} & -256) | ((${expr}) & 0xff);`;
     return `r${r - 4} = (r${r - 4} & -65281) | (((${expr}) & 0xff) << 8);`;
@@ -310,6 +371,13 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
     return this.flat && (seg === ES || seg === SS || seg === DS);
   }
 
+  /**
+   * Loads and stores call the shared memory helpers (the TLB fast path is inside them). An
+   * inline fast path (TLB check and typed-array access in the region) ran the compute loop
+   * twice as fast but made the boot dearer (paired runs, CPU seconds: +8% against the
+   * build without it, which itself took 12% less than calling the ALU helpers): sources
+   * ~15% larger take longer to parse and optimise, and most regions run unoptimised.
+   */
   private load(seg: number, top: number, off: string): string {
     const n = top === 7 ? 8 : top === 15 ? 16 : 32;
     return this.fastSeg(seg) ? `ld${n}(${seg}, ${off})` : `cpu.read${n}(${seg}, ${off})`;
@@ -417,20 +485,28 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
       const top = op & 1 ? V : 7;
       switch (op & 7) {
         case 0: case 1:
-          if (aluOp === 7) return simple(`arith(lf, 7, ${this.getRm(d, top)}, ${this.reg(reg, top)}, ${top});`);
-          return simple(`b = ${this.reg(reg, top)}; ${this.getRmForWrite(d, top)} v = arith(lf, ${aluOp}, a, b, ${top}); ${this.setRm(d, top, 'v', next, i)}`);
+          if (aluOp === 7) return simple(`a = ${this.getRm(d, top)}; ${this.operand('b', reg, top)} ${this.arith(7, 'a', this.operandName('b', reg, top), top)}`);
+          if (!mem) {
+            const dst = d.modrm & 7;
+            return simple(`${this.operand('a', dst, top)} ${this.operand('b', reg, top)} ` +
+              `${this.arith(aluOp, this.operandName('a', dst, top), this.operandName('b', reg, top), top)} ${this.setReg(dst, top, 'v', true)}`);
+          }
+          return simple(`${this.operand('b', reg, top)} ${this.getRmForWrite(d, top)} ${this.arith(aluOp, 'a', this.operandName('b', reg, top), top)} ${this.setRm(d, top, 'v', next, i)}`);
         case 2: case 3:
-          return simple(`b = ${this.getRm(d, top)}; v = arith(lf, ${aluOp}, ${this.reg(reg, top)}, b, ${top});${aluOp !== 7 ? ' ' + this.setReg(reg, top, 'v') : ''}`);
+          return simple(`b = ${this.getRm(d, top)}; ${this.operand('a', reg, top)} ${this.arith(aluOp, this.operandName('a', reg, top), 'b', top)}${aluOp !== 7 ? ' ' + this.setReg(reg, top, 'v', true) : ''}`);
         default: {
           const t2 = op & 1 ? V : 7;
-          const code = `v = arith(lf, ${aluOp}, ${this.reg(0, t2)}, ${d.imm}, ${t2});`;
-          return simple(aluOp !== 7 ? `${code} ${this.setReg(0, t2, 'v')}` : code);
+          const code = `${this.operand('a', 0, t2)} ${this.arith(aluOp, this.operandName('a', 0, t2), this.imm(d.imm, t2), t2)}`;
+          return simple(aluOp !== 7 ? `${code} ${this.setReg(0, t2, 'v', true)}` : code);
         }
       }
     }
     if (op >= 0x40 && op <= 0x4f) {
       const r = op & 7;
-      return simple(this.setReg(r, V, `${op < 0x48 ? 'inc' : 'dec'}(lf, ${this.reg(r, V)}, ${V})`));
+      const isDec = op >= 0x48;
+      const code = `${this.operand('a', r, V)} ${incDecSrc(LOCAL_FLAGS, isDec, this.operandName('a', r, V), 'v', widthOf(V), this.known)} ${this.setReg(r, V, 'v', true)}`;
+      this.knownAfter = incDecKnown(isDec, V);
+      return simple(code);
     }
     if (op >= 0x50 && op <= 0x57) {
       return { code: `${this.precise(d, i)} ${this.push(this.reg(op & 7, V), V, next, i)}`, end: 'next', targets };
@@ -444,7 +520,7 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
       const check = this.flat ? '' : `${this.precise(d, i)} ${this.limitCheck(`${t}`)}`;
       targets.push(next);
       const taken = this.jump(t, targets);
-      return { code: `if (lf.condition(${op & 0xf})) { ${check} ${taken} done += ${i + 1}; continue; } pc = ${next | 0}; done += ${i + 1}; ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: next };
+      return { code: `if (${this.condition(op & 0xf)}) { ${check} ${taken} done += ${i + 1}; continue; } pc = ${next | 0}; done += ${i + 1}; ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: next };
     }
     if (op >= 0x91 && op <= 0x97) {
       const r = op & 7;
@@ -453,21 +529,21 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
     if (op >= 0xb0 && op <= 0xb7) return simple(this.setReg(op & 7, 7, `${d.imm}`));
     if (op >= 0xb8 && op <= 0xbf) return simple(this.setReg(op & 7, V, `${d.imm}`));
     if (op >= 0x190 && op <= 0x19f) {
-      return simple(this.setRm(d, 7, `(lf.condition(${op & 0xf}) ? 1 : 0)`, next, i));
+      return simple(this.setRm(d, 7, `(${this.condition(op & 0xf)} ? 1 : 0)`, next, i));
     }
     if (op >= 0x140 && op <= 0x14f) {
-      return simple(`v = ${this.getRm(d, V)}; if (lf.condition(${op & 0xf})) { ${this.setReg(reg, V, 'v')} }`);
+      return simple(`v = ${this.getRm(d, V)}; if (${this.condition(op & 0xf)}) { ${this.setReg(reg, V, 'v')} }`);
     }
     switch (op) {
       case 0x80: case 0x81: case 0x82: case 0x83: {
         const top = op === 0x81 || op === 0x83 ? V : 7;
-        const imm = op === 0x83 ? ((d.imm << 24) >> 24) & widthMask(top) : d.imm;
-        if (reg === 7) return simple(`arith(lf, 7, ${this.getRm(d, top)}, ${imm}, ${top});`);
-        return simple(`${this.getRmForWrite(d, top)} v = arith(lf, ${reg}, a, ${imm}, ${top}); ${this.setRm(d, top, 'v', next, i)}`);
+        const imm = this.imm(op === 0x83 ? (d.imm << 24) >> 24 : d.imm, top);
+        if (reg === 7) return simple(`a = ${this.getRm(d, top)}; ${this.arith(7, 'a', imm, top)}`);
+        return simple(`${this.getRmForWrite(d, top)} ${this.arith(reg, 'a', imm, top)} ${this.setRm(d, top, 'v', next, i)}`);
       }
       case 0x84: case 0x85: {
         const top = op & 1 ? V : 7;
-        return simple(`arith(lf, 4, ${this.getRm(d, top)}, ${this.reg(reg, top)}, ${top});`);
+        return simple(`a = ${this.getRm(d, top)}; b = ${this.reg(reg, top)}; ${this.arith(4, 'a', 'b', top)}`);
       }
       case 0x86: case 0x87: {
         const top = op & 1 ? V : 7;
@@ -495,12 +571,20 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
         if (op < 0xa2) return simple(`${p} ${this.setReg(0, top, this.load(seg, top, off))}`);
         return simple(`${p} ${this.storeTo(seg, top, off, this.reg(0, top))} ${this.afterStore(next, i)}`);
       }
-      case 0xa8: return simple(`arith(lf, 4, ${this.reg(0, 7)}, ${d.imm}, 7);`);
-      case 0xa9: return simple(`arith(lf, 4, ${this.reg(0, V)}, ${d.imm}, ${V});`);
+      case 0xa8: return simple(`a = ${this.reg(0, 7)}; ${this.arith(4, 'a', this.imm(d.imm, 7), 7)}`);
+      case 0xa9: return simple(`a = ${this.reg(0, V)}; ${this.arith(4, 'a', this.imm(d.imm, V), V)}`);
       case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
         const top = op & 1 ? V : 7;
-        const count = op <= 0xc1 ? `${d.imm & 31}` : op <= 0xd1 ? '1' : '(r1 & 31)';
-        return simple(`${this.getRmForWrite(d, top)} b = ${count}; v = shift(lf, ${reg}, a, b, ${top}); if (b !== 0) { ${this.setRm(d, top, 'v', next, i)} }`);
+        const load = this.getRmForWrite(d, top);
+        if (op >= 0xd2 || reg === 2 || reg === 3) {
+          const count = op <= 0xc1 ? `${d.imm & 31}` : op <= 0xd1 ? '1' : '(r1 & 31)';
+          return simple(`${load} b = ${count}; ${this.withLfFlags(`v = shift(lf, ${reg}, a, b, ${top});`)} if (b !== 0) { ${this.setRm(d, top, 'v', next, i)} }`);
+        }
+        const count = op <= 0xc1 ? d.imm & 31 : 1;
+        if (count === 0) return simple(load);
+        const code = `${load} ${shiftSrc(LOCAL_FLAGS, reg, 'a', count, 'v', widthOf(top), this.known)} ${this.setRm(d, top, 'v', next, i)}`;
+        this.knownAfter = shiftKnown(reg, top, this.known);
+        return simple(code);
       }
       case 0xc2: case 0xc3: {
         const extra = op === 0xc2 ? d.imm : 0;
@@ -529,9 +613,12 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
         targets.push(next);
         return { code: `${dec}if (${taken}) { ${check} ${this.jump(t, targets)} done += ${i + 1}; continue; } pc = ${next | 0}; done += ${i + 1}; ${FALLTHROUGH}`, end: 'jump', targets, fallthrough: next };
       }
-      case 0xf5: return simple('lf.setBits(0x1, lf.cf() ^ 1);');
-      case 0xf8: case 0xf9: return simple(`lf.setBits(0x1, ${op & 1});`);
-      case 0xfc: case 0xfd: return simple(`lf.setBits(0x400, ${(op & 1) << 10});`);
+      case 0xf5: case 0xf8: case 0xf9: {
+        const code = setBitsSrc(LOCAL_FLAGS, CF, op === 0xf5 ? `(${cfSrc(LOCAL_FLAGS, this.known)} ^ 1)` : `${op & 1}`);
+        this.knownAfter = this.known && { ...this.known, mask: this.known.mask & ~CF };
+        return simple(code);
+      }
+      case 0xfc: case 0xfd: return simple(setBitsSrc(LOCAL_FLAGS, 0x400, `${(op & 1) << 10}`));
       case 0xe8: {
         const t = this.target(d, next + d.imm);
         const check = this.flat ? '' : this.limitCheck(`${t}`);
@@ -546,14 +633,22 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
       }
       case 0xf6: case 0xf7: {
         const top = op & 1 ? V : 7;
-        if (reg < 2) return simple(`arith(lf, 4, ${this.getRm(d, top)}, ${d.imm}, ${top});`);
+        if (reg < 2) return simple(`a = ${this.getRm(d, top)}; ${this.arith(4, 'a', this.imm(d.imm, top), top)}`);
         if (reg === 2) return simple(`${this.getRmForWrite(d, top)} ${this.setRm(d, top, `~a & ${widthMask(top)}`, next, i)}`);
-        if (reg === 3) return simple(`${this.getRmForWrite(d, top)} v = neg(lf, a, ${top}); ${this.setRm(d, top, 'v', next, i)}`);
+        if (reg === 3) {
+          const code = `${this.getRmForWrite(d, top)} ${negSrc(LOCAL_FLAGS, 'a', 'v', widthOf(top), this.known)} ${this.setRm(d, top, 'v', next, i)}`;
+          this.knownAfter = negKnown(top);
+          return simple(code);
+        }
         return null;
       }
       case 0xfe: case 0xff: {
         const top = op === 0xfe ? 7 : V;
-        if (reg < 2) return simple(`${this.getRmForWrite(d, top)} v = ${reg === 0 ? 'inc' : 'dec'}(lf, a, ${top}); ${this.setRm(d, top, 'v', next, i)}`);
+        if (reg < 2) {
+          const code = `${this.getRmForWrite(d, top)} ${incDecSrc(LOCAL_FLAGS, reg === 1, 'a', 'v', widthOf(top), this.known)} ${this.setRm(d, top, 'v', next, i)}`;
+          this.knownAfter = incDecKnown(reg === 1, top);
+          return simple(code);
+        }
         if (op === 0xfe) return null;
         if (reg === 2 || reg === 4) {
           const tgt = d.o32 ? 't | 0' : 't & 0xffff';
@@ -570,14 +665,14 @@ ${regs.map((r) => `r${r} = R[${r}];`).join(' ')}`;
       case 0x6a: return { code: `${this.precise(d, i)} ${this.push(`${(d.imm << 24) >> 24}`, V, next, i)}`, end: 'next', targets };
       case 0x69: case 0x6b: {
         const imm = op === 0x69 ? d.imm : (d.imm << 24) >> 24;
-        return simple(`a = ${this.getRm(d, V)}; ${this.setReg(reg, V, `imulTrunc(lf, a, ${imm}, ${V})`)}`);
+        return simple(`a = ${this.getRm(d, V)}; ${this.withLfFlags(`v = imulTrunc(lf, a, ${imm}, ${V});`)} ${this.setReg(reg, V, 'v')}`);
       }
       case 0x1a4: case 0x1a5: case 0x1ac: case 0x1ad: { // SHLD, SHRD
         const count = op & 1 ? '(r1 & 31)' : `${d.imm & 31}`;
-        return simple(`${this.getRmForWrite(d, V)} b = ${count}; v = doubleShift(lf, ${op < 0x1a8}, a, ${this.reg(reg, V)}, b, ${V}); if (b !== 0) { ${this.setRm(d, V, 'v', next, i)} }`);
+        return simple(`${this.getRmForWrite(d, V)} b = ${count}; ${this.withLfFlags(`v = doubleShift(lf, ${op < 0x1a8}, a, ${this.reg(reg, V)}, b, ${V});`)} if (b !== 0) { ${this.setRm(d, V, 'v', next, i)} }`);
       }
       case 0x1af:
-        return simple(`b = ${this.getRm(d, V)}; ${this.setReg(reg, V, `imulTrunc(lf, ${this.reg(reg, V)}, b, ${V})`)}`);
+        return simple(`b = ${this.getRm(d, V)}; ${this.withLfFlags(`v = imulTrunc(lf, ${this.reg(reg, V)}, b, ${V});`)} ${this.setReg(reg, V, 'v')}`);
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
         const srcTop = op & 1 ? 15 : 7;
         let v = this.getRm(d, srcTop);
