@@ -7,7 +7,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble, hasNasm } from './assemble.js';
-import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
+import type { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
+import { TlbTrackedCodeCache } from '../../../src/vm/cpu/tlb-tracked-code-cache.js';
 import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, ALIAS, type MachineState } from './jit-machine.js';
 
 const skip = hasNasm ? false : 'nasm is not installed';
@@ -16,7 +17,8 @@ const STACK = DATA_BASE + 0xf00;
 function both(code: Uint8Array, setup?: (m: JitTestMachine, cache: CodeCache | null) => void): { interp: MachineState; jit: MachineState; cache: CodeCache } {
   const run = (useJit: boolean): [MachineState, CodeCache] => {
     const m = new JitTestMachine();
-    const cache = new CodeCache(m.cpu, { threshold: 0 });
+    // The cache as the CPU uses it: TLB write entries of code pages send interpreted stores to the MMU's slow path.
+    const cache = new TlbTrackedCodeCache(m.cpu.mmu, m.cpu, { threshold: 0 });
     m.host.memory.onExternalWrite = (addr, len) => cache.invalidateRange(addr, len);
     m.host.memory.ram.set(code, CODE_BASE);
     m.enter([0, 0, 0, 0, STACK, 0, 0, 0], CODE_BASE, 2);
@@ -150,4 +152,26 @@ stack_top:
   const { jit, cache } = both(code);
   assert.equal(jit.regs[2], 70);
   assert.ok(cache.stats.invalidations >= 10, `invalidations: ${cache.stats.invalidations}`);
+});
+
+test('an instruction the region runs through the interpreter (XADD, CMPXCHG) rewrites the next instruction', { skip }, () => {
+  const code = assemble(`bits 32
+org 0x${CODE_BASE.toString(16)}
+    xor edx, edx
+    mov eax, 0x40 - 0x90          ; nop + this = inc eax
+    lock xadd [next1], al
+next1:
+    nop
+    add edx, eax
+    mov al, 0x90                  ; cmpxchg writes cl where [next2] equals al
+    mov cl, 0x42                  ; inc edx
+    lock cmpxchg [next2], cl
+next2:
+    nop
+    hlt
+`);
+  const { jit } = both(code);
+  // XADD left 0x90 in AL and turned the nop into inc eax (0xffffff91, added to edx); CMPXCHG
+  // turned the second nop into inc edx.
+  assert.equal(jit.regs[2] >>> 0, 0xffffff92);
 });

@@ -199,7 +199,7 @@ class RegionSource {
       this.knownAfter = this.known;
       if (d.complete && inLimit && off + d.len <= 4096) e = this.insn(d, next, i);
       if (!e && d.complete && inLimit && staysInRegion(d)) {
-        e = { code: this.interpretedInline(d, i), end: 'next', targets: [] };
+        e = { code: this.interpretedInline(d, next, i), end: 'next', targets: [] };
         this.knownAfter = undefined;
       }
       this.known = this.knownAfter;
@@ -300,14 +300,18 @@ if (leaveAfterInterpreted(codeLin)) { reason = ${EXIT_EVENT}; break L; }
 continue;`;
   }
 
-  /** Runs one instruction that cannot change mode, flow or the interrupt state through the interpreter, inside the block. */
-  private interpretedInline(d: Decoded, i: number): string {
+  /**
+   * Runs one instruction that cannot change mode, flow or the interrupt state through the
+   * interpreter, inside the block; leaves when it stored into compiled code (XADD, CMPXCHG …).
+   */
+  private interpretedInline(d: Decoded, next: number, i: number): string {
     const regs = [0, 1, 2, 3, 4, 5, 6, 7];
     return `${regs.map((r) => `R[${r}] = r${r};`).join(' ')} ${FLAGS_TO_LF}
 cpu.eip = ${d.eip}; cpu.startEip = ${d.eip}; cpu.startEsp = r4; k = ${i}; synced = true;
 executeOne(cpu);
 synced = false;
-${regs.map((r) => `r${r} = R[${r}];`).join(' ')} ${FLAGS_FROM_LF}`;
+${regs.map((r) => `r${r} = R[${r}];`).join(' ')} ${FLAGS_FROM_LF}
+${this.afterStore(next, i)}`;
   }
 
   // ---- flags: templates over the region's locals ----------------------------------------
