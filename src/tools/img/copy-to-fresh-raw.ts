@@ -9,18 +9,16 @@
 import type { BlockDriver } from '../../vm/block/block-driver.js';
 import { alignedBuffers } from '../../vm/block/aligned-buffers.js';
 import type { HostFile } from '../../vm/block/host-file.js';
-import { isZero, RawDriver } from '../../vm/block/raw-driver.js';
+import { RawDriver } from '../../vm/block/raw-driver.js';
+import { forEachDataRun, SPARSE } from './data-runs.js';
 import { Qcow2Driver } from '../../vm/block/qcow2/qcow2-driver.js';
 
 const PIECE = 2 << 20;
-const SPARSE = 4096;
 /** Pieces in memory: being read ahead, or being written. */
 const SLOTS = 6;
 
 interface Slot {
   buf: Buffer;
-  /** The same memory as 32-bit words, for a quick look at each block's first word. */
-  words: Uint32Array;
   /** Guest offset and length of the piece in `buf`. */
   offset: number;
   length: number;
@@ -38,8 +36,7 @@ export async function copyToFreshRaw(src: BlockDriver, dst: RawDriver, at: numbe
   const file = hostFileOf(src);
   const length = src.length;
   const slots: Slot[] = alignedBuffers(SLOTS, PIECE).map((buf) => ({
-    buf, words: new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2),
-    offset: 0, length: 0, reading: Promise.resolve(), writing: Promise.resolve(),
+    buf, offset: 0, length: 0, reading: Promise.resolve(), writing: Promise.resolve(),
   }));
 
   let scanFrom = 0;
@@ -76,19 +73,8 @@ export async function copyToFreshRaw(src: BlockDriver, dst: RawDriver, at: numbe
 
   /** Writes the piece's runs of data, leaving out its 4 KiB blocks of zeros. */
   const write = (slot: Slot): void => {
-    const { buf, words, length: n } = slot;
-    let runStart = -1;
-    for (let i = 0; i < n; i += SPARSE) {
-      const end = Math.min(i + SPARSE, n);
-      // Data almost always shows in a block's first word; only candidates get compared whole.
-      const zero = words[i >> 2] === 0 && isZero(buf, i, end);
-      if (!zero && runStart < 0) runStart = i;
-      else if (zero && runStart >= 0) {
-        issue(at + slot.offset + runStart, buf.subarray(runStart, i));
-        runStart = -1;
-      }
-    }
-    if (runStart >= 0) issue(at + slot.offset + runStart, buf.subarray(runStart, n));
+    const { buf, offset } = slot;
+    forEachDataRun(buf, slot.length, SPARSE, (from, to) => issue(at + offset + from, buf.subarray(from, to)));
     slot.writing = lastWrite;
     slot.writing.catch(() => {});
   };

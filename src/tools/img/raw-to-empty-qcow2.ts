@@ -8,12 +8,11 @@
 // them; a cluster with some data is written whole, zeros included, as qemu writes partial
 // clusters.
 import { alignedBuffers } from '../../vm/block/aligned-buffers.js';
-import { isZero, RawDriver } from '../../vm/block/raw-driver.js';
+import { RawDriver } from '../../vm/block/raw-driver.js';
+import { forEachDataRun, SPARSE } from './data-runs.js';
 import { Qcow2Driver } from '../../vm/block/qcow2/qcow2-driver.js';
 
 const PIECE = 2 << 20;
-/** qemu-img's default -S 4k: smaller runs of zeros inside data are written as data. */
-const SPARSE = 4096;
 /**
  * Pieces in memory: those being written and the next ones being read (several reads in
  * flight keep the thread pool busy on a loaded host, as qemu-img's parallel requests do).
@@ -58,9 +57,9 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
     slots.push({ buf: buffers[i], runs: new Float64Array((unitsPerPiece + 1) * 2 * 3), count: 0, offset: 0 });
   }
 
-  /** The next piece [start, start+len) at or after unit-aligned `from` with data, skipping holes. */
   /** End of the data run the last block status found (the source is not written meanwhile). */
   let dataEnd = 0;
+  /** The next piece [start, start+len) at or after unit-aligned `from` with data, skipping holes. */
   const nextPiece = (from: number): [number, number] | null => {
     let off = from;
     while (off < length) {
@@ -105,16 +104,7 @@ export async function copyRawToEmptyQcow2(src: RawDriver, dst: Qcow2Driver, at: 
         c += n;
       }
     };
-    let runStart = -1;
-    for (let u = 0; u < units; u++) {
-      const empty = isZero(buf, u * unit, (u + 1) * unit);
-      if (!empty && runStart < 0) runStart = u;
-      else if (empty && runStart >= 0) {
-        addRun(runStart, u);
-        runStart = -1;
-      }
-    }
-    if (runStart >= 0) addRun(runStart, units);
+    forEachDataRun(buf, units * unit, unit, (from, to) => addRun(from / unit, to / unit));
     slot.offset = off;
   };
 

@@ -11,11 +11,11 @@ import { openForTool } from '../open.js';
 import { ImgError } from '../output.js';
 import { Progress } from '../progress.js';
 import { copyToFreshRaw } from '../copy-to-fresh-raw.js';
+import { forEachDataRun, SPARSE } from '../data-runs.js';
 import { canStreamInto, copyRawToEmptyQcow2 } from '../raw-to-empty-qcow2.js';
 import { createImage } from './create.js';
 
 const CHUNK = 2 << 20;
-const SPARSE = 4096;
 
 export async function runConvert(argv: string[]): Promise<number> {
   const { opts, rest } = getopt(argv, ':hf:O:B:CcF:o:l:S:pt:T:qnm:WrU', [
@@ -167,23 +167,8 @@ function writeData(dst: BlockDriver, at: number, data: Uint8Array, o: CopyOption
     if (!isZero(data)) dst.writeCompressed(at, data);
     return;
   }
-  forEachDataRun(data, (from, to) => dst.write(at + from, data.subarray(from, to)), (from, to) => {
+  forEachDataRun(data, data.length, SPARSE, (from, to) => dst.write(at + from, data.subarray(from, to)), (from, to) => {
     if (!o.fresh) dst.writeZeroes(at + from, to - from, true);
   });
 }
 
-/** Splits a buffer into runs of data and of 4 KiB zero blocks (qemu's default -S 4k). */
-function forEachDataRun(data: Uint8Array, onData: (from: number, to: number) => void, onZero?: (from: number, to: number) => void): void {
-  let runStart = -1;
-  for (let i = 0; i < data.length; i += SPARSE) {
-    const end = Math.min(i + SPARSE, data.length);
-    const zero = isZero(data.subarray(i, end));
-    if (!zero && runStart < 0) runStart = i;
-    if (zero) {
-      if (runStart >= 0) onData(runStart, i);
-      runStart = -1;
-      onZero?.(i, end);
-    }
-  }
-  if (runStart >= 0) onData(runStart, data.length);
-}
