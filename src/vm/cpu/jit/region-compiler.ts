@@ -79,6 +79,12 @@ const MAX_SOURCE = 32 * 1024;
 const LOCAL_FLAGS: FlagVars = { flags: 'ff', mask: 'fm', kind: 'fk', a: 'fa', b: 'fb', r: 'fr', top: 'ft' };
 const FLAGS_TO_LF = 'lf.flags = ff; lf.lazyMask = fm; lf.lazyKind = fk; lf.lazyA = fa; lf.lazyB = fb; lf.lazyR = fr; lf.lazyTop = ft;';
 const FLAGS_FROM_LF = 'ff = lf.flags; fm = lf.lazyMask; fk = lf.lazyKind; fa = lf.lazyA; fb = lf.lazyB; fr = lf.lazyR; ft = lf.lazyTop;';
+/** The eight registers between the region's locals and cpu.reg32 (`R`). */
+const REGS = [0, 1, 2, 3, 4, 5, 6, 7];
+const REGS_FROM_CPU = REGS.map((r) => `r${r} = R[${r}];`).join(' ');
+/** Everything the region keeps in locals, written to the CPU and read back. */
+const STATE_TO_CPU = `${REGS.map((r) => `R[${r}] = r${r};`).join(' ')} ${FLAGS_TO_LF}`;
+const STATE_FROM_CPU = `${REGS_FROM_CPU} ${FLAGS_FROM_LF}`;
 
 interface Emitted {
   code: string;
@@ -235,9 +241,6 @@ class RegionSource {
     const cpl3 = (this.key & KEY_CPL3) !== 0;
     const checkMask = cpl3 ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW;
     const needBits = cpl3 ? TLB_USER : TLB_SUPER;
-    const regs = [0, 1, 2, 3, 4, 5, 6, 7];
-    const load = regs.map((r) => `r${r} = R[${r}];`).join(' ');
-    const store = regs.map((r) => `R[${r}] = r${r};`).join(' ');
     const nonFlatChecks = this.flat ? '' : ` || cpu.segLimit[1] !== ${this.csLimit}`;
     return `'use strict';
 const cpu = env.cpu, lf = cpu.lf, tr = cpu.mmu.tlbRead, self = env.self, ints = cpu.host.interrupts;
@@ -257,7 +260,7 @@ function leaveAfterInterpreted(codeLin) {
 return (function region(budget) {
   const R = cpu.reg32;
   let r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0;
-  ${load}
+  ${REGS_FROM_CPU}
   let ff = 0, fm = 0, fk = 0, fa = 0, fb = 0, fr = 0, ft = 0;
   ${FLAGS_FROM_LF}
   let pc = cpu.eip | 0, done = 0, k = 0, cur = pc, synced = false, reason = ${EXIT_BRANCH};
@@ -273,11 +276,11 @@ ${cases}
       }
     }
   } catch (e) {
-    if (!synced) { ${store} ${FLAGS_TO_LF} cpu.startEip = cur >>> 0; cpu.startEsp = r4; cpu.eip = cur >>> 0; }
+    if (!synced) { ${STATE_TO_CPU} cpu.startEip = cur >>> 0; cpu.startEsp = r4; cpu.eip = cur >>> 0; }
     cpu.instructionCount += done + k;
     throw e;
   }
-  ${store} ${FLAGS_TO_LF}
+  ${STATE_TO_CPU}
   cpu.eip = pc >>> 0;
   cpu.instructionCount += done;
   return reason;
@@ -287,15 +290,19 @@ ${cases}
 
   // ---- instruction emitters --------------------------------------------------------------
 
+  /** Runs `d` through the interpreter with the region's state written to the CPU (the caller reads it back). */
+  private interpret(d: Decoded, i: number): string {
+    return `${STATE_TO_CPU}
+cpu.eip = ${d.eip}; cpu.startEip = ${d.eip}; cpu.startEsp = r4; k = ${i}; synced = true;
+executeOne(cpu);`;
+  }
+
   /** Runs one instruction through the interpreter and ends the block. */
   private fallback(d: Decoded, i: number): string {
-    const regs = [0, 1, 2, 3, 4, 5, 6, 7];
-    return `${regs.map((r) => `R[${r}] = r${r};`).join(' ')} ${FLAGS_TO_LF}
-cpu.eip = ${d.eip}; cpu.startEip = ${d.eip}; cpu.startEsp = r4; k = ${i}; synced = true;
-executeOne(cpu);
+    return `${this.interpret(d, i)}
 if (!cpu.code32) cpu.eip &= 0xffff;
 synced = false; k = 0; done += ${i + 1}; pc = cpu.eip | 0;
-${regs.map((r) => `r${r} = R[${r}];`).join(' ')} ${FLAGS_FROM_LF}
+${STATE_FROM_CPU}
 if (leaveAfterInterpreted(codeLin)) { reason = ${EXIT_EVENT}; break L; }
 continue;`;
   }
@@ -305,12 +312,9 @@ continue;`;
    * interpreter, inside the block; leaves when it stored into compiled code (XADD, CMPXCHG …).
    */
   private interpretedInline(d: Decoded, next: number, i: number): string {
-    const regs = [0, 1, 2, 3, 4, 5, 6, 7];
-    return `${regs.map((r) => `R[${r}] = r${r};`).join(' ')} ${FLAGS_TO_LF}
-cpu.eip = ${d.eip}; cpu.startEip = ${d.eip}; cpu.startEsp = r4; k = ${i}; synced = true;
-executeOne(cpu);
+    return `${this.interpret(d, i)}
 synced = false;
-${regs.map((r) => `r${r} = R[${r}];`).join(' ')} ${FLAGS_FROM_LF}
+${STATE_FROM_CPU}
 ${this.afterStore(next, i)}`;
   }
 
@@ -320,6 +324,20 @@ ${this.afterStore(next, i)}`;
   private arith(op: number, a: string, b: string, top: number): string {
     const code = arithSrc(LOCAL_FLAGS, op, a, b, 'v', widthOf(top), this.known);
     this.knownAfter = arithKnown(op, top);
+    return code;
+  }
+
+  /** INC (`dec` false) or DEC of `a` into `v`. */
+  private incDec(dec: boolean, a: string, top: number): string {
+    const code = incDecSrc(LOCAL_FLAGS, dec, a, 'v', widthOf(top), this.known);
+    this.knownAfter = incDecKnown(dec, top);
+    return code;
+  }
+
+  /** NEG of `a` into `v`. */
+  private neg(a: string, top: number): string {
+    const code = negSrc(LOCAL_FLAGS, a, 'v', widthOf(top), this.known);
+    this.knownAfter = negKnown(top);
     return code;
   }
 
@@ -509,10 +527,7 @@ ${this.afterStore(next, i)}`;
     }
     if (op >= 0x40 && op <= 0x4f) {
       const r = op & 7;
-      const isDec = op >= 0x48;
-      const code = `${this.operand('a', r, V)} ${incDecSrc(LOCAL_FLAGS, isDec, this.operandName('a', r, V), 'v', widthOf(V), this.known)} ${this.setReg(r, V, 'v', true)}`;
-      this.knownAfter = incDecKnown(isDec, V);
-      return simple(code);
+      return simple(`${this.operand('a', r, V)} ${this.incDec(op >= 0x48, this.operandName('a', r, V), V)} ${this.setReg(r, V, 'v', true)}`);
     }
     if (op >= 0x50 && op <= 0x57) {
       return { code: `${this.precise(d, i)} ${this.push(this.reg(op & 7, V), V, next, i)}`, end: 'next', targets };
@@ -641,20 +656,12 @@ ${this.afterStore(next, i)}`;
         const top = op & 1 ? V : 7;
         if (reg < 2) return simple(`a = ${this.getRm(d, top)}; ${this.arith(4, 'a', this.imm(d.imm, top), top)}`);
         if (reg === 2) return simple(`${this.getRmForWrite(d, top)} ${this.setRm(d, top, `~a & ${widthMask(top)}`, next, i)}`);
-        if (reg === 3) {
-          const code = `${this.getRmForWrite(d, top)} ${negSrc(LOCAL_FLAGS, 'a', 'v', widthOf(top), this.known)} ${this.setRm(d, top, 'v', next, i)}`;
-          this.knownAfter = negKnown(top);
-          return simple(code);
-        }
+        if (reg === 3) return simple(`${this.getRmForWrite(d, top)} ${this.neg('a', top)} ${this.setRm(d, top, 'v', next, i)}`);
         return null;
       }
       case 0xfe: case 0xff: {
         const top = op === 0xfe ? 7 : V;
-        if (reg < 2) {
-          const code = `${this.getRmForWrite(d, top)} ${incDecSrc(LOCAL_FLAGS, reg === 1, 'a', 'v', widthOf(top), this.known)} ${this.setRm(d, top, 'v', next, i)}`;
-          this.knownAfter = incDecKnown(reg === 1, top);
-          return simple(code);
-        }
+        if (reg < 2) return simple(`${this.getRmForWrite(d, top)} ${this.incDec(reg === 1, 'a', top)} ${this.setRm(d, top, 'v', next, i)}`);
         if (op === 0xfe) return null;
         if (reg === 2 || reg === 4) {
           const tgt = d.o32 ? 't | 0' : 't & 0xffff';
