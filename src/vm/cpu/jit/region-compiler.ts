@@ -49,8 +49,10 @@ export interface Region {
   readonly phys: number;
   readonly key: number;
   readonly entryEip: number;
-  /** Every block start: the region may be entered at any of them (EIP and physical address). */
-  readonly blockEips: readonly number[];
+  /**
+   * The physical address of every block start: the region may be entered at any of them
+   * (a region lies on one page, so a block's EIP is entryEip plus its distance from phys).
+   */
   readonly blockPhys: readonly number[];
   readonly blocks: number;
   readonly instructions: number;
@@ -116,7 +118,7 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
   const source = gen.build();
   const region = {
     run: null as unknown as RegionFunction,
-    phys, key, entryEip: cpu.eip >>> 0, blockEips: gen.blockEips, blockPhys: gen.blockEips.map((e) => gen.physOf(e)),
+    phys, key, entryEip: cpu.eip >>> 0, blockPhys: gen.blockEips.map((e) => gen.physOf(e)),
     blocks: gen.blockCount, instructions: gen.insnCount,
     sourceLength: source.length, valid: true,
   };
