@@ -20,8 +20,21 @@ const VGABIOS = '/usr/share/seabios/vgabios-stdvga.bin';
 const V86_CHILD_FLAG = '--v86-child';
 const RESULT_LINE = new RegExp(`${BENCH_DONE_MARKER} (loop=\\d+ sha256=[0-9a-f]{64})`);
 
+/**
+ * Where the time goes: the lines that end each stage of the run, in order. Each stage's
+ * time is the gap between its line and the previous one (the first from process start).
+ */
+const STAGES: { name: string; line: string }[] = [
+  { name: 'firmware + decompressor', line: 'Linux version' },
+  { name: 'kernel init', line: 'Run /init as init process' },
+  { name: 'init (modules)', line: GUEST_READY_MARKER },
+  { name: 'workload', line: BENCH_DONE_MARKER },
+];
+
 interface Measurement {
   name: string;
+  /** Seconds from spawn to each STAGES line, where it was seen. */
+  stageEnds?: (number | undefined)[];
   /** Seconds from spawn to the result line, or undefined when the guest never got there. */
   seconds?: number;
   /** Seconds from spawn to the line init prints before the workload (the boot alone). */
@@ -92,6 +105,7 @@ function measure(name: string, command: string[], timeoutMs: number): Promise<Me
     let output = '';
     let peakBytes: number | undefined;
     let bootSeconds: number | undefined;
+    const stageEnds: (number | undefined)[] = STAGES.map(() => undefined);
     let settled = false;
     const sample = (): void => {
       try {
@@ -112,10 +126,14 @@ function measure(name: string, command: string[], timeoutMs: number): Promise<Me
       clearInterval(sampler);
       clearTimeout(timer);
       child.kill('SIGKILL');
-      resolve({ name, peakBytes, bootSeconds, ...outcome });
+      resolve({ name, peakBytes, bootSeconds, stageEnds, ...outcome });
     };
     const onData = (b: Buffer): void => {
       output += b.toString('latin1');
+      const now = Number(process.hrtime.bigint() - start) / 1e9;
+      STAGES.forEach((stage, i) => {
+        if (stageEnds[i] === undefined && output.includes(stage.line)) stageEnds[i] = now;
+      });
       if (bootSeconds === undefined && output.includes(GUEST_READY_MARKER)) bootSeconds = Number(process.hrtime.bigint() - start) / 1e9;
       const m = RESULT_LINE.exec(output);
       if (m) {
@@ -160,8 +178,30 @@ function report(results: Measurement[]): void {
   const ratio = (a: Measurement, b: Measurement): string =>
     a.seconds !== undefined && b.seconds !== undefined ? `${(a.seconds / b.seconds).toFixed(2)}x` : 'n/a';
   console.log(`termu/QEMU: ${ratio(termu, qemu)}   termu/v86: ${ratio(termu, v86)}   v86/QEMU: ${ratio(v86, qemu)}`);
+  reportStages(results);
   const termuPeak = termu.peakBytes === undefined ? 'n/a' : `${(termu.peakBytes / 2 ** 20).toFixed(0)} MiB`;
   console.log(`termu peak memory: ${termuPeak}${termu.seconds === undefined ? ' (not yet bootable: peak before it was stopped)' : ''}`);
+}
+
+/** Each stage's seconds per emulator, and termu's ratio to v86 per stage. */
+function reportStages(results: Measurement[]): void {
+  const [, v86, termu] = results;
+  const stageSeconds = (m: Measurement, i: number): number | undefined => {
+    const end = m.stageEnds?.[i];
+    const begin = i === 0 ? 0 : m.stageEnds?.[i - 1];
+    return end !== undefined && begin !== undefined ? end - begin : undefined;
+  };
+  const seconds = (s: number | undefined): string => (s === undefined ? '-' : `${s.toFixed(2)} s`);
+  const header = ['stage', ...results.map((m) => m.name.split(' ')[0]), 'termu/v86'];
+  const rows = STAGES.map((stage, i) => {
+    const t = stageSeconds(termu, i), v = stageSeconds(v86, i);
+    return [stage.name, ...results.map((m) => seconds(stageSeconds(m, i))), t !== undefined && v ? `${(t / v).toFixed(2)}x` : 'n/a'];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('   ').trimEnd();
+  console.log('\nby stage (the time between the lines that end them):');
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
 }
 
 function numberOption(args: string[], name: string, fallback: number): number {

@@ -122,7 +122,9 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
     blocks: gen.blockCount, instructions: gen.insnCount,
     sourceLength: source.length, valid: true,
   };
-  const factory = new Function('env', source) as (e: object) => RegionFunction;
+  // Named after its entry, so CPU profiles (node --cpu-prof) show time per region.
+  const name = `region-${phys.toString(16)}-${region.entryEip.toString(16)}.js`;
+  const factory = new Function('env', `${source}\n//# sourceURL=${name}`) as (e: object) => RegionFunction;
   region.run = factory({
     cpu, mem: key & KEY_CPL3 ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulTrunc, modeKey, PARITY,
   });
