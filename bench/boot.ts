@@ -30,6 +30,8 @@ const STAGES: { name: string; line: string }[] = [
   { name: 'init (modules)', line: GUEST_READY_MARKER },
   { name: 'workload', line: BENCH_DONE_MARKER },
 ];
+/** The stage whose line ends the boot alone (init ready, before the workload). */
+const READY_STAGE = STAGES.findIndex((s) => s.line === GUEST_READY_MARKER);
 
 interface Measurement {
   name: string;
@@ -104,7 +106,6 @@ function measure(name: string, command: string[], timeoutMs: number): Promise<Me
     const child = spawn(command[0], command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     let peakBytes: number | undefined;
-    let bootSeconds: number | undefined;
     const stageEnds: (number | undefined)[] = STAGES.map(() => undefined);
     let settled = false;
     const sample = (): void => {
@@ -126,7 +127,7 @@ function measure(name: string, command: string[], timeoutMs: number): Promise<Me
       clearInterval(sampler);
       clearTimeout(timer);
       child.kill('SIGKILL');
-      resolve({ name, peakBytes, bootSeconds, stageEnds, ...outcome });
+      resolve({ name, peakBytes, bootSeconds: stageEnds[READY_STAGE], stageEnds, ...outcome });
     };
     const onData = (b: Buffer): void => {
       output += b.toString('latin1');
@@ -134,7 +135,6 @@ function measure(name: string, command: string[], timeoutMs: number): Promise<Me
       STAGES.forEach((stage, i) => {
         if (stageEnds[i] === undefined && output.includes(stage.line)) stageEnds[i] = now;
       });
-      if (bootSeconds === undefined && output.includes(GUEST_READY_MARKER)) bootSeconds = Number(process.hrtime.bigint() - start) / 1e9;
       const m = RESULT_LINE.exec(output);
       if (m) {
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -158,11 +158,7 @@ function report(results: Measurement[]): void {
     m.seconds !== undefined ? `${m.seconds.toFixed(2)} s` : m.name === 'termu' ? 'not yet bootable' : 'failed',
     m.peakBytes !== undefined ? `${(m.peakBytes / 2 ** 20).toFixed(0)} MiB` : '-',
   ]);
-  const header = ['emulator', 'boot (init ready)', 'boot + workload', 'peak RSS'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('   ').trimEnd();
-  console.log(line(header));
-  for (const r of rows) console.log(line(r));
+  printTable(['emulator', 'boot (init ready)', 'boot + workload', 'peak RSS'], rows);
   for (const m of results) if (m.failure) console.log(`  ${m.name}: ${m.failure}`);
 
   const ran = results.filter((m) => m.result !== undefined);
@@ -197,9 +193,14 @@ function reportStages(results: Measurement[]): void {
     const t = stageSeconds(termu, i), v = stageSeconds(v86, i);
     return [stage.name, ...results.map((m) => seconds(stageSeconds(m, i))), t !== undefined && v ? `${(t / v).toFixed(2)}x` : 'n/a'];
   });
+  console.log('\nby stage (the time between the lines that end them):');
+  printTable(header, rows);
+}
+
+/** Prints `rows` under `header` in left-aligned columns. */
+function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('   ').trimEnd();
-  console.log('\nby stage (the time between the lines that end them):');
   console.log(line(header));
   for (const r of rows) console.log(line(r));
 }
