@@ -19,7 +19,7 @@ function tablesIn(memory: PhysicalMemory): Map<string, Uint8Array> {
   for (let a = 0xe0000; a < 0x100000; a += 16) if (Buffer.from(ram.subarray(a, a + 8)).toString('latin1') === 'RSD PTR ') rsdp = a;
   assert.ok(rsdp >= 0, 'RSDP found in the BIOS area');
   assert.equal(ram.subarray(rsdp, rsdp + 20).reduce((s, b) => (s + b) & 0xff, 0), 0, 'RSDP checksum');
-  const view = new DataView(ram.buffer);
+  const view = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
   const table = (addr: number) => ram.slice(addr, addr + view.getUint32(addr + 4, true));
   const out = new Map<string, Uint8Array>();
   const rsdt = table(view.getUint32(rsdp + 16, true));

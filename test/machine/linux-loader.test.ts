@@ -36,7 +36,7 @@ function setup(ramMiB: number) {
   const cpu = new Cpu(board);
   board.setCpu(cpu);
   const dir = mkdtempSync(join(tmpdir(), 'termu-linux-'));
-  return { board, cpu, dir, mem: board.memory, view: new DataView(board.memory.ram.buffer) };
+  return { board, cpu, dir, mem: board.memory, view: new DataView(board.memory.ram.buffer, board.memory.ram.byteOffset, board.memory.ram.byteLength) };
 }
 
 test('boot_params, command line, initrd, e820 and the 32-bit entry state', () => {

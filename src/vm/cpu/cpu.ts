@@ -39,9 +39,10 @@ export class Cpu {
    */
   static defaultJit: JitOptions | null = null;
 
-  readonly reg32 = new Int32Array(8);
-  readonly reg16 = new Uint16Array(this.reg32.buffer);
-  readonly reg8 = new Uint8Array(this.reg32.buffer);
+  /** In the guest arena, where wasm regions read and write them. */
+  readonly reg32: Int32Array;
+  readonly reg16: Uint16Array;
+  readonly reg8: Uint8Array;
   eip = 0;
   readonly lf = new LazyFlags();
 
@@ -79,7 +80,8 @@ export class Cpu {
   /** After a triple fault: nothing runs until reset() (the board decides, see tripleFault). */
   shutdown = false;
   instructionCount = 0;
-  private exitRequested = false;
+  /** Set by requestExit; compiled regions leave when they see it (read, never written, outside Cpu). */
+  exitRequested = false;
   private nmiPending = false;
   /** Set while an NMI handler runs; IRET clears it. */
   nmiBlocked = false;
@@ -118,6 +120,10 @@ export class Cpu {
   private inJit = false;
 
   constructor(readonly host: CpuHost) {
+    const regs = host.memory.arena.regs;
+    this.reg32 = regs;
+    this.reg16 = new Uint16Array(regs.buffer, regs.byteOffset, 16);
+    this.reg8 = new Uint8Array(regs.buffer, regs.byteOffset, 32);
     this.mmu = new Mmu(host.memory);
     this.ram = host.memory.ram;
     this.msr = new MsrFile(this);

@@ -30,8 +30,9 @@ export const PF_PRESENT = 1, PF_WRITE = 2, PF_USER = 4;
 const IN_LOCAL = 1, IN_GLOBAL = 2;
 
 export class Mmu {
-  readonly tlbRead = new Int32Array(1 << 20);
-  readonly tlbWrite = new Int32Array(1 << 20);
+  /** In the guest arena, where wasm regions read them. */
+  readonly tlbRead: Int32Array;
+  readonly tlbWrite: Int32Array;
   /** Set for CPL 3 to (TLB_USER|TLB_SLOW|TLB_CODE, TLB_USER), else (TLB_SUPER|TLB_SLOW|TLB_CODE, TLB_SUPER). */
   checkMask = TLB_SUPER | TLB_SLOW | TLB_CODE;
   needBits = TLB_SUPER;
@@ -71,6 +72,8 @@ export class Mmu {
 
   constructor(readonly memory: PhysicalMemory) {
     this.ram = memory.ram;
+    this.tlbRead = memory.arena.tlbRead;
+    this.tlbWrite = memory.arena.tlbWrite;
   }
 
   setUser(user: boolean): void {

@@ -6,6 +6,7 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 
+import { GuestArena } from './guest-arena.js';
 /** Page kinds (values of `pageKind[page]`). */
 export const PAGE_UNASSIGNED = 0;
 /** Plain RAM: reads and writes hit `ram` directly. */
@@ -31,6 +32,8 @@ interface Region {
 
 export class PhysicalMemory {
   readonly ram: Uint8Array;
+  /** Guest RAM and the CPU state compiled code shares, in one block (RAM is a view into it). */
+  readonly arena: GuestArena;
   /** One byte per 4 KiB page of the 4 GiB space. */
   readonly pageKind = new Uint8Array(1 << (32 - PAGE_SHIFT));
   /**
@@ -48,7 +51,8 @@ export class PhysicalMemory {
   onExternalWrite: (addr: number, length: number) => void = () => {};
 
   constructor(ramSize: number) {
-    this.ram = new Uint8Array(ramSize);
+    this.arena = new GuestArena(ramSize);
+    this.ram = this.arena.ram;
     this.pageKind.fill(PAGE_RAM, 0, Math.ceil(ramSize / PAGE_SIZE));
   }
 

@@ -53,13 +53,15 @@ function source(bodies: string[], bits: 16 | 32): string {
   return lines.join('\n') + '\n';
 }
 
-for (const user of [false, true]) {
-  test(`random sequences at CPL ${user ? 3 : 0}: interpreter and compiled regions agree, faults included`, { skip: hasNasm ? false : 'nasm is not installed' }, () => {
-    protectedModeSequences(user);
-  });
+for (const wasm of [true, false]) {
+  for (const user of [false, true]) {
+    test(`random sequences at CPL ${user ? 3 : 0}: interpreter and ${wasm ? 'WebAssembly' : 'JavaScript'} regions agree, faults included`, { skip: hasNasm ? false : 'nasm is not installed' }, () => {
+      protectedModeSequences(user, wasm);
+    });
+  }
 }
 
-function protectedModeSequences(user: boolean): void {
+function protectedModeSequences(user: boolean, wasm: boolean): void {
   const seed = user ? 0x5eed3 : 0x5eed1;
   const r = rng(seed);
   const faulting = user ? [...FAULTING, `mov eax, [0x${SUPERVISOR_PAGE.toString(16)}]`, 'cli'] : FAULTING;
@@ -73,7 +75,7 @@ function protectedModeSequences(user: boolean): void {
   const code = assemble(source(bodies, 32));
   const interp = new JitTestMachine();
   const jit = new JitTestMachine();
-  const cache = new CodeCache(jit.cpu, { threshold: 0 });
+  const cache = new CodeCache(jit.cpu, { threshold: 0, wasm });
   const dv = new DataView(code.buffer, code.byteOffset);
   let faults = 0;
   let total = 0;
@@ -104,8 +106,15 @@ function protectedModeSequences(user: boolean): void {
       vectors.set(vector, (vectors.get(vector) ?? 0) + 1);
     }
   }
+  const backEnd = cache.wasm ? `, ${cache.wasm.compiled} of them to WebAssembly (${cache.wasm.refused} refused by the translator)` : '';
   console.log(`# CPL ${user ? 3 : 0}: ${bodies.length} sequences, ${faults} ended by an exception (${[...vectors].sort((a, b) => a[0] - b[0]).map(([v, n]) => `${n}× #${v}`).join(', ')}); ` +
-    `${cache.stats.compiled} regions compiled, ${cache.stats.compiledInstructions} of ${total} instructions run compiled`);
+    `${cache.stats.compiled} regions compiled${backEnd}, ${cache.stats.compiledInstructions} of ${total} instructions run compiled`);
+  // At CPL 0 every other sequence runs with a limited DS, which stays JavaScript.
+  if (wasm) {
+    assert.ok(cache.wasm && cache.wasm.compiled > (user ? 0.9 : 0.4) * cache.stats.compiled, 'flat regions were WebAssembly');
+    assert.equal(cache.wasm.invalid, 0, 'V8 accepted every module the translator produced');
+  }
+  else assert.equal(cache.wasm, null);
   assert.ok(faults > 20, 'the faulting forms were exercised');
   for (const v of [0, 6, 13, 14]) assert.ok(vectors.has(v), `vector ${v} was raised`);
   assert.ok(cache.stats.compiled > 10, 'regions were compiled');

@@ -47,7 +47,7 @@ export class JitTestMachine {
 
   constructor() {
     const ram = this.host.memory.ram;
-    const dv = new DataView(ram.buffer);
+    const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
     dv.setUint32(GDT + 8, 0x0000ffff, true);
     dv.setUint32(GDT + 12, 0x00cf9b00, true);
     dv.setUint32(GDT + 16, 0x0000ffff, true);
@@ -130,7 +130,7 @@ export class JitTestMachine {
   enterReal(regs: number[], ip: number, eflags: number): void {
     const cpu = this.cpu;
     cpu.reset();
-    const dv = new DataView(this.host.memory.ram.buffer);
+    const dv = new DataView(this.host.memory.ram.buffer, this.host.memory.ram.byteOffset, this.host.memory.ram.byteLength);
     for (let v = 0; v < VECTORS; v++) {
       dv.setUint16(v * 4, v, true);
       dv.setUint16(v * 4 + 2, STUBS >>> 4, true);

@@ -62,7 +62,7 @@ export class EmulatedMachine {
     };
     this.cpu = new Cpu(host);
     const ram = this.memory.ram;
-    const dv = new DataView(ram.buffer);
+    const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
     // GDT: null, 0x08 flat 32-bit code, 0x10 flat data.
     dv.setUint32(GDT + 8, 0x0000ffff, true);
     dv.setUint32(GDT + 12, 0x00cf9b00, true);
@@ -104,7 +104,7 @@ export class EmulatedMachine {
       steps += n;
       if (n === 0 && !cpu.halted) break;
     }
-    const dv = new DataView(ram.buffer);
+    const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
     const regs = Array.from(cpu.reg32, (v) => v >>> 0);
     let eip = cpu.eip >>> 0;
     let eflags = cpu.getEflags() >>> 0;

@@ -6,12 +6,15 @@ import type { Cpu } from '../cpu.js';
 import { PAGE_RAM } from '../../machine/physical-memory.js';
 import { compileRegion, type Region, type RegionEnvironment } from './region-compiler.js';
 import { memoryHelpers, type MemoryHelpers } from './memory-helpers.js';
+import { WasmRegions } from './wasm/wasm-regions.js';
 
 export interface JitOptions {
   /** Instructions interpreted on a physical page before code there is compiled; 0 = at first sight. */
   threshold?: number;
   /** Compiled regions kept before everything is flushed. */
   maxRegions?: number;
+  /** false: compile every region to JavaScript, never to WebAssembly. */
+  wasm?: boolean;
 }
 
 export interface JitStats {
@@ -46,7 +49,7 @@ export class CodeCache implements RegionEnvironment {
   readonly threshold: number;
   readonly maxRegions: number;
   /** 1 for each physical page holding compiled code (the store check's table). */
-  readonly codePages = new Uint8Array(PAGES);
+  readonly codePages: Uint8Array;
   readonly stats: JitStats = { compiled: 0, invalidations: 0, flushes: 0, hits: 0, misses: 0, compiledInstructions: 0 };
   private readonly heat = new Uint32Array(PAGES);
   /**
@@ -73,6 +76,7 @@ export class CodeCache implements RegionEnvironment {
   private count = 0;
   readonly memorySuper: MemoryHelpers;
   readonly memoryUser: MemoryHelpers;
+  readonly wasm: WasmRegions | null;
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
     this.threshold = options.threshold ?? 10000;
@@ -80,9 +84,13 @@ export class CodeCache implements RegionEnvironment {
     // four times and compiled 18,700 regions instead of 9,100, each flush throwing away
     // code V8 had just optimised (boot to the bench line: -12% CPU, +8% peak RSS).
     this.maxRegions = options.maxRegions ?? 16384;
+    // In the guest arena, where wasm regions' stores check it; a new cache starts with none.
+    this.codePages = cpu.host.memory.arena.codePages;
+    this.codePages.fill(0);
     const invalidate = (page: number): void => this.invalidatePage(page);
     this.memorySuper = memoryHelpers(cpu, this.codePages, invalidate, false);
     this.memoryUser = memoryHelpers(cpu, this.codePages, invalidate, true);
+    this.wasm = options.wasm === false ? null : WasmRegions.create(cpu, [this.memorySuper, this.memoryUser], invalidate);
   }
 
   get regionCount(): number {
@@ -182,6 +190,7 @@ export class CodeCache implements RegionEnvironment {
     this.byPage.delete(page);
     for (const r of list) {
       r.valid = false;
+      if (r.slot >= 0) this.wasm?.release(r.slot);
       for (const at of r.blockPhys) {
         this.byEntry.delete(at);
         this.variants.delete(at);
@@ -217,6 +226,7 @@ export class CodeCache implements RegionEnvironment {
       `JIT: threshold ${this.threshold} instructions per page, cap ${this.maxRegions} regions`,
       `regions            ${this.count} on ${this.byPage.size} pages`,
       `compiled           ${st.compiled}`,
+      ...(this.wasm ? [`wasm regions       ${this.wasm.compiled} (${this.wasm.refused + this.wasm.invalid} kept JavaScript)`] : []),
       `invalidations      ${st.invalidations}`,
       `flushes            ${st.flushes}`,
       `hit rate           ${rate}% (${st.hits} of ${lookups} lookups)`,
@@ -226,7 +236,12 @@ export class CodeCache implements RegionEnvironment {
 
   /** Drops everything (cap reached, or the board remapped memory). */
   flush(): void {
-    for (const list of this.byPage.values()) for (const r of list) r.valid = false;
+    for (const list of this.byPage.values()) {
+      for (const r of list) {
+        r.valid = false;
+        if (r.slot >= 0) this.wasm?.release(r.slot);
+      }
+    }
     for (const page of this.byPage.keys()) this.codePages[page] = 0;
     this.byEntry.clear();
     this.variants.clear();

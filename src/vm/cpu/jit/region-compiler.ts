@@ -31,6 +31,7 @@ import { PARITY, CF, conditionSrc, cfSrc, setBitsSrc, type FlagVars, type KnownF
 import { decode, type Decoded } from './decoder.js';
 import type { MemoryHelpers } from './memory-helpers.js';
 import { KEY_CODE32, KEY_STACK32, KEY_CPL3, KEY_FLAT, modeKey } from './mode-key.js';
+import type { WasmRegions } from './wasm/wasm-regions.js';
 
 /** Why a region returned (cpu.eip always holds the next instruction to run). */
 export const EXIT_BRANCH = 0;
@@ -59,6 +60,8 @@ export interface Region {
   readonly sourceLength: number;
   /** Cleared by invalidation; a running region checks it after each store and leaves. */
   valid: boolean;
+  /** A wasm region's slot in the back end's table (released when the region is dropped); -1 for JavaScript. */
+  slot: number;
 }
 
 /** What compiled code needs from the code cache. */
@@ -66,6 +69,8 @@ export interface RegionEnvironment {
   /** The loads and stores regions call, for CPL 0-2 and for CPL 3. */
   readonly memorySuper: MemoryHelpers;
   readonly memoryUser: MemoryHelpers;
+  /** The WebAssembly back end, or null to compile every region to JavaScript. */
+  readonly wasm: WasmRegions | null;
 }
 
 // Region size limits. V8 optimises a generated function on a background thread in time
@@ -115,18 +120,32 @@ interface Block {
 export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): Region {
   const key = modeKey(cpu);
   const gen = new RegionSource(cpu, phys, key);
-  const source = gen.build();
+  const cases = gen.cases();
   const region = {
     run: null as unknown as RegionFunction,
     phys, key, entryEip: cpu.eip >>> 0, blockPhys: gen.blockEips.map((e) => gen.physOf(e)),
     blocks: gen.blockCount, instructions: gen.insnCount,
-    sourceLength: source.length, valid: true,
+    sourceLength: 0, valid: true, slot: -1,
   };
+  // Flat code goes to wasm where the translator takes every block; the rest stays JavaScript.
+  const user = (key & KEY_CPL3) !== 0;
+  const wasm = env.wasm && key & KEY_FLAT ? env.wasm.compile({
+    cases, key, physPage: phys >>> 12,
+    checkMask: user ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW, needBits: user ? TLB_USER : TLB_SUPER,
+  }) : null;
+  if (wasm) {
+    region.run = wasm.run;
+    region.slot = wasm.slot;
+    region.sourceLength = wasm.size;
+    return region;
+  }
+  const source = gen.wrap(cases.map((c) => `case ${c.start}: {\n${c.code}\n}`).join('\n'));
+  region.sourceLength = source.length;
   // Named after its entry, so CPU profiles (node --cpu-prof) show time per region.
   const name = `region-${phys.toString(16)}-${region.entryEip.toString(16)}.js`;
   const factory = new Function('env', `${source}\n//# sourceURL=${name}`) as (e: object) => RegionFunction;
   region.run = factory({
-    cpu, mem: key & KEY_CPL3 ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulTrunc, modeKey, PARITY,
+    cpu, mem: user ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulTrunc, modeKey, PARITY,
   });
   return region;
 }
@@ -170,7 +189,8 @@ class RegionSource {
     return lin >>> 12 === this.linPage ? lin & 0xfff : -1;
   }
 
-  build(): string {
+  /** The region's blocks as the cases of its `switch (pc)`, each ending in a jump or falling into the next. */
+  cases(): { start: number; code: string }[] {
     const blocks: Block[] = [];
     const seen = new Set<number>();
     const queue = [this.cpu.eip >>> 0];
@@ -187,11 +207,10 @@ class RegionSource {
       if (b.fallthrough >= 0 && !seen.has(b.fallthrough)) queue.unshift(b.fallthrough);
       this.blockCount++;
     }
-    const cases = blocks.map((b, i) => {
+    return blocks.map((b, i) => {
       const falls = i + 1 < blocks.length && blocks[i + 1].start === b.fallthrough;
-      return `case ${b.start | 0}: {\n${b.code.replace(FALLTHROUGH, falls ? '' : 'continue;')}\n}`;
+      return { start: b.start | 0, code: b.code.replace(FALLTHROUGH, falls ? '' : 'continue;') };
     });
-    return this.wrap(cases.join('\n'));
   }
 
   private block(start: number, queue: number[]): Block {
@@ -241,7 +260,8 @@ class RegionSource {
 
   // ---- the function around the blocks ------------------------------------------------
 
-  private wrap(cases: string): string {
+  /** The JavaScript region: the function around the cases. */
+  wrap(cases: string): string {
     const cpl3 = (this.key & KEY_CPL3) !== 0;
     const checkMask = cpl3 ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW;
     const needBits = cpl3 ? TLB_USER : TLB_SUPER;

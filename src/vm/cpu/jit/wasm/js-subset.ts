@@ -1,0 +1,255 @@
+// A parser for the small subset of JavaScript that the region compiler emits for a block
+// (the instruction templates of alu.ts and flags.ts over a region's locals), so the wasm
+// back end compiles the very source the JavaScript back end runs: statements are blocks,
+// `if`/`else`, `continue`, `break L` and expressions; expressions are numbers, names,
+// member and index reads, calls, unary and binary operators, `?:` and assignments.
+// Anything else is an Unsupported error, and the region stays JavaScript.
+
+export class Unsupported extends Error {}
+
+export type Expr =
+  | { k: 'num'; v: number }
+  | { k: 'id'; name: string }
+  | { k: 'member'; obj: string; prop: string }
+  | { k: 'index'; obj: string; index: Expr }
+  | { k: 'call'; callee: string; args: Expr[] }
+  | { k: 'unary'; op: string; x: Expr }
+  | { k: 'binary'; op: string; l: Expr; r: Expr }
+  | { k: 'cond'; c: Expr; t: Expr; f: Expr }
+  | { k: 'assign'; op: string; target: Expr; value: Expr };
+
+export type Stmt =
+  | { k: 'expr'; e: Expr }
+  | { k: 'block'; body: Stmt[] }
+  | { k: 'if'; c: Expr; t: Stmt; f: Stmt | null }
+  | { k: 'continue' }
+  | { k: 'break'; label: string };
+
+const PUNCTUATORS = new Set([
+  '>>>=', '===', '!==', '>>>', '<<=', '>>=', '&&', '||', '<<', '>>', '<=', '>=', '==', '!=', '+=', '-=', '&=', '|=', '^=',
+  '{', '}', '(', ')', '[', ']', ';', ',', '.', '?', ':', '=', '<', '>', '+', '-', '*', '%', '&', '|', '^', '!', '~',
+]);
+
+interface Token {
+  t: 'num' | 'id' | 'p';
+  s: string;
+  v: number;
+}
+
+/** Character classes for the scanner: 1 starts a name, 2 continues one (digits), 0 neither. */
+const NAME_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  NAME_CHAR[c] = /[A-Za-z_$]/.test(ch) ? 1 : /[0-9]/.test(ch) ? 2 : 0;
+}
+
+/** Scans by character codes: regions carry tens of KiB of source, and a boot compiles thousands. */
+function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  const n = src.length;
+  let i = 0;
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 9 || c === 13) {
+      i++;
+    } else if (c === 47 && src.charCodeAt(i + 1) === 42) { // /* … */
+      const end = src.indexOf('*/', i + 2);
+      if (end < 0) throw new Unsupported('unterminated comment');
+      i = end + 2;
+    } else if (c === 47 && src.charCodeAt(i + 1) === 47) { // // …
+      const end = src.indexOf('\n', i);
+      i = end < 0 ? n : end;
+    } else if (c >= 48 && c <= 57) {
+      let j = i + 1;
+      const hex = c === 48 && (src.charCodeAt(j) | 0x20) === 120;
+      if (hex) j++;
+      for (; j < n; j++) {
+        const d = src.charCodeAt(j);
+        const digit = (d >= 48 && d <= 57) || (hex && (d | 0x20) >= 97 && (d | 0x20) <= 102);
+        if (!digit) break;
+      }
+      const s = src.slice(i, j);
+      out.push({ t: 'num', s, v: Number(s) });
+      i = j;
+    } else if (c < 128 && NAME_CHAR[c] === 1) {
+      let j = i + 1;
+      while (j < n) {
+        const d = src.charCodeAt(j);
+        if (d >= 128 || NAME_CHAR[d] === 0) break;
+        j++;
+      }
+      out.push({ t: 'id', s: src.slice(i, j), v: 0 });
+      i = j;
+    } else {
+      const p = punctuationAt(src, i);
+      out.push({ t: 'p', s: p, v: 0 });
+      i += p.length;
+    }
+  }
+  return out;
+}
+
+/** Punctuators by their first character, longest first. */
+const PUNCTUATORS_BY_FIRST = new Map<string, string[]>();
+for (const p of [...PUNCTUATORS].sort((a, b) => b.length - a.length)) {
+  const list = PUNCTUATORS_BY_FIRST.get(p[0]) ?? [];
+  list.push(p);
+  PUNCTUATORS_BY_FIRST.set(p[0], list);
+}
+
+/** The longest punctuator at `i`. */
+function punctuationAt(src: string, i: number): string {
+  const list = PUNCTUATORS_BY_FIRST.get(src[i]);
+  if (list) for (const p of list) if (p.length === 1 || src.startsWith(p, i)) return p;
+  throw new Unsupported(`unexpected '${src[i]}'`);
+}
+
+/** Binary operators by precedence (higher binds tighter). */
+const PRECEDENCE = new Map<string, number>([
+  ['||', 1], ['&&', 2], ['|', 3], ['^', 4], ['&', 5], ['===', 6], ['!==', 6], ['==', 6], ['!=', 6],
+  ['<', 7], ['<=', 7], ['>', 7], ['>=', 7], ['<<', 8], ['>>', 8], ['>>>', 8], ['+', 9], ['-', 9], ['*', 10], ['%', 10],
+]);
+const ASSIGN_OPS = new Set(['=', '+=', '-=', '&=', '|=', '^=', '<<=', '>>=', '>>>=']);
+
+/** Parses a statement list. */
+export function parseStatements(src: string): Stmt[] {
+  return new Parser(tokenize(src)).program();
+}
+
+class Parser {
+  private pos = 0;
+
+  constructor(private readonly toks: Token[]) {}
+
+  program(): Stmt[] {
+    const out: Stmt[] = [];
+    while (this.pos < this.toks.length) out.push(this.statement());
+    return out;
+  }
+
+  private peek(s: string): boolean {
+    const t = this.toks[this.pos];
+    return t !== undefined && t.t !== 'num' && t.s === s;
+  }
+
+  private eat(s: string): boolean {
+    if (!this.peek(s)) return false;
+    this.pos++;
+    return true;
+  }
+
+  private expect(s: string): void {
+    if (!this.eat(s)) throw new Unsupported(`expected '${s}' at token ${this.pos}`);
+  }
+
+  private ident(): string {
+    const t = this.toks[this.pos++];
+    if (!t || t.t !== 'id') throw new Unsupported('expected a name');
+    return t.s;
+  }
+
+  private statement(): Stmt {
+    if (this.eat('{')) {
+      const body: Stmt[] = [];
+      while (!this.eat('}')) {
+        if (this.pos >= this.toks.length) throw new Unsupported('unterminated block');
+        body.push(this.statement());
+      }
+      return { k: 'block', body };
+    }
+    if (this.eat(';')) return { k: 'block', body: [] };
+    if (this.eat('if')) {
+      this.expect('(');
+      const c = this.expression();
+      this.expect(')');
+      const t = this.statement();
+      const f = this.eat('else') ? this.statement() : null;
+      return { k: 'if', c, t, f };
+    }
+    if (this.eat('continue')) {
+      this.expect(';');
+      return { k: 'continue' };
+    }
+    if (this.eat('break')) {
+      const label = this.ident();
+      this.expect(';');
+      return { k: 'break', label };
+    }
+    const e = this.expression();
+    this.expect(';');
+    return { k: 'expr', e };
+  }
+
+  private expression(): Expr {
+    const left = this.conditional();
+    const t = this.toks[this.pos];
+    if (t && t.t === 'p' && ASSIGN_OPS.has(t.s)) {
+      this.pos++;
+      if (left.k !== 'id' && left.k !== 'member' && left.k !== 'index') throw new Unsupported('bad assignment target');
+      return { k: 'assign', op: t.s, target: left, value: this.expression() };
+    }
+    return left;
+  }
+
+  private conditional(): Expr {
+    const c = this.binary(1);
+    if (!this.eat('?')) return c;
+    const t = this.expression();
+    this.expect(':');
+    return { k: 'cond', c, t, f: this.expression() };
+  }
+
+  /** Precedence climbing: operators of at least `min`, left-associative. */
+  private binary(min: number): Expr {
+    let l = this.unary();
+    for (;;) {
+      const t = this.toks[this.pos];
+      if (!t || t.t !== 'p') return l;
+      const prec = PRECEDENCE.get(t.s);
+      if (prec === undefined || prec < min) return l;
+      this.pos++;
+      l = { k: 'binary', op: t.s, l, r: this.binary(prec + 1) };
+    }
+  }
+
+  private unary(): Expr {
+    const t = this.toks[this.pos];
+    if (t && t.t === 'p' && (t.s === '!' || t.s === '~' || t.s === '-')) {
+      this.pos++;
+      const x = this.unary();
+      return t.s === '-' && x.k === 'num' ? { k: 'num', v: -x.v } : { k: 'unary', op: t.s, x };
+    }
+    return this.postfix();
+  }
+
+  private postfix(): Expr {
+    const t = this.toks[this.pos++];
+    if (!t) throw new Unsupported('unexpected end');
+    if (t.t === 'num') return { k: 'num', v: t.v };
+    if (t.t === 'p') {
+      if (t.s !== '(') throw new Unsupported(`unexpected '${t.s}'`);
+      const e = this.expression();
+      this.expect(')');
+      return e;
+    }
+    if (t.s === 'true' || t.s === 'false') return { k: 'num', v: t.s === 'true' ? 1 : 0 };
+    let name = t.s;
+    if (this.eat('.')) name = `${name}.${this.ident()}`;
+    if (this.eat('[')) {
+      const index = this.expression();
+      this.expect(']');
+      return { k: 'index', obj: name, index };
+    }
+    if (this.eat('(')) {
+      const args: Expr[] = [];
+      if (!this.eat(')')) {
+        do args.push(this.expression());
+        while (this.eat(','));
+        this.expect(')');
+      }
+      return { k: 'call', callee: name, args };
+    }
+    const dot = name.indexOf('.');
+    return dot < 0 ? { k: 'id', name } : { k: 'member', obj: name.slice(0, dot), prop: name.slice(dot + 1) };
+  }
+}

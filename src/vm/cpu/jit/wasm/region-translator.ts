@@ -1,0 +1,586 @@
+// Translates a region's blocks, as the region compiler emitted them in JavaScript, into one
+// WebAssembly function: the same locals (registers, lazy flags, pc, done, the temporaries),
+// the same `switch (pc)` in a loop (nested blocks and a br_table, so a case falls into the
+// next one as in JavaScript), the same budget check before each dispatch.
+//
+// Numbers: every value is an i32. JavaScript keeps int32 and uint32 apart only where a
+// comparison or `%` sees them, so each expression gets a static type — signed ('i'),
+// unsigned ('u', from `>>> 0`) or unknown ('x', e.g. a sum that may exceed 32 bits) — and a
+// comparison whose meaning would depend on a type it cannot know is Unsupported (the region
+// stays JavaScript). Bit operators and stores truncate exactly as ToInt32 does.
+//
+// The names the blocks use map to the guest arena: `R[n]` (the CPU's registers), `lf.*` (the
+// lazy flags while the region runs), `cpu.eip/startEip/startEsp/code32` (cells shared with
+// the imports), `PARITY[x]`, and `self.valid` (the region's page still holds code: a region
+// is invalidated only with its page). Loads and stores through flat segments get the TLB
+// fast path inline; everything else calls the imports (ImportName).
+//
+// Faults: an import throws (the CPU's FAULT). A catch_all around the loop writes the locals
+// back unless an interpreted instruction already had the state (CELL_SYNCED), stores `cur`,
+// `k` and `done`, and rethrows; the caller finishes the JavaScript catch's work.
+
+import {
+  ARENA_CELLS, ARENA_CODE_PAGES, ARENA_FLAGS, ARENA_PARITY, ARENA_RAM, ARENA_REGS, ARENA_TLB_READ, ARENA_TLB_WRITE,
+  CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_K, CELL_START_EIP, CELL_START_ESP, CELL_SYNCED,
+} from '../../../machine/guest-arena.js';
+import { Bytes, I32, Op, VOID, buildModule, type ImportSpec } from './wasm-module.js';
+import { parseStatements, Unsupported, type Expr, type Stmt } from './js-subset.js';
+
+/** The functions every region module imports, in this order. */
+export const IMPORTS: readonly ImportSpec[] = [
+  { name: 'ld8', params: 2, results: 1 }, { name: 'ld16', params: 2, results: 1 }, { name: 'ld32', params: 2, results: 1 },
+  { name: 'st8', params: 3, results: 0 }, { name: 'st16', params: 3, results: 0 }, { name: 'st32', params: 3, results: 0 },
+  { name: 'pw', params: 3, results: 0 },
+  { name: 'gst8', params: 3, results: 0 }, { name: 'gst16', params: 3, results: 0 }, { name: 'gst32', params: 3, results: 0 },
+  { name: 'read8', params: 2, results: 1 }, { name: 'read16', params: 2, results: 1 }, { name: 'read32', params: 2, results: 1 },
+  { name: 'probeWrite', params: 3, results: 0 },
+  { name: 'invalidate', params: 1, results: 0 },
+  { name: 'executeOne', params: 0, results: 0 },
+  { name: 'leave', params: 3, results: 1 },
+  { name: 'shift', params: 4, results: 1 }, { name: 'doubleShift', params: 5, results: 1 }, { name: 'imulTrunc', params: 3, results: 1 },
+];
+export type ImportName = (typeof IMPORTS)[number]['name'];
+const importIndex = new Map(IMPORTS.map((f, i) => [f.name, i]));
+
+/** Calls whose first argument (`lf` or `cpu`) the import already knows. */
+const CONTEXT_ARG = new Set(['executeOne', 'shift', 'doubleShift', 'imulTrunc']);
+const CPU_CALLS: Record<string, string> = {
+  'cpu.read8': 'read8', 'cpu.read16': 'read16', 'cpu.read32': 'read32', 'cpu.probeWrite': 'probeWrite',
+};
+
+const FLAG_FIELDS = ['flags', 'lazyMask', 'lazyKind', 'lazyA', 'lazyB', 'lazyR', 'lazyTop'];
+const FLAG_LOCALS = ['ff', 'fm', 'fk', 'fa', 'fb', 'fr', 'ft'];
+const CPU_CELLS: Record<string, number> = { eip: CELL_EIP, startEip: CELL_START_EIP, startEsp: CELL_START_ESP, code32: CELL_CODE32 };
+const NAMED_LOCALS = [
+  'budget', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', ...FLAG_LOCALS,
+  'pc', 'done', 'k', 'cur', 'reason', 'o', 'a', 'b', 'v', 't', 'codeLin',
+];
+/** Temporaries of the inline memory paths: address, TLB entry, value; one set per nesting depth. */
+const TEMP_DEPTHS = 4;
+const TEMPS_PER_DEPTH = 3;
+
+type Ty = 'i' | 'u' | 'x';
+
+export interface RegionBlocks {
+  /** Each block's entry EIP (int32) and its statements, in the order the JavaScript switch has them. */
+  readonly cases: readonly { start: number; code: string }[];
+  readonly key: number;
+  readonly physPage: number;
+  /** The TLB check for this privilege class: `(entry & checkMask) === needBits`. */
+  readonly checkMask: number;
+  readonly needBits: number;
+}
+
+/** The module's bytes; throws Unsupported when a block uses JavaScript the translator does not take. */
+export function translateRegion(region: RegionBlocks): Uint8Array {
+  return new Translator(region).module();
+}
+
+class Translator {
+  private readonly out = new Bytes();
+  private readonly locals = new Map<string, number>();
+  private readonly types = new Map<string, Ty>();
+  private readonly labels: string[] = [];
+  private readonly bodies: Stmt[][];
+  private depth = 0;
+
+  constructor(private readonly r: RegionBlocks) {
+    NAMED_LOCALS.forEach((n, i) => this.locals.set(n, i));
+    this.bodies = r.cases.map((c) => parseStatements(c.code));
+    this.inferTypes();
+  }
+
+  module(): Uint8Array {
+    this.prologue();
+    const o = this.out;
+    this.open(Op.Block, 'exit');
+    this.open(Op.Try, 'try');
+    this.open(Op.Loop, 'L');
+    this.get('done').get('budget').out.op(Op.I32GeS);
+    this.open(Op.If, '');
+    o.i32Const(1);
+    this.set('reason');
+    this.br('exit');
+    this.close();
+    this.open(Op.Block, 'default');
+    const n = this.r.cases.length;
+    for (let i = n - 1; i >= 0; i--) this.open(Op.Block, `c${i}`);
+    this.dispatch();
+    o.op(Op.BrTable).u32(n);
+    for (let i = 0; i < n; i++) o.u32(i);
+    o.u32(n);
+    for (let i = 0; i < n; i++) {
+      this.close();
+      for (const s of this.bodies[i]) this.stmt(s);
+    }
+    this.close();
+    this.br('exit');
+    this.close(); // loop
+    o.op(Op.CatchAll);
+    this.cell(CELL_SYNCED, true).op(Op.I32Eqz);
+    this.open(Op.If, '');
+    this.writeBack();
+    this.setCell(CELL_CUR, () => this.get('cur'));
+    this.close();
+    this.setCell(CELL_DONE, () => this.get('done'));
+    this.setCell(CELL_K, () => this.get('k'));
+    o.op(Op.Rethrow).u32(0);
+    this.close(); // try
+    this.close(); // exit
+    this.writeBack();
+    this.setCell(CELL_EIP, () => this.get('pc'));
+    this.setCell(CELL_DONE, () => this.get('done'));
+    this.get('reason');
+    o.op(Op.End);
+    const locals = NAMED_LOCALS.length - 1 + TEMP_DEPTHS * TEMPS_PER_DEPTH;
+    return buildModule({ imports: IMPORTS, params: 1, locals, body: o });
+  }
+
+  // ---- frame -------------------------------------------------------------------------
+
+  private prologue(): void {
+    for (let i = 0; i < 8; i++) {
+      this.out.i32Const(0).mem(Op.I32Load, ARENA_REGS + 4 * i);
+      this.set(`r${i}`);
+    }
+    FLAG_LOCALS.forEach((name, i) => {
+      this.out.i32Const(0).mem(Op.I32Load, ARENA_FLAGS + 4 * i);
+      this.set(name);
+    });
+    this.cell(CELL_EIP, true);
+    this.out.local(Op.LocalTee, this.index('pc'));
+    this.set('cur');
+    // Flat code: CS base 0, so the code page's linear number is EIP's.
+    this.get('pc').out.i32Const(12).op(Op.I32ShrU);
+    this.set('codeLin');
+  }
+
+  /** Registers and flags from the locals to the arena. */
+  private writeBack(): void {
+    for (let i = 0; i < 8; i++) {
+      this.out.i32Const(0);
+      this.get(`r${i}`).out.mem(Op.I32Store, ARENA_REGS + 4 * i);
+    }
+    FLAG_LOCALS.forEach((name, i) => {
+      this.out.i32Const(0);
+      this.get(name).out.mem(Op.I32Store, ARENA_FLAGS + 4 * i);
+    });
+  }
+
+  /** Pushes the index of the case whose start is `pc` (n when none): a binary search over the starts. */
+  private dispatch(): void {
+    const n = this.r.cases.length;
+    const sorted = this.r.cases.map((c, i) => ({ start: c.start | 0, i })).sort((x, y) => x.start - y.start);
+    const o = this.out;
+    // A few starts: pc === s_j ? j : (the rest), as nested selects.
+    const leaf = (j: number, hi: number): void => {
+      if (j === hi) {
+        o.i32Const(n);
+        return;
+      }
+      o.i32Const(sorted[j].i);
+      leaf(j + 1, hi);
+      this.get('pc');
+      o.i32Const(sorted[j].start).op(Op.I32Eq).op(Op.Select);
+    };
+    const search = (lo: number, hi: number): void => {
+      if (hi - lo <= 3) return leaf(lo, hi);
+      const mid = (lo + hi) >> 1;
+      this.get('pc');
+      o.i32Const(sorted[mid].start).op(Op.I32LtS).op(Op.If).byte(I32);
+      search(lo, mid);
+      o.op(Op.Else);
+      search(mid, hi);
+      o.op(Op.End);
+    };
+    search(0, sorted.length);
+  }
+
+  // ---- labels and locals -------------------------------------------------------------
+
+  private open(op: Op.Block | Op.Loop | Op.If | Op.Try, label: string, type = VOID): void {
+    this.out.op(op).byte(type);
+    this.labels.push(label);
+  }
+
+  private close(): void {
+    this.out.op(Op.End);
+    this.labels.pop();
+  }
+
+  private br(label: string): void {
+    const at = this.labels.lastIndexOf(label);
+    if (at < 0) throw new Unsupported(`no label ${label}`);
+    this.out.op(Op.Br).u32(this.labels.length - 1 - at);
+  }
+
+  private index(name: string): number {
+    const i = this.locals.get(name);
+    if (i === undefined) throw new Unsupported(`unknown name ${name}`);
+    return i;
+  }
+
+  private get(name: string): this {
+    this.out.local(Op.LocalGet, this.index(name));
+    return this;
+  }
+
+  private set(name: string): void {
+    this.out.local(Op.LocalSet, this.index(name));
+  }
+
+  private temp(depth: number, which: number): number {
+    if (depth >= TEMP_DEPTHS) throw new Unsupported('memory accesses nested too deeply');
+    return NAMED_LOCALS.length + depth * TEMPS_PER_DEPTH + which;
+  }
+
+  private cell(index: number, load: boolean): Bytes {
+    this.out.i32Const(0);
+    if (load) this.out.mem(Op.I32Load, ARENA_CELLS + 4 * index);
+    return this.out;
+  }
+
+  private setCell(index: number, value: () => void): void {
+    this.out.i32Const(0);
+    value();
+    this.out.mem(Op.I32Store, ARENA_CELLS + 4 * index);
+  }
+
+  // ---- types -------------------------------------------------------------------------
+
+  /** The type of every local: the join of what is assigned to it, iterated to a fixed point. */
+  private inferTypes(): void {
+    for (let pass = 0; pass < 4; pass++) {
+      let changed = false;
+      const visit = (s: Stmt): void => {
+        if (s.k === 'block') s.body.forEach(visit);
+        else if (s.k === 'if') {
+          visit(s.t);
+          if (s.f) visit(s.f);
+        } else if (s.k === 'expr' && s.e.k === 'assign' && s.e.target.k === 'id' && this.locals.has(s.e.target.name)) {
+          const name = s.e.target.name;
+          const value = s.e.op === '=' ? s.e.value : { k: 'binary' as const, op: s.e.op.slice(0, -1), l: s.e.target, r: s.e.value };
+          const before = this.types.get(name);
+          const t = this.typeOf(value);
+          const joined = before === undefined || before === t ? t : 'x';
+          if (joined !== before) {
+            this.types.set(name, joined);
+            changed = true;
+          }
+        }
+      };
+      this.bodies.forEach((b) => b.forEach(visit));
+      if (!changed) return;
+    }
+  }
+
+  private typeOf(e: Expr): Ty {
+    switch (e.k) {
+      case 'num':
+        if (!Number.isInteger(e.v) || e.v < -0x80000000 || e.v > 0xffffffff) throw new Unsupported(`literal ${e.v}`);
+        return e.v > 0x7fffffff ? 'u' : 'i';
+      case 'id': return this.types.get(e.name) ?? 'i';
+      case 'member': return e.obj === 'cpu' && e.prop !== 'code32' ? 'x' : 'i';
+      case 'index': case 'call': return 'i';
+      case 'unary': return e.op === '-' ? (this.typeOf(e.x) === 'i' ? 'i' : 'x') : 'i';
+      case 'cond': {
+        const t = this.typeOf(e.t), f = this.typeOf(e.f);
+        return t === f ? t : 'x';
+      }
+      case 'assign': throw new Unsupported('assignment inside an expression');
+      case 'binary':
+        switch (e.op) {
+          case '>>>': return 'u';
+          case '+': case '-': case '*':
+            return this.typeOf(e.l) === 'i' && this.typeOf(e.r) === 'i' ? 'i' : 'x';
+          case '%': {
+            const l = this.typeOf(e.l), r = this.typeOf(e.r);
+            if (l !== r || l === 'x') throw new Unsupported('% of mixed types');
+            return l;
+          }
+          default: return 'i';
+        }
+    }
+  }
+
+  /** A literal int32 in [0, 2^31): compares the same whatever the other side's type. */
+  private static smallConstant(e: Expr): boolean {
+    return e.k === 'num' && e.v >= 0 && e.v <= 0x7fffffff;
+  }
+
+  // ---- statements --------------------------------------------------------------------
+
+  private stmt(s: Stmt): void {
+    switch (s.k) {
+      case 'block':
+        for (const x of s.body) this.stmt(x);
+        return;
+      case 'if':
+        this.expr(s.c);
+        this.open(Op.If, '');
+        this.stmt(s.t);
+        if (s.f) {
+          this.out.op(Op.Else);
+          this.stmt(s.f);
+        }
+        this.close();
+        return;
+      case 'continue':
+        this.br('L');
+        return;
+      case 'break':
+        if (s.label !== 'L') throw new Unsupported(`break ${s.label}`);
+        this.br('exit');
+        return;
+      case 'expr':
+        if (s.e.k === 'assign') this.assign(s.e.op, s.e.target, s.e.value);
+        else if (s.e.k === 'call') {
+          if (this.call(s.e)) this.out.op(Op.Drop);
+        } else throw new Unsupported('expression statement');
+    }
+  }
+
+  private assign(op: string, target: Expr, value: Expr): void {
+    const combined: Expr = op === '=' ? value : { k: 'binary', op: op.slice(0, -1), l: target, r: value };
+    if (target.k === 'id') {
+      if (target.name === 'synced') return this.setCell(CELL_SYNCED, () => this.expr(combined));
+      this.expr(combined);
+      this.set(target.name);
+      return;
+    }
+    const offset = this.address(target);
+    this.out.i32Const(0);
+    this.expr(combined);
+    this.out.mem(Op.I32Store, offset);
+  }
+
+  /** The arena offset of an assignable place: `R[n]`, `lf.*`, `cpu.eip` and the other cells. */
+  private address(e: Expr): number {
+    if (e.k === 'index' && e.obj === 'R' && e.index.k === 'num' && e.index.v >= 0 && e.index.v < 8) return ARENA_REGS + 4 * e.index.v;
+    if (e.k === 'member') {
+      if (e.obj === 'lf' && FLAG_FIELDS.includes(e.prop)) return ARENA_FLAGS + 4 * FLAG_FIELDS.indexOf(e.prop);
+      if (e.obj === 'cpu' && e.prop in CPU_CELLS) return ARENA_CELLS + 4 * CPU_CELLS[e.prop];
+    }
+    throw new Unsupported('unknown place');
+  }
+
+  // ---- expressions -------------------------------------------------------------------
+
+  private expr(e: Expr): void {
+    const o = this.out;
+    switch (e.k) {
+      case 'num':
+        this.typeOf(e);
+        o.i32Const(e.v | 0);
+        return;
+      case 'id':
+        if (e.name === 'synced') {
+          this.cell(CELL_SYNCED, true);
+          return;
+        }
+        this.get(e.name);
+        return;
+      case 'member':
+        if (e.obj === 'self' && e.prop === 'valid') {
+          o.i32Const(0).mem(Op.I32Load8U, ARENA_CODE_PAGES + this.r.physPage);
+          return;
+        }
+        o.i32Const(0).mem(Op.I32Load, this.address(e));
+        return;
+      case 'index':
+        if (e.obj === 'PARITY') {
+          this.expr(e.index);
+          o.mem(Op.I32Load8U, ARENA_PARITY);
+          return;
+        }
+        o.i32Const(0).mem(Op.I32Load, this.address(e));
+        return;
+      case 'call':
+        if (!this.call(e)) throw new Unsupported(`${e.callee} has no value`);
+        return;
+      case 'unary':
+        if (e.op === '-') o.i32Const(0);
+        this.expr(e.x);
+        if (e.op === '~') o.i32Const(-1);
+        o.op(e.op === '!' ? Op.I32Eqz : e.op === '~' ? Op.I32Xor : Op.I32Sub);
+        return;
+      case 'cond':
+        this.expr(e.c);
+        o.op(Op.If).byte(I32);
+        this.labels.push('');
+        this.expr(e.t);
+        o.op(Op.Else);
+        this.expr(e.f);
+        this.close();
+        return;
+      case 'binary':
+        return this.binary(e.op, e.l, e.r);
+      case 'assign':
+        throw new Unsupported('assignment inside an expression');
+    }
+  }
+
+  private binary(op: string, l: Expr, r: Expr): void {
+    const o = this.out;
+    if (op === '&&' || op === '||') {
+      // As conditions: 0 or 1.
+      this.expr(l);
+      o.op(Op.If).byte(I32);
+      this.labels.push('');
+      if (op === '&&') {
+        this.expr(r);
+        o.i32Const(0).op(Op.I32Ne).op(Op.Else).i32Const(0);
+      } else {
+        o.i32Const(1).op(Op.Else);
+        this.expr(r);
+        o.i32Const(0).op(Op.I32Ne);
+      }
+      this.close();
+      return;
+    }
+    const simple: Record<string, Op> = {
+      '&': Op.I32And, '|': Op.I32Or, '^': Op.I32Xor, '<<': Op.I32Shl, '>>': Op.I32ShrS, '>>>': Op.I32ShrU,
+      '+': Op.I32Add, '-': Op.I32Sub, '*': Op.I32Mul,
+    };
+    if (op in simple) {
+      this.expr(l);
+      this.expr(r);
+      o.op(simple[op]);
+      return;
+    }
+    const lt = this.typeOf(l), rt = this.typeOf(r);
+    if (op === '%') {
+      this.expr(l);
+      this.expr(r);
+      o.op(lt === 'u' ? Op.I32RemU : Op.I32RemS);
+      return;
+    }
+    const small = Translator.smallConstant(l) || Translator.smallConstant(r);
+    if (op === '===' || op === '!==' || op === '==' || op === '!=') {
+      if (!small && (lt !== rt || lt === 'x')) throw new Unsupported(`${op} of ${lt} and ${rt}`);
+      this.expr(l);
+      this.expr(r);
+      o.op(op[0] === '=' ? Op.I32Eq : Op.I32Ne);
+      return;
+    }
+    let unsigned: boolean;
+    if (lt === 'i' && rt === 'i') unsigned = false;
+    else if (lt === 'u' && rt === 'u') unsigned = true;
+    else if ((lt === 'u' && Translator.smallConstant(r)) || (rt === 'u' && Translator.smallConstant(l))) unsigned = true;
+    else throw new Unsupported(`${op} of ${lt} and ${rt}`);
+    this.expr(l);
+    this.expr(r);
+    const ops: Record<string, [Op, Op]> = {
+      '<': [Op.I32LtS, Op.I32LtU], '<=': [Op.I32LeS, Op.I32LeU], '>': [Op.I32GtS, Op.I32GtU], '>=': [Op.I32GeS, Op.I32GeU],
+    };
+    const pair = ops[op];
+    if (!pair) throw new Unsupported(`operator ${op}`);
+    o.op(pair[unsigned ? 1 : 0]);
+  }
+
+  // ---- calls -------------------------------------------------------------------------
+
+  /** Emits a call; true when it leaves a value. */
+  private call(e: { callee: string; args: Expr[] }): boolean {
+    const inline = /^(ld|st)(8|16|32)$/.exec(e.callee);
+    if (inline) {
+      const bytes = Number(inline[2]) >> 3;
+      if (inline[1] === 'ld') this.load(e.args, bytes);
+      else this.store(e.args, bytes);
+      return inline[1] === 'ld';
+    }
+    if (e.callee === 'pw') {
+      this.probe(e.args);
+      return false;
+    }
+    let name = CPU_CALLS[e.callee] ?? e.callee;
+    let args = e.args;
+    if (CONTEXT_ARG.has(name)) args = args.slice(1);
+    if (name === 'leaveAfterInterpreted') {
+      name = 'leave';
+      args = [...args, { k: 'num', v: this.r.key }, { k: 'num', v: this.r.physPage }];
+    }
+    const index = importIndex.get(name);
+    if (index === undefined) throw new Unsupported(`call ${e.callee}`);
+    if (args.length !== IMPORTS[index].params) throw new Unsupported(`call ${e.callee} with ${args.length} arguments`);
+    this.depth++;
+    for (const a of args) this.expr(a);
+    this.depth--;
+    this.out.op(Op.Call).u32(index);
+    return IMPORTS[index].results === 1;
+  }
+
+  /** Pushes whether the TLB entry for the address in temp `l` admits an access of `bytes` on one page; leaves the entry in `e`. */
+  private tlbHit(table: number, l: number, e: number, bytes: number): void {
+    const o = this.out;
+    o.local(Op.LocalGet, l).i32Const(12).op(Op.I32ShrU).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, table);
+    o.local(Op.LocalTee, e).i32Const(this.r.checkMask).op(Op.I32And).i32Const(this.r.needBits).op(Op.I32Eq);
+    if (bytes > 1) o.local(Op.LocalGet, l).i32Const(4095).op(Op.I32And).i32Const(4096 - bytes).op(Op.I32LeU).op(Op.I32And);
+  }
+
+  /** Pushes the physical address (RAM-relative) of the address in temp `l` under TLB entry `e`. */
+  private physical(l: number, e: number): void {
+    this.out.local(Op.LocalGet, e).i32Const(-4096).op(Op.I32And).local(Op.LocalGet, l).i32Const(4095).op(Op.I32And).op(Op.I32Or);
+  }
+
+  /**
+   * The start of an inline access `f(seg, offset, …)` with `count` arguments: the segment (a
+   * constant) and the temporaries of this nesting depth, the offset evaluated into `l`.
+   */
+  private access(args: Expr[], count: number): { seg: number; l: number; e: number; v: number } {
+    const seg = args[0];
+    if (args.length !== count || seg.k !== 'num') throw new Unsupported('memory access arguments');
+    const t = { seg: seg.v, l: this.temp(this.depth, 0), e: this.temp(this.depth, 1), v: this.temp(this.depth, 2) };
+    this.depth++;
+    this.expr(args[1]);
+    this.out.local(Op.LocalSet, t.l);
+    this.depth--;
+    return t;
+  }
+
+  /** A flat load: the TLB fast path, else the import (cpu.read* with the fault checks). */
+  private load(args: Expr[], bytes: number): void {
+    const { seg, l, e } = this.access(args, 2);
+    const o = this.out;
+    this.tlbHit(ARENA_TLB_READ, l, e, bytes);
+    o.op(Op.If).byte(I32);
+    this.labels.push('');
+    this.physical(l, e);
+    o.mem(bytes === 1 ? Op.I32Load8U : bytes === 2 ? Op.I32Load16U : Op.I32Load, ARENA_RAM);
+    o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).op(Op.Call).u32(importIndex.get(`ld${bytes * 8}`)!);
+    this.close();
+  }
+
+  /** A flat store: the TLB fast path (and the code-page check), else the import. */
+  private store(args: Expr[], bytes: number): void {
+    const { seg, l, e, v } = this.access(args, 3);
+    const o = this.out;
+    this.depth++;
+    this.expr(args[2]);
+    this.depth--;
+    o.local(Op.LocalSet, v);
+    this.tlbHit(ARENA_TLB_WRITE, l, e, bytes);
+    this.open(Op.If, '');
+    this.physical(l, e);
+    o.local(Op.LocalTee, e).local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
+    o.local(Op.LocalGet, e).i32Const(12).op(Op.I32ShrU).mem(Op.I32Load8U, ARENA_CODE_PAGES);
+    this.open(Op.If, '');
+    o.local(Op.LocalGet, e).i32Const(12).op(Op.I32ShrU).op(Op.Call).u32(importIndex.get('invalidate')!);
+    this.close();
+    o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).local(Op.LocalGet, v).op(Op.Call).u32(importIndex.get(`st${bytes * 8}`)!);
+    this.close();
+  }
+
+  /** Faults as a store of n bytes would: calls the import unless the TLB admits the store. */
+  private probe(args: Expr[]): void {
+    const size = args[2];
+    if (!size || size.k !== 'num') throw new Unsupported('probe size');
+    const { seg, l, e } = this.access(args, 3);
+    const o = this.out;
+    this.tlbHit(ARENA_TLB_WRITE, l, e, size.v);
+    o.op(Op.I32Eqz);
+    this.open(Op.If, '');
+    o.i32Const(seg).local(Op.LocalGet, l).i32Const(size.v).op(Op.Call).u32(importIndex.get('pw')!);
+    this.close();
+  }
+}

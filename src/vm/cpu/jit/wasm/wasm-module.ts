@@ -1,0 +1,153 @@
+// The few pieces of the WebAssembly binary format a region needs: a growable byte buffer
+// with LEB128, the opcodes the translator emits, and a module of one exported function
+// that imports the guest arena's memory and a fixed list of functions.
+
+export const enum Op {
+  Unreachable = 0x00, Block = 0x02, Loop = 0x03, If = 0x04, Else = 0x05, Try = 0x06, Rethrow = 0x09,
+  End = 0x0b, Br = 0x0c, BrIf = 0x0d, BrTable = 0x0e, Return = 0x0f, Call = 0x10, CatchAll = 0x19,
+  CallIndirect = 0x11, Drop = 0x1a, Select = 0x1b,
+  LocalGet = 0x20, LocalSet = 0x21, LocalTee = 0x22,
+  I32Load = 0x28, I32Load8U = 0x2d, I32Load16U = 0x2f, I32Store = 0x36, I32Store8 = 0x3a, I32Store16 = 0x3b,
+  I32Const = 0x41,
+  I32Eqz = 0x45, I32Eq = 0x46, I32Ne = 0x47, I32LtS = 0x48, I32LtU = 0x49, I32GtS = 0x4a, I32GtU = 0x4b,
+  I32LeS = 0x4c, I32LeU = 0x4d, I32GeS = 0x4e, I32GeU = 0x4f,
+  I32Add = 0x6a, I32Sub = 0x6b, I32Mul = 0x6c, I32RemS = 0x6f, I32RemU = 0x70,
+  I32And = 0x71, I32Or = 0x72, I32Xor = 0x73, I32Shl = 0x74, I32ShrS = 0x75, I32ShrU = 0x76,
+}
+
+/** Block types. */
+export const VOID = 0x40;
+export const I32 = 0x7f;
+
+export class Bytes {
+  buf = new Uint8Array(1024);
+  length = 0;
+
+  byte(b: number): this {
+    if (this.length === this.buf.length) this.reserve(1);
+    this.buf[this.length++] = b;
+    return this;
+  }
+
+  private reserve(n: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.buf.subarray(0, this.length));
+    this.buf = bigger;
+  }
+
+  op(o: Op): this {
+    return this.byte(o);
+  }
+
+  u32(v: number): this {
+    v >>>= 0;
+    do {
+      const b = v & 0x7f;
+      v >>>= 7;
+      this.byte(v === 0 ? b : b | 0x80);
+    } while (v !== 0);
+    return this;
+  }
+
+  s32(v: number): this {
+    v |= 0;
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      const done = (v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0);
+      this.byte(done ? b : b | 0x80);
+      if (done) return this;
+    }
+  }
+
+  append(other: Bytes): this {
+    if (this.length + other.length > this.buf.length) this.reserve(other.length);
+    this.buf.set(other.buf.subarray(0, other.length), this.length);
+    this.length += other.length;
+    return this;
+  }
+
+  name(s: string): this {
+    this.u32(s.length);
+    for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
+    return this;
+  }
+
+  i32Const(v: number): this {
+    return this.op(Op.I32Const).s32(v);
+  }
+
+  local(o: Op.LocalGet | Op.LocalSet | Op.LocalTee, index: number): this {
+    return this.op(o).u32(index);
+  }
+
+  /** A load or store at constant offset `offset` from the address on the stack. */
+  mem(o: Op, offset: number): this {
+    const align = o === Op.I32Load8U || o === Op.I32Store8 ? 0 : o === Op.I32Load16U || o === Op.I32Store16 ? 1 : 2;
+    return this.op(o).u32(align).u32(offset);
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/** An imported function: its name and how many i32 parameters and results it has. */
+export interface ImportSpec {
+  readonly name: string;
+  readonly params: number;
+  readonly results: 0 | 1;
+}
+
+function section(out: Bytes, id: number, body: Bytes): void {
+  out.byte(id).u32(body.length).append(body);
+}
+
+export interface ModuleSpec {
+  /** Functions imported from module `e` (functions 0..n-1), after memory `e.m`. */
+  readonly imports: readonly ImportSpec[];
+  /** Also import table `e.t` of functions (i32) -> i32: type 1, for call_indirect. */
+  readonly table?: boolean;
+  /** The exported function `run`: i32 parameters, extra i32 locals, and its body (ending in End); it returns an i32. */
+  readonly params: number;
+  readonly locals: number;
+  readonly body: Bytes;
+}
+
+/** The module's bytes. Type 0 is run's, type 1 (i32) -> i32. */
+export function buildModule(spec: ModuleSpec): Uint8Array {
+  const types: string[] = [`${spec.params}:1`, '1:1'];
+  const typeOf = (p: number, r: number): number => {
+    const key = `${p}:${r}`;
+    let i = types.indexOf(key);
+    if (i < 0) i = types.push(key) - 1;
+    return i;
+  };
+  const importTypes = spec.imports.map((f) => typeOf(f.params, f.results));
+
+  const out = new Bytes();
+  out.byte(0).byte(0x61).byte(0x73).byte(0x6d).byte(1).byte(0).byte(0).byte(0);
+  const typeSec = new Bytes().u32(types.length);
+  for (const t of types) {
+    const [p, r] = t.split(':').map(Number);
+    typeSec.byte(0x60).u32(p);
+    for (let i = 0; i < p; i++) typeSec.byte(I32);
+    typeSec.u32(r);
+    for (let i = 0; i < r; i++) typeSec.byte(I32);
+  }
+  section(out, 1, typeSec);
+  const importSec = new Bytes().u32(spec.imports.length + 1 + (spec.table ? 1 : 0));
+  importSec.name('e').name('m').byte(2).byte(0).u32(1);
+  if (spec.table) importSec.name('e').name('t').byte(1).byte(0x70).byte(0).u32(0);
+  spec.imports.forEach((f, i) => importSec.name('e').name(f.name).byte(0).u32(importTypes[i]));
+  section(out, 2, importSec);
+  section(out, 3, new Bytes().u32(1).u32(0));
+  section(out, 7, new Bytes().u32(1).name('run').byte(0).u32(spec.imports.length));
+  const fn = new Bytes().u32(spec.locals > 0 ? 1 : 0);
+  if (spec.locals > 0) fn.u32(spec.locals).byte(I32);
+  fn.append(spec.body);
+  section(out, 10, new Bytes().u32(1).u32(fn.length).append(fn));
+  return out.bytes();
+}

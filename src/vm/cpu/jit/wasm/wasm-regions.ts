@@ -1,0 +1,184 @@
+// The WebAssembly back end of the region compiler: translates a region's blocks to a module
+// (region-translator.ts), instantiates it against the guest arena and the imports below,
+// and wraps it in the RegionFunction the run loop calls. V8 compiles a module with its
+// single-pass baseline compiler in well under a millisecond and optimises hot functions in
+// the background without speculation, where a JavaScript region runs in V8's bytecode
+// interpreter until TurboFan, which costs milliseconds per region, has optimised it.
+//
+// The lazy flags live in a LazyFlags object for the interpreter and in the arena while a
+// region runs: they are copied in on entry, out on exit and around every import that uses
+// them. Registers need no copying: Cpu.reg32 is a view of the arena.
+
+import { setFlagsFromString } from 'node:v8';
+import type { Cpu } from '../../cpu.js';
+import {
+  CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_K, CELL_START_EIP, CELL_START_ESP, CELL_SYNCED, type GuestArena,
+} from '../../../machine/guest-arena.js';
+import { TLB_SLOW, TLB_SUPER, TLB_USER } from '../../mmu.js';
+import { PARITY, type LazyFlags } from '../../flags.js';
+import { executeOne } from '../../interpreter.js';
+import { doubleShift, imulTrunc, shift } from '../../alu.js';
+import type { MemoryHelpers } from '../memory-helpers.js';
+import { KEY_CPL3, modeKey } from '../mode-key.js';
+import type { RegionFunction } from '../region-compiler.js';
+import { translateRegion, type RegionBlocks } from './region-translator.js';
+import { Unsupported } from './js-subset.js';
+import { Bytes, Op, buildModule } from './wasm-module.js';
+
+// V8 runs a wasm function in its baseline code (Liftoff) and optimises it with TurboFan once
+// it has run ~1.8 MB worth of code. At that default nearly every region of a Linux boot was
+// optimised: ~40 s of background compiling on the 2 cores the VM thread shares, for ~8 s less
+// on the VM thread (boot+workload 64 s against 59 s with Liftoff only). 50 times the budget
+// optimises only the hottest regions: 53 s. Set before any module is compiled.
+setFlagsFromString('--wasm-tiering-budget=100000000');
+
+export class WasmRegions {
+  /** Regions compiled to wasm, and regions that kept JavaScript because the translator refused a block. */
+  compiled = 0;
+  refused = 0;
+  /** Modules V8 rejected (a translator bug: the tests require none); the region stays JavaScript. */
+  invalid = 0;
+  private readonly imports: [Record<string, Record<string, unknown>>, Record<string, Record<string, unknown>>];
+  /** Runs the region in a table slot with the entry and exit work of a JavaScript region. */
+  private readonly enter: (slot: number, budget: number) => number;
+  /**
+   * Every live region's function, called through one exported `hub` function: a call from
+   * JavaScript into a wasm export goes through V8's generic wrapper until that export has
+   * been called often (measured: ~5% of a boot with one export per region).
+   */
+  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 1024 });
+  private readonly freeSlots: number[] = [];
+  private nextSlot = 0;
+
+  /** Null when the arena is not a WebAssembly.Memory. */
+  static create(cpu: Cpu, helpers: [MemoryHelpers, MemoryHelpers], invalidatePage: (page: number) => void): WasmRegions | null {
+    const arena = cpu.host.memory.arena;
+    return arena.memory ? new WasmRegions(cpu, arena, arena.memory, helpers, invalidatePage) : null;
+  }
+
+  private constructor(cpu: Cpu, arena: GuestArena, memory: WebAssembly.Memory, helpers: [MemoryHelpers, MemoryHelpers],
+    invalidatePage: (page: number) => void) {
+    arena.parity.set(PARITY);
+    const lf = cpu.lf, F = arena.flags, cells = arena.cells, R = arena.regs, codePages = arena.codePages;
+    const toArena = (f: LazyFlags): void => {
+      F[0] = f.flags; F[1] = f.lazyMask; F[2] = f.lazyKind; F[3] = f.lazyA; F[4] = f.lazyB; F[5] = f.lazyR; F[6] = f.lazyTop;
+    };
+    const fromArena = (f: LazyFlags): void => {
+      f.flags = F[0]; f.lazyMask = F[1]; f.lazyKind = F[2]; f.lazyA = F[3]; f.lazyB = F[4]; f.lazyR = F[5]; f.lazyTop = F[6];
+    };
+    const tr = cpu.mmu.tlbRead, ints = cpu.host.interrupts;
+    const shared = {
+      gst8: (s: number, o: number, v: number) => helpers[0].gst8(s, o >>> 0, v),
+      gst16: (s: number, o: number, v: number) => helpers[0].gst16(s, o >>> 0, v),
+      gst32: (s: number, o: number, v: number) => helpers[0].gst32(s, o >>> 0, v),
+      read8: (s: number, o: number) => cpu.read8(s, o >>> 0),
+      read16: (s: number, o: number) => cpu.read16(s, o >>> 0),
+      read32: (s: number, o: number) => cpu.read32(s, o >>> 0),
+      probeWrite: (s: number, o: number, n: number) => cpu.probeWrite(s, o >>> 0, n),
+      invalidate: invalidatePage,
+      executeOne: () => {
+        cpu.eip = cells[CELL_EIP] >>> 0;
+        cpu.startEip = cells[CELL_START_EIP] >>> 0;
+        cpu.startEsp = cells[CELL_START_ESP];
+        fromArena(lf);
+        executeOne(cpu);
+        toArena(lf);
+        cells[CELL_EIP] = cpu.eip;
+        cells[CELL_CODE32] = cpu.code32 ? 1 : 0;
+      },
+      // The JavaScript region's leaveAfterInterpreted; a region is invalid once its page holds no code.
+      leave: (codeLin: number, key: number, page: number) => {
+        const e = tr[codeLin];
+        const user = (key & KEY_CPL3) !== 0;
+        const cm = user ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW;
+        return cpu.halted || cpu.inhibitInterrupts || cpu.exitRequested || codePages[page] === 0 || modeKey(cpu) !== key ||
+          ((lf.flags & 0x200) !== 0 && ints.hasInterrupt()) || (e & cm) !== (user ? TLB_USER : TLB_SUPER) || e >>> 12 !== page ? 1 : 0;
+      },
+      shift: (op: number, v: number, count: number, top: number) => {
+        fromArena(lf);
+        const r = shift(lf, op, v, count, top);
+        toArena(lf);
+        return r;
+      },
+      doubleShift: (left: number, dst: number, src: number, count: number, top: number) => {
+        fromArena(lf);
+        const r = doubleShift(lf, left !== 0, dst, src, count, top);
+        toArena(lf);
+        return r;
+      },
+      imulTrunc: (a: number, b: number, top: number) => {
+        fromArena(lf);
+        const r = imulTrunc(lf, a, b, top);
+        toArena(lf);
+        return r;
+      },
+    };
+    const forClass = (m: MemoryHelpers): Record<string, Record<string, unknown>> => ({
+      e: { m: memory, ...shared, ld8: m.ld8, ld16: m.ld16, ld32: m.ld32, st8: m.st8, st16: m.st16, st32: m.st32, pw: m.pw },
+    });
+    this.imports = [forClass(helpers[0]), forClass(helpers[1])];
+    const hub = new WebAssembly.Instance(new WebAssembly.Module(hubModule()), { e: { m: memory, t: this.table } }).exports.run as
+      (slot: number, budget: number) => number;
+    this.enter = (slot, budget) => {
+      cells[CELL_EIP] = cpu.eip;
+      cells[CELL_SYNCED] = 0;
+      toArena(lf);
+      let reason: number;
+      try {
+        reason = hub(slot, budget);
+      } catch (e) {
+        if (cells[CELL_SYNCED] === 0) {
+          fromArena(lf);
+          const cur = cells[CELL_CUR] >>> 0;
+          cpu.startEip = cur;
+          cpu.startEsp = R[4];
+          cpu.eip = cur;
+        }
+        cpu.instructionCount += cells[CELL_DONE] + cells[CELL_K];
+        throw e;
+      }
+      fromArena(lf);
+      cpu.eip = cells[CELL_EIP] >>> 0;
+      cpu.instructionCount += cells[CELL_DONE];
+      return reason;
+    };
+  }
+
+  /** The region as a wasm function in a table slot, with its byte size; null when the translator refuses it. */
+  compile(blocks: RegionBlocks): { run: RegionFunction; slot: number; size: number } | null {
+    let bytes: Uint8Array;
+    try {
+      bytes = translateRegion(blocks);
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e;
+      this.refused++;
+      return null;
+    }
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(bytes);
+    } catch {
+      this.invalid++;
+      return null;
+    }
+    const instance = new WebAssembly.Instance(module, this.imports[blocks.key & KEY_CPL3 ? 1 : 0]);
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
+    if (slot >= this.table.length) this.table.grow(this.table.length);
+    this.table.set(slot, instance.exports.run);
+    const enter = this.enter;
+    this.compiled++;
+    return { run: (budget) => enter(slot, budget), slot, size: bytes.length };
+  }
+
+  /** Frees a region's slot (it was invalidated or flushed), so its code can be collected. */
+  release(slot: number): void {
+    this.table.set(slot, null);
+    this.freeSlots.push(slot);
+  }
+}
+
+/** `run(slot, budget)`: calls the region function in table slot `slot`. */
+function hubModule(): Uint8Array {
+  const body = new Bytes().local(Op.LocalGet, 1).local(Op.LocalGet, 0).op(Op.CallIndirect).u32(1).u32(0).op(Op.End);
+  return buildModule({ imports: [], table: true, params: 2, locals: 0, body });
+}

@@ -1,0 +1,69 @@
+// One block of host memory for everything compiled guest code touches: the eight
+// registers, the lazy flags while a region runs, a few cells a region shares with the run
+// loop, the parity table, the software TLB's two tables, the code-page table and guest RAM.
+// It is a WebAssembly.Memory, so WebAssembly regions (jit/wasm/) read and write the same
+// bytes the interpreter sees through its typed-array views, at fixed offsets; where wasm is
+// unavailable or RAM does not fit in its 4 GiB, it is a plain ArrayBuffer with the same layout.
+
+/** Byte offsets in the arena. */
+export const ARENA_REGS = 0;
+/** LazyFlags' seven fields (flags, lazyMask, lazyKind, lazyA, lazyB, lazyR, lazyTop) while a wasm region runs. */
+export const ARENA_FLAGS = 32;
+/** Cells shared with the run loop (int32 each); see CELL_*. */
+export const ARENA_CELLS = 64;
+export const ARENA_PARITY = 256;
+export const ARENA_TLB_READ = 0x10000;
+export const ARENA_TLB_WRITE = ARENA_TLB_READ + (4 << 20);
+export const ARENA_CODE_PAGES = ARENA_TLB_WRITE + (4 << 20);
+export const ARENA_RAM = ARENA_CODE_PAGES + (1 << 20);
+
+/** The cells, as int32 indices from ARENA_CELLS. */
+export const CELL_EIP = 0;
+export const CELL_START_EIP = 1;
+export const CELL_START_ESP = 2;
+export const CELL_CODE32 = 3;
+/** 1 while an interpreted instruction runs with the region's state written back. */
+export const CELL_SYNCED = 4;
+export const CELL_CUR = 5;
+export const CELL_K = 6;
+export const CELL_DONE = 7;
+
+const WASM_PAGE = 0x10000;
+const MAX_WASM_PAGES = 65536;
+
+export class GuestArena {
+  /** Null when the arena is a plain ArrayBuffer (no wasm regions then). */
+  readonly memory: WebAssembly.Memory | null;
+  readonly buffer: ArrayBuffer;
+  readonly regs: Int32Array;
+  readonly flags: Int32Array;
+  readonly cells: Int32Array;
+  readonly parity: Uint8Array;
+  readonly tlbRead: Int32Array;
+  readonly tlbWrite: Int32Array;
+  readonly codePages: Uint8Array;
+  readonly ram: Uint8Array;
+
+  constructor(ramSize: number) {
+    const pages = Math.ceil((ARENA_RAM + ramSize) / WASM_PAGE);
+    this.memory = pages <= MAX_WASM_PAGES ? tryWasmMemory(pages) : null;
+    this.buffer = this.memory ? this.memory.buffer : new ArrayBuffer(pages * WASM_PAGE);
+    this.regs = new Int32Array(this.buffer, ARENA_REGS, 8);
+    this.flags = new Int32Array(this.buffer, ARENA_FLAGS, 7);
+    this.cells = new Int32Array(this.buffer, ARENA_CELLS, 16);
+    this.parity = new Uint8Array(this.buffer, ARENA_PARITY, 256);
+    this.tlbRead = new Int32Array(this.buffer, ARENA_TLB_READ, 1 << 20);
+    this.tlbWrite = new Int32Array(this.buffer, ARENA_TLB_WRITE, 1 << 20);
+    this.codePages = new Uint8Array(this.buffer, ARENA_CODE_PAGES, 1 << 20);
+    this.ram = new Uint8Array(this.buffer, ARENA_RAM, ramSize);
+  }
+}
+
+/** A memory of `pages`, or null when the host refuses one (address space exhausted, no wasm). */
+function tryWasmMemory(pages: number): WebAssembly.Memory | null {
+  try {
+    return typeof WebAssembly === 'object' ? new WebAssembly.Memory({ initial: pages, maximum: pages }) : null;
+  } catch {
+    return null;
+  }
+}
