@@ -20,6 +20,8 @@ export type ClockConfig = { mode: 'realtime' } | { mode: 'icount'; shift: number
 export interface JitConfig {
   enabled: boolean;
   threshold: number;
+  /** Compile flat code to WebAssembly (jit-wasm=on, the default) or only to JavaScript. */
+  wasm: boolean;
 }
 
 export interface MachineConfig {
@@ -50,7 +52,7 @@ export interface MachineConfig {
   /** -S: do not start the CPU until `cont`. */
   startPaused: boolean;
   clock: ClockConfig;
-  /** termu's -accel tcg suboptions: jit=on|off and jit-threshold=N (instructions per page before compiling). */
+  /** termu's -accel tcg suboptions: jit=on|off, jit-threshold=N (instructions per page before compiling) and jit-wasm=on|off. */
   jit: JitConfig;
   /** Drives, boot order, VGA and firmware (-drive, -hda, -cdrom, -fda, -boot, -vga, -bios, -L, -snapshot). */
   storage: StorageConfig;

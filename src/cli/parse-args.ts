@@ -22,7 +22,7 @@ const DEFAULT_JIT_THRESHOLD = 20000;
 
 /**
  * One -accel property: QEMU's tcg ones (thread, and tb-size/split-wx, which only tune QEMU's
- * own code buffer and are checked, then ignored) and termu's jit and jit-threshold.
+ * own code buffer and are checked, then ignored) and termu's jit, jit-threshold and jit-wasm.
  */
 function applyAccelProperty(jit: MachineConfig['jit'], opt: string, key: string, value: string): void {
   switch (key) {
@@ -47,6 +47,12 @@ function applyAccelProperty(jit: MachineConfig['jit'], opt: string, key: string,
       const n = parseCInteger(value);
       if (n === undefined || n > 0xffffffff) throw CliError.forOption(opt, "Parameter 'jit-threshold' expects uint32");
       jit.threshold = n;
+      return;
+    }
+    case 'jit-wasm': {
+      const on = parseBool(value);
+      if (on === undefined) throw CliError.forOption(opt, "Parameter 'jit-wasm' expects 'on' or 'off'");
+      jit.wasm = on;
       return;
     }
     default:
@@ -206,7 +212,7 @@ export function parseArgs(argv: string[]): MachineConfig {
       rtcBase: 'utc',
       startPaused: false,
       clock: { mode: 'realtime' },
-      jit: { enabled: JIT_BY_DEFAULT, threshold: DEFAULT_JIT_THRESHOLD },
+      jit: { enabled: JIT_BY_DEFAULT, threshold: DEFAULT_JIT_THRESHOLD, wasm: true },
       storage: defaultStorageConfig(),
       virtualConsoles: [],
       warnings: [],

@@ -24,13 +24,15 @@ test('-accel tcg and tcg,thread=single are accepted; jit= and jit-threshold= set
   const defaults = parseArgs([]).jit;
   assert.equal(parseArgs(['-accel', 'tcg,jit=off']).jit.enabled, false);
   assert.equal(parseArgs(['-accel', 'tcg,jit=on']).jit.enabled, true);
-  assert.deepEqual(parseArgs(['-accel', 'tcg,jit=on,jit-threshold=0']).jit, { enabled: true, threshold: 0 });
+  assert.deepEqual(parseArgs(['-accel', 'tcg,jit=on,jit-threshold=0']).jit, { enabled: true, threshold: 0, wasm: true });
+  assert.equal(parseArgs(['-accel', 'tcg,jit-wasm=off']).jit.wasm, false);
   assert.equal(parseArgs(['-accel', 'tcg,jit-threshold=0x100']).jit.threshold, 256);
   assert.equal(parseArgs(['-accel', 'tcg']).jit.threshold, defaults.threshold);
 });
 
 test('bad termu JIT properties fail with QEMU-style property errors', () => {
   assert.equal(termuError(['-accel', 'tcg,jit=maybe']), "termu: -accel tcg,jit=maybe: Parameter 'jit' expects 'on' or 'off'");
+  assert.equal(termuError(['-accel', 'tcg,jit-wasm=2']), "termu: -accel tcg,jit-wasm=2: Parameter 'jit-wasm' expects 'on' or 'off'");
   assert.equal(termuError(['-accel', 'tcg,jit-threshold=-1']), "termu: -accel tcg,jit-threshold=-1: Parameter 'jit-threshold' expects uint32");
   assert.equal(termuError(['-accel', 'tcg,jit-threshold=lots']), "termu: -accel tcg,jit-threshold=lots: Parameter 'jit-threshold' expects uint32");
 });
