@@ -15,7 +15,11 @@ export const ARENA_PARITY = 256;
 export const ARENA_TLB_READ = 0x10000;
 export const ARENA_TLB_WRITE = ARENA_TLB_READ + (4 << 20);
 export const ARENA_CODE_PAGES = ARENA_TLB_WRITE + (4 << 20);
-export const ARENA_RAM = ARENA_CODE_PAGES + (1 << 20);
+/** The run loop's lookup memo (MEMO_SLOTS each of phys, EIP, mode key, table slot), read by the wasm hub to chain regions. */
+export const ARENA_MEMO = ARENA_CODE_PAGES + (1 << 20);
+export const MEMO_BITS = 14;
+export const MEMO_SLOTS = 1 << MEMO_BITS;
+export const ARENA_RAM = ARENA_MEMO + 16 * MEMO_SLOTS;
 
 /** The cells, as int32 indices from ARENA_CELLS. */
 export const CELL_EIP = 0;
@@ -27,6 +31,12 @@ export const CELL_SYNCED = 4;
 export const CELL_CUR = 5;
 export const CELL_K = 6;
 export const CELL_DONE = 7;
+/** Instructions of the regions a wasm chain has finished so far. */
+export const CELL_TOTAL = 8;
+/** Set by MMIO accesses and interpreted instructions: a device may have raised an interrupt, so the chain stops. */
+export const CELL_NO_CHAIN = 9;
+/** Region entries the hub made without returning to JavaScript. */
+export const CELL_CHAINED = 10;
 
 const WASM_PAGE = 0x10000;
 const MAX_WASM_PAGES = 65536;
@@ -42,6 +52,10 @@ export class GuestArena {
   readonly tlbRead: Int32Array;
   readonly tlbWrite: Int32Array;
   readonly codePages: Uint8Array;
+  readonly memoPhys: Int32Array;
+  readonly memoEip: Int32Array;
+  readonly memoKey: Int32Array;
+  readonly memoSlot: Int32Array;
   readonly ram: Uint8Array;
 
   constructor(ramSize: number) {
@@ -55,6 +69,11 @@ export class GuestArena {
     this.tlbRead = new Int32Array(this.buffer, ARENA_TLB_READ, 1 << 20);
     this.tlbWrite = new Int32Array(this.buffer, ARENA_TLB_WRITE, 1 << 20);
     this.codePages = new Uint8Array(this.buffer, ARENA_CODE_PAGES, 1 << 20);
+    const memo = (i: number): Int32Array => new Int32Array(this.buffer, ARENA_MEMO + 4 * MEMO_SLOTS * i, MEMO_SLOTS);
+    this.memoPhys = memo(0);
+    this.memoEip = memo(1);
+    this.memoKey = memo(2);
+    this.memoSlot = memo(3);
     this.ram = new Uint8Array(this.buffer, ARENA_RAM, ramSize);
   }
 }

@@ -6,7 +6,7 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 
-import { GuestArena } from './guest-arena.js';
+import { CELL_NO_CHAIN, GuestArena } from './guest-arena.js';
 /** Page kinds (values of `pageKind[page]`). */
 export const PAGE_UNASSIGNED = 0;
 /** Plain RAM: reads and writes hit `ram` directly. */
@@ -119,6 +119,12 @@ export class PhysicalMemory {
     return this.regions[this.pageRegionIndex[page]]!;
   }
 
+  /** The region of an MMIO page about to be accessed: the device may raise an interrupt, so wasm regions stop chaining. */
+  private device(page: number): Region {
+    this.arena.cells[CELL_NO_CHAIN] = 1;
+    return this.regions[this.pageRegionIndex[page]]!;
+  }
+
   read8(addr: number): number {
     addr >>>= 0;
     const page = addr >>> PAGE_SHIFT;
@@ -130,7 +136,7 @@ export class PhysicalMemory {
         return r.rom![addr - r.base] ?? 0xff;
       }
       case PAGE_MMIO: {
-        const r = this.regionAt(page);
+        const r = this.device(page);
         return r.mmio!.read(addr - r.base, 1) & 0xff;
       }
       default:
@@ -145,7 +151,7 @@ export class PhysicalMemory {
       const kind = this.pageKind[page];
       if (kind === PAGE_RAM) return this.ram[addr] | (this.ram[addr + 1] << 8);
       if (kind === PAGE_MMIO) {
-        const r = this.regionAt(page);
+        const r = this.device(page);
         return r.mmio!.read(addr - r.base, 2) & 0xffff;
       }
     }
@@ -162,7 +168,7 @@ export class PhysicalMemory {
         return (m[addr] | (m[addr + 1] << 8) | (m[addr + 2] << 16) | (m[addr + 3] << 24)) >>> 0;
       }
       if (kind === PAGE_MMIO) {
-        const r = this.regionAt(page);
+        const r = this.device(page);
         return r.mmio!.read(addr - r.base, 4) >>> 0;
       }
     }
@@ -175,7 +181,7 @@ export class PhysicalMemory {
     const kind = this.pageKind[page];
     if (kind === PAGE_RAM) this.ram[addr] = value;
     else if (kind === PAGE_MMIO) {
-      const r = this.regionAt(page);
+      const r = this.device(page);
       r.mmio!.write(addr - r.base, 1, value & 0xff);
     }
   }
@@ -183,7 +189,7 @@ export class PhysicalMemory {
   write16(addr: number, value: number): void {
     addr >>>= 0;
     if ((addr & 0xfff) <= 0xffe && this.pageKind[addr >>> PAGE_SHIFT] === PAGE_MMIO) {
-      const r = this.regionAt(addr >>> PAGE_SHIFT);
+      const r = this.device(addr >>> PAGE_SHIFT);
       r.mmio!.write(addr - r.base, 2, value & 0xffff);
       return;
     }
@@ -194,7 +200,7 @@ export class PhysicalMemory {
   write32(addr: number, value: number): void {
     addr >>>= 0;
     if ((addr & 0xfff) <= 0xffc && this.pageKind[addr >>> PAGE_SHIFT] === PAGE_MMIO) {
-      const r = this.regionAt(addr >>> PAGE_SHIFT);
+      const r = this.device(addr >>> PAGE_SHIFT);
       r.mmio!.write(addr - r.base, 4, value >>> 0);
       return;
     }

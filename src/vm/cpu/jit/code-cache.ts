@@ -7,6 +7,7 @@ import { PAGE_RAM } from '../../machine/physical-memory.js';
 import { compileRegion, type Region, type RegionEnvironment } from './region-compiler.js';
 import { memoryHelpers, type MemoryHelpers } from './memory-helpers.js';
 import { WasmRegions } from './wasm/wasm-regions.js';
+import { MEMO_BITS, MEMO_SLOTS } from '../../machine/guest-arena.js';
 
 export interface JitOptions {
   /** Instructions interpreted on a physical page before code there is compiled; 0 = at first sight. */
@@ -29,8 +30,7 @@ export interface JitStats {
 }
 
 const PAGES = 1 << 20;
-const MEMO_BITS = 14;
-const MEMO_MASK = (1 << MEMO_BITS) - 1;
+const MEMO_MASK = MEMO_SLOTS - 1;
 
 /**
  * The EIP at which `region` enters its block at physical `at`: a region lies on one page,
@@ -40,7 +40,7 @@ function eipAt(region: Region, at: number): number {
   return (region.entryEip + (at - region.phys)) | 0;
 }
 
-/** The lookup memo's slot for an entry's physical address. */
+/** The lookup memo's slot for an entry's physical address (the wasm hub computes the same). */
 function memoSlot(phys: number): number {
   return (phys ^ (phys >>> MEMO_BITS)) & MEMO_MASK;
 }
@@ -67,11 +67,14 @@ export class CodeCache implements RegionEnvironment {
   /**
    * A direct-mapped memo of recent lookups: the run loop looks a region up at every entry
    * (tens of millions in a Linux boot), and a Map probe plus a list scan cost as much as a
-   * short region's run. A slot is used only while its region is valid.
+   * short region's run. A slot is used only while its region is valid. The arrays are in the
+   * guest arena, where the wasm hub reads them (with each region's table slot) to go from one
+   * wasm region to the next without returning here.
    */
-  private readonly memoPhys = new Int32Array(MEMO_MASK + 1).fill(-1);
-  private readonly memoEip = new Int32Array(MEMO_MASK + 1);
-  private readonly memoKey = new Int32Array(MEMO_MASK + 1);
+  private readonly memoPhys: Int32Array;
+  private readonly memoEip: Int32Array;
+  private readonly memoKey: Int32Array;
+  private readonly memoSlot: Int32Array;
   private readonly memoRegion: (Region | null)[] = new Array<Region | null>(MEMO_MASK + 1).fill(null);
   private count = 0;
   readonly memorySuper: MemoryHelpers;
@@ -85,8 +88,13 @@ export class CodeCache implements RegionEnvironment {
     // code V8 had just optimised (boot to the bench line: -12% CPU, +8% peak RSS).
     this.maxRegions = options.maxRegions ?? 16384;
     // In the guest arena, where wasm regions' stores check it; a new cache starts with none.
-    this.codePages = cpu.host.memory.arena.codePages;
+    const arena = cpu.host.memory.arena;
+    this.codePages = arena.codePages;
     this.codePages.fill(0);
+    this.memoPhys = arena.memoPhys.fill(-1);
+    this.memoEip = arena.memoEip;
+    this.memoKey = arena.memoKey;
+    this.memoSlot = arena.memoSlot.fill(-1);
     const invalidate = (page: number): void => this.invalidatePage(page);
     this.memorySuper = memoryHelpers(cpu, this.codePages, invalidate, false);
     this.memoryUser = memoryHelpers(cpu, this.codePages, invalidate, true);
@@ -132,6 +140,7 @@ export class CodeCache implements RegionEnvironment {
     this.memoPhys[slot] = phys;
     this.memoEip[slot] = eip;
     this.memoKey[slot] = key;
+    this.memoSlot[slot] = region.slot;
     this.memoRegion[slot] = region;
     return region;
   }
@@ -206,6 +215,7 @@ export class CodeCache implements RegionEnvironment {
     const slot = memoSlot(phys);
     if (this.memoPhys[slot] === phys) {
       this.memoPhys[slot] = -1;
+      this.memoSlot[slot] = -1;
       this.memoRegion[slot] = null;
     }
   }
@@ -226,7 +236,10 @@ export class CodeCache implements RegionEnvironment {
       `JIT: threshold ${this.threshold} instructions per page, cap ${this.maxRegions} regions`,
       `regions            ${this.count} on ${this.byPage.size} pages`,
       `compiled           ${st.compiled}`,
-      ...(this.wasm ? [`wasm regions       ${this.wasm.compiled} (${this.wasm.refused + this.wasm.invalid} kept JavaScript)`] : []),
+      ...(this.wasm ? [
+        `wasm regions       ${this.wasm.compiled} (${this.wasm.refused + this.wasm.invalid} kept JavaScript)`,
+        `chained entries    ${this.wasm.chained} (wasm region to wasm region, not counted as lookups)`,
+      ] : []),
       `invalidations      ${st.invalidations}`,
       `flushes            ${st.flushes}`,
       `hit rate           ${rate}% (${st.hits} of ${lookups} lookups)`,
@@ -246,6 +259,7 @@ export class CodeCache implements RegionEnvironment {
     this.byEntry.clear();
     this.variants.clear();
     this.memoPhys.fill(-1);
+    this.memoSlot.fill(-1);
     this.memoRegion.fill(null);
     this.count = 0;
     this.byPage.clear();

@@ -12,7 +12,8 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Cpu } from '../../cpu.js';
 import {
-  CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_K, CELL_START_EIP, CELL_START_ESP, CELL_SYNCED, type GuestArena,
+  ARENA_CELLS, ARENA_MEMO, ARENA_TLB_READ, CELL_CHAINED, CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_K, CELL_NO_CHAIN,
+  CELL_START_EIP, CELL_START_ESP, CELL_SYNCED, CELL_TOTAL, MEMO_BITS, MEMO_SLOTS, type GuestArena,
 } from '../../../machine/guest-arena.js';
 import { TLB_SLOW, TLB_SUPER, TLB_USER } from '../../mmu.js';
 import { PARITY, type LazyFlags } from '../../flags.js';
@@ -23,7 +24,7 @@ import { KEY_CPL3, modeKey } from '../mode-key.js';
 import type { RegionFunction } from '../region-compiler.js';
 import { translateRegion, type RegionBlocks } from './region-translator.js';
 import { Unsupported } from './js-subset.js';
-import { Bytes, Op, buildModule } from './wasm-module.js';
+import { Bytes, Op, VOID, buildModule } from './wasm-module.js';
 
 // V8 runs a wasm function in its baseline code (Liftoff) and optimises it with TurboFan once
 // it has run ~1.8 MB worth of code. At that default nearly every region of a Linux boot was
@@ -40,7 +41,7 @@ export class WasmRegions {
   invalid = 0;
   private readonly imports: [Record<string, Record<string, unknown>>, Record<string, Record<string, unknown>>];
   /** Runs the region in a table slot with the entry and exit work of a JavaScript region. */
-  private readonly enter: (slot: number, budget: number) => number;
+  private readonly enter: (slot: number, budget: number, key: number) => number;
   /**
    * Every live region's function, called through one exported `hub` function: a call from
    * JavaScript into a wasm export goes through V8's generic wrapper until that export has
@@ -49,6 +50,7 @@ export class WasmRegions {
   private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 1024 });
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
+  private readonly cells: Int32Array;
 
   /** Null when the arena is not a WebAssembly.Memory. */
   static create(cpu: Cpu, helpers: [MemoryHelpers, MemoryHelpers], invalidatePage: (page: number) => void): WasmRegions | null {
@@ -59,6 +61,8 @@ export class WasmRegions {
   private constructor(cpu: Cpu, arena: GuestArena, memory: WebAssembly.Memory, helpers: [MemoryHelpers, MemoryHelpers],
     invalidatePage: (page: number) => void) {
     arena.parity.set(PARITY);
+    this.cells = arena.cells;
+    this.cells[CELL_CHAINED] = 0;
     const lf = cpu.lf, F = arena.flags, cells = arena.cells, R = arena.regs, codePages = arena.codePages;
     const toArena = (f: LazyFlags): void => {
       F[0] = f.flags; F[1] = f.lazyMask; F[2] = f.lazyKind; F[3] = f.lazyA; F[4] = f.lazyB; F[5] = f.lazyR; F[6] = f.lazyTop;
@@ -77,6 +81,7 @@ export class WasmRegions {
       probeWrite: (s: number, o: number, n: number) => cpu.probeWrite(s, o >>> 0, n),
       invalidate: invalidatePage,
       executeOne: () => {
+        cells[CELL_NO_CHAIN] = 1;
         cpu.eip = cells[CELL_EIP] >>> 0;
         cpu.startEip = cells[CELL_START_EIP] >>> 0;
         cpu.startEsp = cells[CELL_START_ESP];
@@ -118,14 +123,16 @@ export class WasmRegions {
     });
     this.imports = [forClass(helpers[0]), forClass(helpers[1])];
     const hub = new WebAssembly.Instance(new WebAssembly.Module(hubModule()), { e: { m: memory, t: this.table } }).exports.run as
-      (slot: number, budget: number) => number;
-    this.enter = (slot, budget) => {
+      (slot: number, budget: number, key: number) => number;
+    this.enter = (slot, budget, key) => {
       cells[CELL_EIP] = cpu.eip;
       cells[CELL_SYNCED] = 0;
+      cells[CELL_TOTAL] = 0;
+      cells[CELL_NO_CHAIN] = 0;
       toArena(lf);
       let reason: number;
       try {
-        reason = hub(slot, budget);
+        reason = hub(slot, budget, key);
       } catch (e) {
         if (cells[CELL_SYNCED] === 0) {
           fromArena(lf);
@@ -134,12 +141,12 @@ export class WasmRegions {
           cpu.startEsp = R[4];
           cpu.eip = cur;
         }
-        cpu.instructionCount += cells[CELL_DONE] + cells[CELL_K];
+        cpu.instructionCount += cells[CELL_TOTAL] + cells[CELL_DONE] + cells[CELL_K];
         throw e;
       }
       fromArena(lf);
       cpu.eip = cells[CELL_EIP] >>> 0;
-      cpu.instructionCount += cells[CELL_DONE];
+      cpu.instructionCount += cells[CELL_TOTAL];
       return reason;
     };
   }
@@ -167,7 +174,13 @@ export class WasmRegions {
     this.table.set(slot, instance.exports.run);
     const enter = this.enter;
     this.compiled++;
-    return { run: (budget) => enter(slot, budget), slot, size: bytes.length };
+    const key = blocks.key;
+    return { run: (budget) => enter(slot, budget, key), slot, size: bytes.length };
+  }
+
+  /** Region entries the hub made from one wasm region to the next, without the run loop. */
+  get chained(): number {
+    return this.cells[CELL_CHAINED] >>> 0;
   }
 
   /** Frees a region's slot (it was invalidated or flushed), so its code can be collected. */
@@ -177,8 +190,47 @@ export class WasmRegions {
   }
 }
 
-/** `run(slot, budget)`: calls the region function in table slot `slot`. */
+/**
+ * `run(slot, budget, key)`: calls the region function in table slot `slot`, then, while the
+ * region ended in a branch (EXIT_BRANCH) with budget left and no device was touched
+ * (CELL_NO_CHAIN), looks the next CS:EIP up as the run loop would — the TLB entry for flat
+ * code under `key`'s privilege, then the lookup memo in the arena — and calls that region
+ * too. Between two such regions nothing the run loop checks can have changed: halt, the
+ * interrupt shadow, IF, TF and the mode change only through interpreted instructions (which
+ * end the chain), and pending interrupts only through devices. CELL_TOTAL keeps the
+ * instructions of the finished regions, CELL_CHAINED counts the entries made here.
+ */
 function hubModule(): Uint8Array {
-  const body = new Bytes().local(Op.LocalGet, 1).local(Op.LocalGet, 0).op(Op.CallIndirect).u32(1).u32(0).op(Op.End);
-  return buildModule({ imports: [], table: true, params: 2, locals: 0, body });
+  const SLOT = 0, BUDGET = 1, KEY = 2, TOTAL = 3, REASON = 4, EIP = 5, E = 6, PHYS = 7, M = 8, NB = 9;
+  const b = new Bytes();
+  const cell = (i: number): number => ARENA_CELLS + 4 * i;
+  const loadCell = (i: number): Bytes => b.i32Const(0).mem(Op.I32Load, cell(i));
+  const memo = (array: number): Bytes => b.local(Op.LocalGet, M).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, ARENA_MEMO + 4 * MEMO_SLOTS * array);
+  b.op(Op.Block).byte(VOID).op(Op.Loop).byte(VOID);
+  b.local(Op.LocalGet, BUDGET).local(Op.LocalGet, TOTAL).op(Op.I32Sub).local(Op.LocalGet, SLOT).op(Op.CallIndirect).u32(1).u32(0);
+  b.local(Op.LocalSet, REASON);
+  b.i32Const(0).local(Op.LocalGet, TOTAL);
+  loadCell(CELL_DONE).op(Op.I32Add).local(Op.LocalTee, TOTAL).mem(Op.I32Store, cell(CELL_TOTAL));
+  // Leave unless EXIT_BRANCH (0), budget left and no device access.
+  b.local(Op.LocalGet, REASON).op(Op.BrIf).u32(1);
+  b.local(Op.LocalGet, TOTAL).local(Op.LocalGet, BUDGET).op(Op.I32GeS).op(Op.BrIf).u32(1);
+  loadCell(CELL_NO_CHAIN).op(Op.BrIf).u32(1);
+  // The TLB entry of the code page must admit this privilege: (entry & (NB | TLB_SLOW)) === NB,
+  // NB being TLB_SUPER, or TLB_USER (TLB_SUPER << 1) for CPL 3.
+  b.i32Const(TLB_SUPER).local(Op.LocalGet, KEY).i32Const(KEY_CPL3).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Eqz).op(Op.I32Shl).local(Op.LocalSet, NB);
+  loadCell(CELL_EIP).local(Op.LocalTee, EIP).i32Const(12).op(Op.I32ShrU).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, ARENA_TLB_READ);
+  b.local(Op.LocalTee, E).local(Op.LocalGet, NB).i32Const(TLB_SLOW).op(Op.I32Or).op(Op.I32And).local(Op.LocalGet, NB);
+  b.op(Op.I32Ne).op(Op.BrIf).u32(1);
+  b.local(Op.LocalGet, E).i32Const(-4096).op(Op.I32And).local(Op.LocalGet, EIP).i32Const(4095).op(Op.I32And).op(Op.I32Or).local(Op.LocalTee, PHYS);
+  b.local(Op.LocalGet, PHYS).i32Const(MEMO_BITS).op(Op.I32ShrU).op(Op.I32Xor).i32Const(MEMO_SLOTS - 1).op(Op.I32And).local(Op.LocalSet, M);
+  memo(0).local(Op.LocalGet, PHYS).op(Op.I32Ne).op(Op.BrIf).u32(1);
+  memo(1).local(Op.LocalGet, EIP).op(Op.I32Ne).op(Op.BrIf).u32(1);
+  memo(2).local(Op.LocalGet, KEY).op(Op.I32Ne).op(Op.BrIf).u32(1);
+  memo(3).local(Op.LocalTee, SLOT).i32Const(0).op(Op.I32LtS).op(Op.BrIf).u32(1);
+  b.i32Const(0);
+  loadCell(CELL_CHAINED).i32Const(1).op(Op.I32Add).mem(Op.I32Store, cell(CELL_CHAINED));
+  b.op(Op.Br).u32(0);
+  b.op(Op.End).op(Op.End);
+  b.local(Op.LocalGet, REASON).op(Op.End);
+  return buildModule({ imports: [], table: true, params: 3, locals: 7, body: b });
 }
