@@ -78,6 +78,11 @@ export interface RegionEnvironment {
 // code-dense page slower than the interpreter (measured: 64 blocks ~3-10 MIPS, 32 blocks
 // ~13-15 MIPS, interpreter ~8.5, on 4 KiB of random integer code).
 const MAX_BLOCKS = 32;
+// Wasm regions are smaller: the hub chains them cheaply, and a boot compiles each page from
+// many entries, so big regions repeat each other's blocks (~12 regions per code page). Boot
+// CPU seconds by the cap (one to five runs each; the host varies ±15%): 6-8 blocks ~60,
+// 12 ~47-57, 16 ~51-60, 32 ~59-75, 64 ~70; in alternating pairs 12 took 6-12 s less than 32.
+const MAX_BLOCKS_WASM = 12;
 const MAX_BLOCK_INSNS = 64;
 const MAX_INSNS = 512;
 const MAX_SOURCE = 32 * 1024;
@@ -119,7 +124,8 @@ interface Block {
 /** Compiles the region entered at cpu.eip, whose first byte is at physical `phys` (a RAM page). */
 export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): Region {
   const key = modeKey(cpu);
-  const gen = new RegionSource(cpu, phys, key);
+  const forWasm = env.wasm !== null && (key & KEY_FLAT) !== 0;
+  const gen = new RegionSource(cpu, phys, key, forWasm);
   const cases = gen.cases();
   const region = {
     run: null as unknown as RegionFunction,
@@ -129,7 +135,7 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
   };
   // Flat code goes to wasm where the translator takes every block; the rest stays JavaScript.
   const user = (key & KEY_CPL3) !== 0;
-  const wasm = env.wasm && key & KEY_FLAT ? env.wasm.compile({
+  const wasm = forWasm ? env.wasm!.compile({
     cases, key, physPage: phys >>> 12,
     checkMask: user ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW, needBits: user ? TLB_USER : TLB_SUPER,
   }) : null;
@@ -166,7 +172,8 @@ class RegionSource {
   private known: KnownFlags | undefined;
   private knownAfter: KnownFlags | undefined;
 
-  constructor(private readonly cpu: Cpu, phys: number, private readonly key: number) {
+  /** `forWasm`: the region is meant for the wasm back end (smaller regions). */
+  constructor(private readonly cpu: Cpu, phys: number, private readonly key: number, private readonly forWasm: boolean) {
     this.code32 = (key & KEY_CODE32) !== 0;
     this.flat = (key & KEY_FLAT) !== 0;
     this.stackMask = (key & KEY_STACK32) !== 0 ? '-1' : '0xffff';
@@ -195,7 +202,8 @@ class RegionSource {
     const seen = new Set<number>();
     const queue = [this.cpu.eip >>> 0];
     let size = 0;
-    while (queue.length > 0 && this.blockCount < MAX_BLOCKS && this.insnCount < MAX_INSNS && size < MAX_SOURCE) {
+    const maxBlocks = this.forWasm ? MAX_BLOCKS_WASM : MAX_BLOCKS;
+    while (queue.length > 0 && this.blockCount < maxBlocks && this.insnCount < MAX_INSNS && size < MAX_SOURCE) {
       const eip = queue.shift()!;
       if (seen.has(eip) || this.offsetOf(eip) < 0) continue;
       seen.add(eip);
