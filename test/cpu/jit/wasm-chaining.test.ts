@@ -1,6 +1,8 @@
 // The wasm hub chains regions: a loop that calls across pages runs region after region
 // without returning to the run loop, and ends in the interpreter's state. With a budget per
-// call to the run loop, the instructions counted are the same as interpreted.
+// call to the run loop, the instructions counted are the same as interpreted. A device
+// access ends the chain, so an interrupt it raises is taken where JavaScript regions take
+// it: at the next region boundary, not at the end of the run loop's budget.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,4 +44,43 @@ far_page:
   // Each iteration leaves the loop's page for the called page and back: two region changes.
   assert.ok(jit.cache.wasm.chained > 3000, `chained entries: ${jit.cache.wasm.chained}`);
   assert.ok(jit.cache.stats.hits + jit.cache.stats.misses < 1000, `run loop lookups: ${jit.cache.stats.hits + jit.cache.stats.misses}`);
+});
+
+test('an interrupt raised by an MMIO store is taken at the next region boundary, as with JavaScript regions', { skip: hasNasm ? false : 'nasm is not installed' }, () => {
+  const MMIO = DATA_BASE + 0x10000;
+  const VECTOR = 0x1f;
+  const code = assemble(`bits 32
+org 0x${CODE_BASE.toString(16)}
+    mov ecx, 400
+top:
+    call far_page
+    cmp ecx, 300
+    jne skip
+    mov [0x${MMIO.toString(16)}], ecx    ; the device raises an interrupt
+skip:
+    inc dword [0x${DATA_BASE.toString(16)}]
+    dec ecx
+    jnz top
+    hlt
+times 0x1000 - ($ - $$) db 0x90
+far_page:
+    add eax, ecx
+    ret
+`);
+  const run = (wasm: boolean): { m: JitTestMachine; cache: CodeCache } => {
+    const m = new JitTestMachine();
+    m.host.memory.mapMmio(MMIO, 0x1000, { read: () => 0, write: () => { m.host.pendingVectors.push(VECTOR); } });
+    const cache = new CodeCache(m.cpu, { threshold: 0, wasm });
+    m.host.memory.ram.set(code, CODE_BASE);
+    // IF set: the interrupt is delivered through the IDT stub for VECTOR, which halts.
+    m.enter([0, 0, 0, 0, DATA_BASE + 0xf00, 0, 0, 0], CODE_BASE, 0x202);
+    m.runToHalt(cache, 1e8, 5000);
+    return { m, cache };
+  };
+  const js = run(false);
+  const wasm = run(true);
+  assert.equal(wasm.m.stoppedByVector(), VECTOR, 'the interrupt was taken');
+  assert.deepEqual(diffStates(js.m.state(), wasm.m.state()), []);
+  assert.equal(wasm.m.cpu.instructionCount, js.m.cpu.instructionCount, 'taken after the same instruction');
+  assert.ok(wasm.cache.wasm!.chained > 100, `chained entries: ${wasm.cache.wasm!.chained}`);
 });
