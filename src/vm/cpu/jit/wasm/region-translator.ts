@@ -81,6 +81,9 @@ class Translator {
   private readonly locals = new Map<string, number>();
   private readonly types = new Map<string, Ty>();
   private readonly labels: string[] = [];
+  /** Every name the blocks read or assign, and those they assign. */
+  private readonly named = new Set<string>();
+  private readonly assigned = new Set<string>();
   private readonly bodies: Stmt[][];
   private depth = 0;
 
@@ -88,6 +91,7 @@ class Translator {
     NAMED_LOCALS.forEach((n, i) => this.locals.set(n, i));
     this.bodies = r.cases.map((c) => parseStatements(c.code));
     this.inferTypes();
+    this.bodies.forEach((b) => b.forEach((s) => this.collectNames(s)));
   }
 
   module(): Uint8Array {
@@ -138,15 +142,24 @@ class Translator {
 
   // ---- frame -------------------------------------------------------------------------
 
+  /**
+   * The CPU state the region keeps in locals, with its arena offset: registers and flags the
+   * blocks name. The others stay in the arena, untouched (a region entered ~150 M times in a
+   * boot loads and stores only what it uses).
+   */
+  private stateLocals(): { name: string; offset: number }[] {
+    const all = [
+      ...Array.from({ length: 8 }, (_, i) => ({ name: `r${i}`, offset: ARENA_REGS + 4 * i })),
+      ...FLAG_LOCALS.map((name, i) => ({ name, offset: ARENA_FLAGS + 4 * i })),
+    ];
+    return all.filter((s) => this.named.has(s.name));
+  }
+
   private prologue(): void {
-    for (let i = 0; i < 8; i++) {
-      this.out.i32Const(0).mem(Op.I32Load, ARENA_REGS + 4 * i);
-      this.set(`r${i}`);
-    }
-    FLAG_LOCALS.forEach((name, i) => {
-      this.out.i32Const(0).mem(Op.I32Load, ARENA_FLAGS + 4 * i);
+    for (const { name, offset } of this.stateLocals()) {
+      this.out.i32Const(0).mem(Op.I32Load, offset);
       this.set(name);
-    });
+    }
     this.cell(CELL_EIP, true);
     this.out.local(Op.LocalTee, this.index('pc'));
     this.set('cur');
@@ -155,16 +168,13 @@ class Translator {
     this.set('codeLin');
   }
 
-  /** Registers and flags from the locals to the arena. */
+  /** Registers and flags from the locals to the arena: those the region assigns (the others are there already). */
   private writeBack(): void {
-    for (let i = 0; i < 8; i++) {
+    for (const { name, offset } of this.stateLocals()) {
+      if (!this.assigned.has(name)) continue;
       this.out.i32Const(0);
-      this.get(`r${i}`).out.mem(Op.I32Store, ARENA_REGS + 4 * i);
+      this.get(name).out.mem(Op.I32Store, offset);
     }
-    FLAG_LOCALS.forEach((name, i) => {
-      this.out.i32Const(0);
-      this.get(name).out.mem(Op.I32Store, ARENA_FLAGS + 4 * i);
-    });
   }
 
   /** Pushes the index of the case whose start is `pc` (n when none): a binary search over the starts. */
@@ -247,6 +257,29 @@ class Translator {
   }
 
   // ---- types -------------------------------------------------------------------------
+
+  private collectNames(s: Stmt): void {
+    const expr = (e: Expr): void => {
+      switch (e.k) {
+        case 'id': this.named.add(e.name); return;
+        case 'index': expr(e.index); return;
+        case 'call': e.args.forEach(expr); return;
+        case 'unary': expr(e.x); return;
+        case 'binary': expr(e.l); expr(e.r); return;
+        case 'cond': expr(e.c); expr(e.t); expr(e.f); return;
+        case 'assign':
+          if (e.target.k === 'id') this.assigned.add(e.target.name);
+          expr(e.target);
+          expr(e.value);
+      }
+    };
+    if (s.k === 'block') s.body.forEach((x) => this.collectNames(x));
+    else if (s.k === 'if') {
+      expr(s.c);
+      this.collectNames(s.t);
+      if (s.f) this.collectNames(s.f);
+    } else if (s.k === 'expr') expr(s.e);
+  }
 
   /** The type of every local: the join of what is assigned to it, iterated to a fixed point. */
   private inferTypes(): void {
