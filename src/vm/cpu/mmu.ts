@@ -21,6 +21,14 @@ export const TLB_GLOBAL = 4;
 export const TLB_SLOW = 8;
 export const TLB_CODE = 16;
 
+/**
+ * The permission bit a compiled fast path needs for CPL 3 (`user`) or CPL 0-2. Compiled code
+ * accepts a RAM page when `(entry & (bit | TLB_SLOW)) === bit` (stores check code pages apart).
+ */
+export function fastPathBit(user: boolean): number {
+  return user ? TLB_USER : TLB_SUPER;
+}
+
 const PG_P = 1, PG_W = 2, PG_U = 4, PG_A = 0x20, PG_D = 0x40, PG_PS = 0x80, PG_G = 0x100;
 
 /** #PF error-code bits. */

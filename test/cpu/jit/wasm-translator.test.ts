@@ -13,7 +13,7 @@ const EXIT = 'pc = 0x1000; break L;';
 
 function run(cases: { start: number; code: string }[], regs: number[], eip: number, budget = 100): { arena: GuestArena; reason: number } {
   const arena = new GuestArena(1 << 20);
-  const bytes = translateRegion({ cases, key: 8, physPage: 1, checkMask: 9, needBits: 1 });
+  const bytes = translateRegion({ cases, key: 8, physPage: 1 });
   const imports: Record<string, unknown> = { m: arena.memory };
   for (const f of IMPORTS) imports[f.name] = () => { throw new Error(`${f.name} called`); };
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: imports });
@@ -50,7 +50,7 @@ test('an EIP that is no block start leaves the region at once', () => {
 });
 
 test('comparisons whose JavaScript meaning depends on an unknown type are refused, not guessed', () => {
-  const translate = (code: string): Uint8Array => translateRegion({ cases: [{ start: 0, code }], key: 8, physPage: 1, checkMask: 9, needBits: 1 });
+  const translate = (code: string): Uint8Array => translateRegion({ cases: [{ start: 0, code }], key: 8, physPage: 1 });
   // r0 holds a signed value in one place and an unsigned one in another: `r0 < r1` has no one meaning.
   assert.throws(() => translate(`r0 = r2 >>> 1; r0 = r2 | 0; if (r0 < r1) r3 = 1; ${EXIT}`), Unsupported);
   assert.throws(() => translate(`if ((r0 >>> 0) < r1) r3 = 1; ${EXIT}`), Unsupported);

@@ -198,8 +198,7 @@ export class CodeCache implements RegionEnvironment {
     if (!list) return;
     this.byPage.delete(page);
     for (const r of list) {
-      r.valid = false;
-      if (r.slot >= 0) this.wasm?.release(r.slot);
+      this.retire(r);
       for (const at of r.blockPhys) {
         this.byEntry.delete(at);
         this.variants.delete(at);
@@ -208,6 +207,12 @@ export class CodeCache implements RegionEnvironment {
     }
     this.count -= list.length;
     this.stats.invalidations++;
+  }
+
+  /** Marks a dropped region invalid (a running one leaves) and frees its wasm table slot. */
+  private retire(r: Region): void {
+    r.valid = false;
+    if (r.slot >= 0) this.wasm?.release(r.slot);
   }
 
   /** Clears the memo slot of a block start (a newer region starts there, or it is gone). */
@@ -249,12 +254,7 @@ export class CodeCache implements RegionEnvironment {
 
   /** Drops everything (cap reached, or the board remapped memory). */
   flush(): void {
-    for (const list of this.byPage.values()) {
-      for (const r of list) {
-        r.valid = false;
-        if (r.slot >= 0) this.wasm?.release(r.slot);
-      }
-    }
+    for (const list of this.byPage.values()) for (const r of list) this.retire(r);
     for (const page of this.byPage.keys()) this.codePages[page] = 0;
     this.byEntry.clear();
     this.variants.clear();

@@ -11,7 +11,7 @@
 // optimised accessors, and optimised regions inline them at a monomorphic call site.
 
 import type { Cpu } from '../cpu.js';
-import { TLB_SUPER, TLB_USER, TLB_SLOW } from '../mmu.js';
+import { TLB_SLOW, fastPathBit } from '../mmu.js';
 
 export interface MemoryHelpers {
   ld8(seg: number, off: number): number;
@@ -40,8 +40,8 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
   const ram = cpu.host.memory.ram;
   const ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >> 1);
   const ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >> 2);
-  const CM = user ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW;
-  const NB = user ? TLB_USER : TLB_SUPER;
+  const NB = fastPathBit(user);
+  const CM = NB | TLB_SLOW;
 
   const codeHit = (l: number): void => {
     const e = tw[l >>> 12];

@@ -21,7 +21,7 @@
 
 import type { Cpu } from '../cpu.js';
 import { ES, CS, SS, DS } from '../constants.js';
-import { TLB_SUPER, TLB_USER, TLB_SLOW } from '../mmu.js';
+import { TLB_SLOW, fastPathBit } from '../mmu.js';
 import { executeOne } from '../interpreter.js';
 import {
   shift, doubleShift, imulTrunc, widthMask, widthOf, arithSrc, arithKnown, incDecSrc, incDecKnown, negSrc, negKnown,
@@ -135,10 +135,7 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
   };
   // Flat code goes to wasm where the translator takes every block; the rest stays JavaScript.
   const user = (key & KEY_CPL3) !== 0;
-  const wasm = forWasm ? env.wasm!.compile({
-    cases, key, physPage: phys >>> 12,
-    checkMask: user ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW, needBits: user ? TLB_USER : TLB_SUPER,
-  }) : null;
+  const wasm = forWasm ? env.wasm!.compile({ cases, key, physPage: phys >>> 12 }) : null;
   if (wasm) {
     region.run = wasm.run;
     region.slot = wasm.slot;
@@ -271,8 +268,8 @@ class RegionSource {
   /** The JavaScript region: the function around the cases. */
   wrap(cases: string): string {
     const cpl3 = (this.key & KEY_CPL3) !== 0;
-    const checkMask = cpl3 ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW;
-    const needBits = cpl3 ? TLB_USER : TLB_SUPER;
+    const needBits = fastPathBit(cpl3);
+    const checkMask = needBits | TLB_SLOW;
     const nonFlatChecks = this.flat ? '' : ` || cpu.segLimit[1] !== ${this.csLimit}`;
     return `'use strict';
 const cpu = env.cpu, lf = cpu.lf, tr = cpu.mmu.tlbRead, self = env.self, ints = cpu.host.interrupts;

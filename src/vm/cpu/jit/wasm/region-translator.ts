@@ -13,7 +13,7 @@
 // lazy flags while the region runs), `cpu.eip/startEip/startEsp/code32` (cells shared with
 // the imports), `PARITY[x]`, and `self.valid` (the region's page still holds code: a region
 // is invalidated only with its page). Loads and stores through flat segments get the TLB
-// fast path inline; everything else calls the imports (ImportName).
+// fast path inline; everything else calls the imports (IMPORTS).
 //
 // Faults: an import throws (the CPU's FAULT). A catch_all around the loop writes the locals
 // back unless an interpreted instruction already had the state (CELL_SYNCED), stores `cur`,
@@ -24,6 +24,8 @@ import {
   CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_K, CELL_START_EIP, CELL_START_ESP, CELL_SYNCED,
 } from '../../../machine/guest-arena.js';
 import { Bytes, I32, Op, VOID, buildModule, type ImportSpec } from './wasm-module.js';
+import { TLB_SLOW, fastPathBit } from '../../mmu.js';
+import { KEY_CPL3 } from '../mode-key.js';
 import { parseStatements, Unsupported, type Expr, type Stmt } from './js-subset.js';
 
 /** The functions every region module imports, in this order. */
@@ -39,7 +41,6 @@ export const IMPORTS: readonly ImportSpec[] = [
   { name: 'leave', params: 3, results: 1 },
   { name: 'shift', params: 4, results: 1 }, { name: 'doubleShift', params: 5, results: 1 }, { name: 'imulTrunc', params: 3, results: 1 },
 ];
-export type ImportName = (typeof IMPORTS)[number]['name'];
 const importIndex = new Map(IMPORTS.map((f, i) => [f.name, i]));
 
 /** Calls whose first argument (`lf` or `cpu`) the import already knows. */
@@ -66,9 +67,6 @@ export interface RegionBlocks {
   readonly cases: readonly { start: number; code: string }[];
   readonly key: number;
   readonly physPage: number;
-  /** The TLB check for this privilege class: `(entry & checkMask) === needBits`. */
-  readonly checkMask: number;
-  readonly needBits: number;
 }
 
 /** The module's bytes; throws Unsupported when a block uses JavaScript the translator does not take. */
@@ -547,7 +545,8 @@ class Translator {
   private tlbHit(table: number, l: number, e: number, bytes: number): void {
     const o = this.out;
     o.local(Op.LocalGet, l).i32Const(12).op(Op.I32ShrU).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, table);
-    o.local(Op.LocalTee, e).i32Const(this.r.checkMask).op(Op.I32And).i32Const(this.r.needBits).op(Op.I32Eq);
+    const need = fastPathBit((this.r.key & KEY_CPL3) !== 0);
+    o.local(Op.LocalTee, e).i32Const(need | TLB_SLOW).op(Op.I32And).i32Const(need).op(Op.I32Eq);
     if (bytes > 1) o.local(Op.LocalGet, l).i32Const(4095).op(Op.I32And).i32Const(4096 - bytes).op(Op.I32LeU).op(Op.I32And);
   }
 

@@ -15,7 +15,7 @@ import {
   ARENA_CELLS, ARENA_MEMO, ARENA_TLB_READ, CELL_CHAINED, CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_K, CELL_NO_CHAIN,
   CELL_START_EIP, CELL_START_ESP, CELL_SYNCED, CELL_TOTAL, MEMO_BITS, MEMO_SLOTS, type GuestArena,
 } from '../../../machine/guest-arena.js';
-import { TLB_SLOW, TLB_SUPER, TLB_USER } from '../../mmu.js';
+import { TLB_SLOW, TLB_SUPER, fastPathBit } from '../../mmu.js';
 import { PARITY, type LazyFlags } from '../../flags.js';
 import { executeOne } from '../../interpreter.js';
 import { doubleShift, imulTrunc, shift } from '../../alu.js';
@@ -94,10 +94,9 @@ export class WasmRegions {
       // The JavaScript region's leaveAfterInterpreted; a region is invalid once its page holds no code.
       leave: (codeLin: number, key: number, page: number) => {
         const e = tr[codeLin];
-        const user = (key & KEY_CPL3) !== 0;
-        const cm = user ? TLB_USER | TLB_SLOW : TLB_SUPER | TLB_SLOW;
+        const need = fastPathBit((key & KEY_CPL3) !== 0);
         return cpu.halted || cpu.inhibitInterrupts || cpu.exitRequested || codePages[page] === 0 || modeKey(cpu) !== key ||
-          ((lf.flags & 0x200) !== 0 && ints.hasInterrupt()) || (e & cm) !== (user ? TLB_USER : TLB_SUPER) || e >>> 12 !== page ? 1 : 0;
+          ((lf.flags & 0x200) !== 0 && ints.hasInterrupt()) || (e & (need | TLB_SLOW)) !== need || e >>> 12 !== page ? 1 : 0;
       },
       shift: (op: number, v: number, count: number, top: number) => {
         fromArena(lf);
