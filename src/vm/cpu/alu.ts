@@ -113,7 +113,7 @@ export function shiftSrc(F: FlagVars, op: number, v: string, count: number | str
 /** The flag state after shiftSrc(op), given what was known before. */
 export function shiftKnown(op: number, top: number, before: KnownFlags | undefined): KnownFlags | undefined {
   if (op === 0 || op === 1) return before && { ...before, mask: before.mask & ~(CF | OF) };
-  return { kind: LAZY_LOGIC, top, mask: ZF | SF | PF, exact: false };
+  return resultKnown(top);
 }
 
 // ---- the interpreter's functions, compiled from the templates ----------------------------
@@ -182,6 +182,13 @@ ${[0, 1, 4, 5, 6, 7].map((op) => `    case ${op}: ${shiftSrc(LF, op, 'v', 'count
   }
   return r;`);
 
+/** IMUL r, r/m(, imm) at width `top` (15 or 31). */
+export const imulTrunc = compileTemplate<(lf: LazyFlags, a: number, b: number, top: number) => number>(
+  'imulTrunc', 'lf, a, b, top',
+  `let r = 0;
+  if (top === 31) { ${imulSrc(LF, 'a', 'b', 'r', 31)} } else { ${imulSrc(LF, 'a', 'b', 'r', 15)} }
+  return r;`, { imulOverflows });
+
 /** SHLD (left) / SHRD: shifts `dst`, filling from `src`; count masked to 5 bits. */
 export function doubleShift(lf: LazyFlags, left: boolean, dst: number, src: number, count: number, top: number): number {
   if (count === 0) return dst;
@@ -242,18 +249,29 @@ export function setMulFlags(lf: LazyFlags, low: number, overflow: boolean, top: 
   lf.setResultWith(low, top, overflow ? CF | OF : 0);
 }
 
-/** IMUL r, r/m(, imm): truncating signed multiply with CF/OF on overflow. */
-export function imulTrunc(lf: LazyFlags, a: number, b: number, top: number): number {
-  if (top === 31) {
-    mulS32(a, b);
-    const low = wide[0];
-    setMulFlags(lf, low, wide[1] !== low >> 31, 31);
-    return low;
-  }
-  const p = signExtend(a, top) * signExtend(b, top);
-  const low = p & 0xffff;
-  setMulFlags(lf, low, p !== signExtend(low, 15), 15);
-  return low;
+/**
+ * Whether the signed product of int32s `a` and `b` does not fit in 32 bits (1) or does (0).
+ * The double product is exact whenever it fits, and out of int32 range whenever it does not.
+ * Emitted code calls it by name; the wasm translator computes it with a 64-bit multiply.
+ */
+export function imulOverflows(a: number, b: number): number {
+  return a * b !== Math.imul(a, b) ? 1 : 0;
+}
+
+/**
+ * IMUL r, r/m(, imm) at width `top` (15 or 31) into `r`: the truncated signed product of the
+ * masked operands `a` and `b` (pure expressions), with CF = OF = the product did not fit.
+ */
+export function imulSrc(F: FlagVars, a: string, b: string, r: string, top: 15 | 31, k?: KnownFlags): string {
+  if (top === 31) return `${r} = Math.imul(${a}, ${b}); ${recordResultWithSrc(F, r, 31, `(imulOverflows(${a}, ${b}) ? ${CF | OF} : 0)`, k)}`;
+  const product = `${r} = Math.imul((${a} << 16) >> 16, (${b} << 16) >> 16);`;
+  const overflow = `(((${r} << 16) >> 16) !== ${r} ? ${CF | OF} : 0)`;
+  return `${product} ${recordResultWithSrc(F, `(${r} & 0xffff)`, 15, overflow, k)} ${r} = ${r} & 0xffff;`;
+}
+
+/** The flag state after imulSrc or a shift: ZF, SF and PF lazy from the result. */
+export function resultKnown(top: number): KnownFlags {
+  return { kind: LAZY_LOGIC, top, mask: ZF | SF | PF, exact: false };
 }
 
 /** DIV/IDIV results: quotient and remainder, or a divide error (returns false). */

@@ -287,9 +287,11 @@ for (let i = 0; i < 256; i++) {
   PARITY[i] = bits & 1 ? 0 : 1;
 }
 
-/** Compiles emitted source into a function that can see PARITY (new Function sees only globals). */
-export function compileTemplate<T>(name: string, params: string, body: string): T {
-  return new Function('PARITY', `'use strict'; return function ${name}(${params}) {\n${body}\n};`)(PARITY) as T;
+/** Compiles emitted source into a function that can see PARITY and `names` (new Function sees only globals). */
+export function compileTemplate<T>(name: string, params: string, body: string, names: Record<string, unknown> = {}): T {
+  const all: Record<string, unknown> = { PARITY, ...names };
+  const keys = Object.keys(all);
+  return new Function(...keys, `'use strict'; return function ${name}(${params}) {\n${body}\n};`)(...keys.map((n) => all[n])) as T;
 }
 
 {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { GuestArena, CELL_DONE, CELL_EIP } from '../../../src/vm/machine/guest-arena.js';
 import { IMPORTS, translateRegion } from '../../../src/vm/cpu/jit/wasm/region-translator.js';
 import { Unsupported } from '../../../src/vm/cpu/jit/wasm/js-subset.js';
+import { imulOverflows } from '../../../src/vm/cpu/alu.js';
 
 const EXIT = 'pc = 0x1000; break L;';
 
@@ -57,4 +58,18 @@ test('comparisons whose JavaScript meaning depends on an unknown type are refuse
   assert.throws(() => translate(`foo(r0); ${EXIT}`), Unsupported);
   // Against a small non-negative constant the meaning is the same either way.
   assert.ok(translate(`r0 = r2 >>> 1; r0 = r2 | 0; if (r0 === 3) r3 = 1; ${EXIT}`).length > 0);
+});
+
+test('Math.imul and imulOverflows give what JavaScript gives, and a plain * is refused', () => {
+  const values = [0, 1, -1, 2, 3, 0x7fff, -0x8000, 0xffff, 0x10000, 46341, -46341, 0x7fffffff, -0x80000000, 123456789, -987654321];
+  for (const x of values) {
+    for (const y of values) {
+      const { arena } = run([{ start: 0, code: `r2 = Math.imul(r0, r1); r3 = imulOverflows(r0, r1); ${EXIT}` }], [x, y, 0, 0, 0, 0, 0, 0], 0);
+      assert.equal(arena.regs[2], Math.imul(x, y), `${x} * ${y}`);
+      assert.equal(arena.regs[3], imulOverflows(x, y), `${x} * ${y} overflows`);
+    }
+  }
+  assert.equal(imulOverflows(46341, 46341), 1);
+  assert.equal(imulOverflows(-0x8000, 0x10000), 0);
+  assert.throws(() => translateRegion({ cases: [{ start: 0, code: `r0 = (r0 * r1) | 0; ${EXIT}` }], key: 8, physPage: 1 }), Unsupported);
 });

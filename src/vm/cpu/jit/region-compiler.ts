@@ -24,7 +24,7 @@ import { ES, CS, SS, DS } from '../constants.js';
 import { TLB_SLOW, fastPathBit } from '../mmu.js';
 import { executeOne } from '../interpreter.js';
 import {
-  shift, doubleShift, imulTrunc, widthMask, widthOf, arithSrc, arithKnown, incDecSrc, incDecKnown, negSrc, negKnown,
+  shift, doubleShift, imulOverflows, imulSrc, resultKnown, widthMask, widthOf, arithSrc, arithKnown, incDecSrc, incDecKnown, negSrc, negKnown,
   shiftSrc, shiftKnown,
 } from '../alu.js';
 import { PARITY, CF, conditionSrc, cfSrc, setBitsSrc, type FlagVars, type KnownFlags } from '../flags.js';
@@ -148,7 +148,7 @@ export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): R
   const name = `region-${phys.toString(16)}-${region.entryEip.toString(16)}.js`;
   const factory = new Function('env', `${source}\n//# sourceURL=${name}`) as (e: object) => RegionFunction;
   region.run = factory({
-    cpu, mem: user ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulTrunc, modeKey, PARITY,
+    cpu, mem: user ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulOverflows, modeKey, PARITY,
   });
   return region;
 }
@@ -273,7 +273,7 @@ class RegionSource {
     const nonFlatChecks = this.flat ? '' : ` || cpu.segLimit[1] !== ${this.csLimit}`;
     return `'use strict';
 const cpu = env.cpu, lf = cpu.lf, tr = cpu.mmu.tlbRead, self = env.self, ints = cpu.host.interrupts;
-const executeOne = env.executeOne, shift = env.shift, doubleShift = env.doubleShift, imulTrunc = env.imulTrunc;
+const executeOne = env.executeOne, shift = env.shift, doubleShift = env.doubleShift, imulOverflows = env.imulOverflows;
 const modeKey = env.modeKey, PARITY = env.PARITY;
 const CM = ${checkMask}, NB = ${needBits};
 const mem = env.mem, ld8 = mem.ld8, ld16 = mem.ld16, ld32 = mem.ld32, st8 = mem.st8, st16 = mem.st16, st32 = mem.st32;
@@ -293,7 +293,7 @@ return (function region(budget) {
   let ff = 0, fm = 0, fk = 0, fa = 0, fb = 0, fr = 0, ft = 0;
   ${FLAGS_FROM_LF}
   let pc = cpu.eip | 0, done = 0, k = 0, cur = pc, synced = false, reason = ${EXIT_BRANCH};
-  let o = 0, a = 0, b = 0, v = 0, t = 0;
+  let o = 0, a = 0, b = 0, v = 0, t = 0, n = 0;
   const codeLin = ((cpu.segBase[1] + pc) | 0) >>> 12;
   if (${this.flat ? 'false' : `cpu.segLimit[1] !== ${this.csLimit}`}) return ${EXIT_BRANCH};
   try {
@@ -375,6 +375,13 @@ ${this.afterStore(next, i)}`;
   }
 
   /** A call to a helper that reads or writes cpu.lf: the flags are synced around it and unknown after. */
+  /** IMUL of `a` and `b` (masked, pure) at width `top` into `v`. */
+  private imul(a: string, b: string, top: 15 | 31): string {
+    const code = imulSrc(LOCAL_FLAGS, a, b, 'v', top, this.known);
+    this.knownAfter = resultKnown(top);
+    return code;
+  }
+
   private withLfFlags(code: string): string {
     this.knownAfter = undefined;
     return `${FLAGS_TO_LF} ${code} ${FLAGS_FROM_LF}`;
@@ -626,7 +633,14 @@ ${this.afterStore(next, i)}`;
       case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
         const top = op & 1 ? V : 7;
         const load = this.getRmForWrite(d, top);
-        if (op >= 0xd2 || reg === 2 || reg === 3) {
+        if (op >= 0xd2 && reg !== 2 && reg !== 3) {
+          // By CL: a zero count changes nothing, flags included. `n` holds nothing but counts,
+          // so the wasm translator knows its type.
+          const code = shiftSrc(LOCAL_FLAGS, reg, 'a', 'n', 'v', widthOf(top));
+          this.knownAfter = undefined;
+          return simple(`${load} n = r1 & 31; if (n !== 0) { ${code} ${this.setRm(d, top, 'v', next, i)} }`);
+        }
+        if (reg === 2 || reg === 3) {
           const count = op <= 0xc1 ? `${d.imm & 31}` : op <= 0xd1 ? '1' : '(r1 & 31)';
           return simple(`${load} b = ${count}; ${this.withLfFlags(`v = shift(lf, ${reg}, a, b, ${top});`)} if (b !== 0) { ${this.setRm(d, top, 'v', next, i)} }`);
         }
@@ -707,14 +721,14 @@ ${this.afterStore(next, i)}`;
       case 0x6a: return { code: `${this.precise(d, i)} ${this.push(`${(d.imm << 24) >> 24}`, V, next, i)}`, end: 'next', targets };
       case 0x69: case 0x6b: {
         const imm = op === 0x69 ? d.imm : (d.imm << 24) >> 24;
-        return simple(`a = ${this.getRm(d, V)}; ${this.withLfFlags(`v = imulTrunc(lf, a, ${imm}, ${V});`)} ${this.setReg(reg, V, 'v')}`);
+        return simple(`a = ${this.getRm(d, V)}; ${this.imul('a', `${imm & widthMask(V)}`, V)} ${this.setReg(reg, V, 'v')}`);
       }
       case 0x1a4: case 0x1a5: case 0x1ac: case 0x1ad: { // SHLD, SHRD
         const count = op & 1 ? '(r1 & 31)' : `${d.imm & 31}`;
         return simple(`${this.getRmForWrite(d, V)} b = ${count}; ${this.withLfFlags(`v = doubleShift(lf, ${op < 0x1a8}, a, ${this.reg(reg, V)}, b, ${V});`)} if (b !== 0) { ${this.setRm(d, V, 'v', next, i)} }`);
       }
       case 0x1af:
-        return simple(`b = ${this.getRm(d, V)}; ${this.withLfFlags(`v = imulTrunc(lf, ${this.reg(reg, V)}, b, ${V});`)} ${this.setReg(reg, V, 'v')}`);
+        return simple(`b = ${this.getRm(d, V)}; a = ${this.reg(reg, V)}; ${this.imul('a', 'b', V)} ${this.setReg(reg, V, 'v')}`);
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
         const srcTop = op & 1 ? 15 : 7;
         let v = this.getRm(d, srcTop);

@@ -39,12 +39,12 @@ export const IMPORTS: readonly ImportSpec[] = [
   { name: 'invalidate', params: 1, results: 0 },
   { name: 'executeOne', params: 0, results: 0 },
   { name: 'leave', params: 3, results: 1 },
-  { name: 'shift', params: 4, results: 1 }, { name: 'doubleShift', params: 5, results: 1 }, { name: 'imulTrunc', params: 3, results: 1 },
+  { name: 'shift', params: 4, results: 1 }, { name: 'doubleShift', params: 5, results: 1 },
 ];
 const importIndex = new Map(IMPORTS.map((f, i) => [f.name, i]));
 
 /** Calls whose first argument (`lf` or `cpu`) the import already knows. */
-const CONTEXT_ARG = new Set(['executeOne', 'shift', 'doubleShift', 'imulTrunc']);
+const CONTEXT_ARG = new Set(['executeOne', 'shift', 'doubleShift']);
 const CPU_CALLS: Record<string, string> = {
   'cpu.read8': 'read8', 'cpu.read16': 'read16', 'cpu.read32': 'read32', 'cpu.probeWrite': 'probeWrite',
 };
@@ -54,7 +54,7 @@ const FLAG_LOCALS = ['ff', 'fm', 'fk', 'fa', 'fb', 'fr', 'ft'];
 const CPU_CELLS: Record<string, number> = { eip: CELL_EIP, startEip: CELL_START_EIP, startEsp: CELL_START_ESP, code32: CELL_CODE32 };
 const NAMED_LOCALS = [
   'budget', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', ...FLAG_LOCALS,
-  'pc', 'done', 'k', 'cur', 'reason', 'o', 'a', 'b', 'v', 't', 'codeLin',
+  'pc', 'done', 'k', 'cur', 'reason', 'o', 'a', 'b', 'v', 't', 'n', 'codeLin',
 ];
 /** Temporaries of the inline memory paths: address, TLB entry, value; one set per nesting depth. */
 const TEMP_DEPTHS = 4;
@@ -322,7 +322,7 @@ class Translator {
       case 'binary':
         switch (e.op) {
           case '>>>': return 'u';
-          case '+': case '-': case '*':
+          case '+': case '-':
             return this.typeOf(e.l) === 'i' && this.typeOf(e.r) === 'i' ? 'i' : 'x';
           case '%': {
             const l = this.typeOf(e.l), r = this.typeOf(e.r);
@@ -471,7 +471,7 @@ class Translator {
     }
     const simple: Record<string, Op> = {
       '&': Op.I32And, '|': Op.I32Or, '^': Op.I32Xor, '<<': Op.I32Shl, '>>': Op.I32ShrS, '>>>': Op.I32ShrU,
-      '+': Op.I32Add, '-': Op.I32Sub, '*': Op.I32Mul,
+      '+': Op.I32Add, '-': Op.I32Sub,
     };
     if (op in simple) {
       this.expr(l);
@@ -524,6 +524,10 @@ class Translator {
       this.probe(e.args);
       return false;
     }
+    if (e.callee === 'Math.imul' || e.callee === 'imulOverflows') {
+      this.multiply(e.callee === 'imulOverflows', e.args);
+      return true;
+    }
     let name = CPU_CALLS[e.callee] ?? e.callee;
     let args = e.args;
     if (CONTEXT_ARG.has(name)) args = args.slice(1);
@@ -539,6 +543,27 @@ class Translator {
     this.depth--;
     this.out.op(Op.Call).u32(index);
     return IMPORTS[index].results === 1;
+  }
+
+  /** Math.imul: the low 32 bits of the product; imulOverflows: whether the signed 64-bit product differs from them. */
+  private multiply(overflows: boolean, args: Expr[]): void {
+    if (args.length !== 2) throw new Unsupported('multiply with other than two arguments');
+    const o = this.out;
+    if (!overflows) {
+      this.expr(args[0]);
+      this.expr(args[1]);
+      o.op(Op.I32Mul);
+      return;
+    }
+    const l = this.temp(this.depth, 0), r = this.temp(this.depth, 1);
+    this.depth++;
+    this.expr(args[0]);
+    o.local(Op.LocalSet, l);
+    this.expr(args[1]);
+    o.local(Op.LocalSet, r);
+    this.depth--;
+    o.local(Op.LocalGet, l).op(Op.I64ExtendI32S).local(Op.LocalGet, r).op(Op.I64ExtendI32S).op(Op.I64Mul);
+    o.local(Op.LocalGet, l).local(Op.LocalGet, r).op(Op.I32Mul).op(Op.I64ExtendI32S).op(Op.I64Ne);
   }
 
   /** Pushes whether the TLB entry for the address in temp `l` admits an access of `bytes` on one page; leaves the entry in `e`. */

@@ -18,13 +18,13 @@ import {
 import { TLB_SLOW, TLB_SUPER, fastPathBit } from '../../mmu.js';
 import { PARITY, type LazyFlags } from '../../flags.js';
 import { executeOne } from '../../interpreter.js';
-import { doubleShift, imulTrunc, shift } from '../../alu.js';
+import { doubleShift, shift } from '../../alu.js';
 import type { MemoryHelpers } from '../memory-helpers.js';
 import { KEY_CPL3, modeKey } from '../mode-key.js';
 import type { RegionFunction } from '../region-compiler.js';
-import { translateRegion, type RegionBlocks } from './region-translator.js';
+import { IMPORTS, translateRegion, type RegionBlocks } from './region-translator.js';
 import { Unsupported } from './js-subset.js';
-import { Bytes, Op, VOID, buildModule } from './wasm-module.js';
+import { Bytes, Op, VOID, buildModule, forwardingModule } from './wasm-module.js';
 
 // V8 runs a wasm function in its baseline code (Liftoff) and optimises it with TurboFan once
 // it has run ~1.8 MB worth of code. At that default nearly every region of a Linux boot was
@@ -110,16 +110,12 @@ export class WasmRegions {
         toArena(lf);
         return r;
       },
-      imulTrunc: (a: number, b: number, top: number) => {
-        fromArena(lf);
-        const r = imulTrunc(lf, a, b, top);
-        toArena(lf);
-        return r;
-      },
     };
-    const forClass = (m: MemoryHelpers): Record<string, Record<string, unknown>> => ({
-      e: { m: memory, ...shared, ld8: m.ld8, ld16: m.ld16, ld32: m.ld32, st8: m.st8, st16: m.st16, st32: m.st32, pw: m.pw },
-    });
+    const forwarding = new WebAssembly.Module(forwardingModule(IMPORTS));
+    const forClass = (m: MemoryHelpers): Record<string, Record<string, unknown>> => {
+      const js = { ...shared, ld8: m.ld8, ld16: m.ld16, ld32: m.ld32, st8: m.st8, st16: m.st16, st32: m.st32, pw: m.pw };
+      return { e: { m: memory, ...new WebAssembly.Instance(forwarding, { e: js }).exports } };
+    };
     this.imports = [forClass(helpers[0]), forClass(helpers[1])];
     const hub = new WebAssembly.Instance(new WebAssembly.Module(hubModule()), { e: { m: memory, t: this.table } }).exports.run as
       (slot: number, budget: number, key: number) => number;
