@@ -119,7 +119,7 @@ export class CodeCache implements RegionEnvironment {
         return region;
       }
     }
-    let region = this.byEntry.get(phys);
+    let region = this.codePages[phys >>> 12] === 0 ? undefined : this.byEntry.get(phys);
     if (region !== undefined && (region.key !== key || eipAt(region, phys) !== eip)) {
       region = undefined;
       const list = this.variants.get(phys);

@@ -44,11 +44,31 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
       }
     }
     key = -1;
-    const n = cpu.run(1);
+    const n = phys >= 0 && cache.codePages[phys >>> 12] === 0 ? interpretCold(cpu, cache, phys, budget - done) : cpu.run(1);
     if (n === 0) break;
     done += n;
   }
   return done;
+}
+
+/** The most instructions interpretCold runs before the run loop looks for compiled code again. */
+const COLD_STRETCH = 256;
+
+/**
+ * Interprets from physical `phys`, on a page without compiled code, while CS:EIP stays on
+ * that linear page: no lookup could find code there meanwhile, so a stretch of cold code
+ * (most of the ~14 M instructions a boot interprets) runs without one per instruction. Stops
+ * when the page gets hot (its first instruction was counted by the caller). Returns how many ran.
+ */
+function interpretCold(cpu: Cpu, cache: CodeCache, phys: number, budget: number): number {
+  const page = ((cpu.segBase[CS] + cpu.eip) | 0) >>> 12;
+  const limit = Math.min(budget, COLD_STRETCH);
+  let n = 0;
+  for (;;) {
+    const step = cpu.run(1);
+    n += step;
+    if (step === 0 || n >= limit || ((cpu.segBase[CS] + cpu.eip) | 0) >>> 12 !== page || cache.countHeat(phys, 1)) return n;
+  }
 }
 
 /**
