@@ -111,6 +111,24 @@ const PRECEDENCE = new Map<string, number>([
 ]);
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '&=', '|=', '^=', '<<=', '>>=', '>>>=']);
 
+/**
+ * The value JavaScript gives `l op r` for the arithmetic and bitwise operators (emitted code
+ * is full of `(31 - 31)` and the like); undefined for the others, which stay as they are.
+ */
+function foldConstants(op: string, l: number, r: number): number | undefined {
+  switch (op) {
+    case '+': return l + r;
+    case '-': return l - r;
+    case '&': return l & r;
+    case '|': return l | r;
+    case '^': return l ^ r;
+    case '<<': return l << r;
+    case '>>': return l >> r;
+    case '>>>': return l >>> r;
+    default: return undefined;
+  }
+}
+
 /** Parses a statement list. */
 export function parseStatements(src: string): Stmt[] {
   return new Parser(tokenize(src)).program();
@@ -208,7 +226,9 @@ class Parser {
       const prec = PRECEDENCE.get(t.s);
       if (prec === undefined || prec < min) return l;
       this.pos++;
-      l = { k: 'binary', op: t.s, l, r: this.binary(prec + 1) };
+      const r = this.binary(prec + 1);
+      const folded = l.k === 'num' && r.k === 'num' ? foldConstants(t.s, l.v, r.v) : undefined;
+      l = folded === undefined ? { k: 'binary', op: t.s, l, r } : { k: 'num', v: folded };
     }
   }
 
@@ -217,7 +237,8 @@ class Parser {
     if (t && t.t === 'p' && (t.s === '!' || t.s === '~' || t.s === '-')) {
       this.pos++;
       const x = this.unary();
-      return t.s === '-' && x.k === 'num' ? { k: 'num', v: -x.v } : { k: 'unary', op: t.s, x };
+      if (x.k === 'num' && t.s !== '!') return { k: 'num', v: t.s === '-' ? -x.v : ~x.v };
+      return { k: 'unary', op: t.s, x };
     }
     return this.postfix();
   }

@@ -475,6 +475,8 @@ class Translator {
     };
     if (op in simple) {
       this.expr(l);
+      // x | 0, x >>> 0, x & -1, x + 0 and the like change a JavaScript number's type, not an i32's bits.
+      if (r.k === 'num' && (r.v === 0 ? op !== '&' : r.v === -1 && op === '&')) return;
       this.expr(r);
       o.op(simple[op]);
       return;
