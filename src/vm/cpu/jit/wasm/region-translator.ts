@@ -586,12 +586,18 @@ class Translator {
    * The start of an inline access `f(seg, offset, …)` with `count` arguments: the segment (a
    * constant) and the temporaries of this nesting depth, the offset evaluated into `l`.
    */
-  private access(args: Expr[], count: number): { seg: number; l: number; e: number; v: number } {
+  private access(args: Expr[], count: number): { seg: number; l: number; e: number } {
     const seg = args[0];
     if (args.length !== count || seg.k !== 'num') throw new Unsupported('memory access arguments');
-    const t = { seg: seg.v, l: this.temp(this.depth, 0), e: this.temp(this.depth, 1), v: this.temp(this.depth, 2) };
+    const t = { seg: seg.v, l: this.temp(this.depth, 0), e: this.temp(this.depth, 1) };
+    const offset = args[1];
+    // An offset already in a local (`o`, mostly) is used from there: nothing can assign it during the access.
+    if (offset.k === 'id' && offset.name !== 'synced') {
+      t.l = this.index(offset.name);
+      return t;
+    }
     this.depth++;
-    this.expr(args[1]);
+    this.expr(offset);
     this.out.local(Op.LocalSet, t.l);
     this.depth--;
     return t;
@@ -612,12 +618,17 @@ class Translator {
 
   /** A flat store: the TLB fast path (and the code-page check), else the import. */
   private store(args: Expr[], bytes: number): void {
-    const { seg, l, e, v } = this.access(args, 3);
+    const { seg, l, e } = this.access(args, 3);
     const o = this.out;
-    this.depth++;
-    this.expr(args[2]);
-    this.depth--;
-    o.local(Op.LocalSet, v);
+    const value = args[2];
+    let v = this.temp(this.depth, 2);
+    if (value.k === 'id' && value.name !== 'synced') v = this.index(value.name);
+    else {
+      this.depth++;
+      this.expr(value);
+      this.depth--;
+      o.local(Op.LocalSet, v);
+    }
     this.tlbHit(ARENA_TLB_WRITE, l, e, bytes);
     this.open(Op.If, '');
     this.physical(l, e);
