@@ -42,6 +42,11 @@ export function descFlags(hi: number): number {
   return hi & 0x00f0ff00;
 }
 
+/** The cached flags of a segment loaded from descriptor word `hi`: loading sets its accessed bit (markAccessed). */
+export function loadedFlags(hi: number): number {
+  return descFlags(hi | DESC_A);
+}
+
 export function descDpl(hi: number): number {
   return (hi >> 13) & 3;
 }

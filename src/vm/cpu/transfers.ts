@@ -10,7 +10,7 @@ import {
 } from './constants.js';
 import { IF, TF, NT, RF, VM, AC, IOPL, VIF, VIP, ID } from './flags.js';
 import {
-  desc, readDescriptor, descBase, descLimit, descFlags, descDpl, markAccessed, loadLdt,
+  desc, readDescriptor, descBase, descLimit, descFlags, loadedFlags, descDpl, markAccessed, loadLdt,
   nullInaccessibleSegments,
 } from './segments.js';
 
@@ -113,7 +113,7 @@ export function deliverInterrupt(c: Cpu, vector: number, software: boolean, hasE
     c.loadSegmentCache(SS, ssInfo.sel, ssInfo.base, ssInfo.limit, ssInfo.flags);
     c.reg32[ESP] = ssInfo.big ? newStack.sp : (c.reg32[ESP] & ~0xffff) | newStack.sp;
     markAccessedAt(c, sel);
-    c.loadSegmentCache(CS, (sel & 0xfffc) | dpl, descBase(clo, chi), limit, descFlags(chi));
+    c.loadSegmentCache(CS, (sel & 0xfffc) | dpl, descBase(clo, chi), limit, loadedFlags(chi));
     c.setCpl(dpl);
     c.eip = offset;
     return;
@@ -132,7 +132,8 @@ export function deliverInterrupt(c: Cpu, vector: number, software: boolean, hasE
     if (hasError) c.push16(error);
   }
   c.lf.set(oldFlags & ~(TF | NT | RF | VM | (trapGate ? 0 : IF)));
-  c.loadSegmentCache(CS, (sel & 0xfffc) | c.cpl, descBase(clo, chi), limit, descFlags(chi));
+  markAccessedAt(c, sel);
+  c.loadSegmentCache(CS, (sel & 0xfffc) | c.cpl, descBase(clo, chi), limit, loadedFlags(chi));
   c.updateMode();
   c.eip = offset;
 }
@@ -184,7 +185,7 @@ function innerStack(c: Cpu, dpl: number, ext: number): typeof stackInfo {
   stackInfo.base = descBase(desc.lo, hi);
   stackInfo.limit = descLimit(desc.lo, hi);
   stackInfo.limitHi = stackInfo.limit;
-  stackInfo.flags = descFlags(hi);
+  stackInfo.flags = loadedFlags(hi);
   stackInfo.big = (hi & DESC_B) !== 0;
   return stackInfo;
 }
@@ -233,7 +234,7 @@ export function farTransfer(c: Cpu, sel: number, offset: number, call: boolean):
       }
     }
     markAccessed(c);
-    c.loadSegmentCache(CS, (sel & 0xfffc) | c.cpl, descBase(lo, hi), limit, descFlags(hi));
+    c.loadSegmentCache(CS, (sel & 0xfffc) | c.cpl, descBase(lo, hi), limit, loadedFlags(hi));
     c.eip = target;
     return;
   }
@@ -285,7 +286,7 @@ function callGate(c: Cpu, gateSel: number, glo: number, ghi: number, call: boole
     c.reg32[ESP] = info.big ? newStack.sp : (c.reg32[ESP] & ~0xffff) | newStack.sp;
     readDescriptor(c, sel);
     markAccessed(c);
-    c.loadSegmentCache(CS, (sel & 0xfffc) | dpl, descBase(lo, hi), limit, descFlags(hi));
+    c.loadSegmentCache(CS, (sel & 0xfffc) | dpl, descBase(lo, hi), limit, loadedFlags(hi));
     c.setCpl(dpl);
     c.eip = offset;
     return;
@@ -299,7 +300,8 @@ function callGate(c: Cpu, gateSel: number, glo: number, ghi: number, call: boole
       c.push16(c.eip);
     }
   }
-  c.loadSegmentCache(CS, (sel & 0xfffc) | c.cpl, descBase(lo, hi), limit, descFlags(hi));
+  markAccessedAt(c, sel);
+  c.loadSegmentCache(CS, (sel & 0xfffc) | c.cpl, descBase(lo, hi), limit, loadedFlags(hi));
   c.eip = offset;
 }
 
@@ -367,7 +369,7 @@ function checkReturnSs(c: Cpu, sel: number, rpl: number): typeof returnSs {
   markAccessed(c);
   returnSs.base = descBase(desc.lo, hi);
   returnSs.limit = descLimit(desc.lo, hi);
-  returnSs.flags = descFlags(hi);
+  returnSs.flags = loadedFlags(hi);
   desc.lo = saveLo;
   desc.hi = saveHi;
   desc.addr = saveAddr;
