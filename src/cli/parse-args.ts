@@ -12,13 +12,14 @@ import { parseSize, SIZE_ERROR } from './parse-size.js';
 const DEFAULT_RAM = 128 * 1024 * 1024;
 const JIT_BY_DEFAULT = true;
 /**
- * Instructions interpreted on a physical page before its code is compiled. Code run only a
- * few thousand times is no faster compiled: a fresh region runs in V8's interpreter and
- * baseline tiers, no faster than termu's optimised interpreter, and costs a parse besides.
- * Boot + workload, five alternating pairs: 2,000 → 72.3 s, 20,000 → 72.1 s on average,
- * peak RSS ~620 → ~525 MiB.
+ * Instructions interpreted on a physical page before its code is compiled. Compiling a region
+ * costs ~0.9 ms (translation and wasm validation), which code run only some ten thousand
+ * times does not earn back. With JavaScript regions, five alternating pairs: 2,000 → 72.3 s,
+ * 20,000 → 72.1 s, peak RSS ~620 → ~525 MiB. With wasm regions and cold code interpreted in
+ * stretches, boots side by side: 40,000 against 20,000 0.97, 1.00, 0.97; 80,000 against
+ * 40,000 0.99, 0.98, 0.99; 160,000 against 80,000 1.01, 0.97, 1.01.
  */
-const DEFAULT_JIT_THRESHOLD = 20000;
+const DEFAULT_JIT_THRESHOLD = 80000;
 
 /**
  * One -accel property: QEMU's tcg ones (thread, and tb-size/split-wx, which only tune QEMU's
