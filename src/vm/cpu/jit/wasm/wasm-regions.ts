@@ -192,20 +192,27 @@ export class WasmRegions {
  * code under `key`'s privilege, then the lookup memo in the arena — and calls that region
  * too. Between two such regions nothing the run loop checks can have changed: halt, the
  * interrupt shadow, IF, TF and the mode change only through interpreted instructions (which
- * end the chain), and pending interrupts only through devices. CELL_TOTAL keeps the
- * instructions of the finished regions, CELL_CHAINED counts the entries made here.
+ * end the chain), and pending interrupts only through devices. On the way out, a fault
+ * included, CELL_TOTAL gets the instructions of the finished regions and CELL_CHAINED the
+ * entries made here.
  */
 function hubModule(): Uint8Array {
-  const SLOT = 0, BUDGET = 1, KEY = 2, TOTAL = 3, REASON = 4, EIP = 5, E = 6, PHYS = 7, M = 8, NB = 9;
+  const SLOT = 0, BUDGET = 1, KEY = 2, TOTAL = 3, REASON = 4, EIP = 5, E = 6, PHYS = 7, M = 8, NB = 9, CHAINED = 10;
   const b = new Bytes();
   const cell = (i: number): number => ARENA_CELLS + 4 * i;
   const loadCell = (i: number): Bytes => b.i32Const(0).mem(Op.I32Load, cell(i));
   const memo = (array: number): Bytes => b.local(Op.LocalGet, M).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, ARENA_MEMO + 4 * MEMO_SLOTS * array);
-  b.op(Op.Block).byte(VOID).op(Op.Loop).byte(VOID);
+  // The totals go to their cells once, on the way out (a fault included), not per region.
+  const storeTotals = (): void => {
+    b.i32Const(0).local(Op.LocalGet, TOTAL).mem(Op.I32Store, cell(CELL_TOTAL));
+    b.i32Const(0);
+    loadCell(CELL_CHAINED).local(Op.LocalGet, CHAINED).op(Op.I32Add).mem(Op.I32Store, cell(CELL_CHAINED));
+  };
+  b.op(Op.Try).byte(VOID).op(Op.Block).byte(VOID).op(Op.Loop).byte(VOID);
   b.local(Op.LocalGet, BUDGET).local(Op.LocalGet, TOTAL).op(Op.I32Sub).local(Op.LocalGet, SLOT).op(Op.CallIndirect).u32(1).u32(0);
   b.local(Op.LocalSet, REASON);
-  b.i32Const(0).local(Op.LocalGet, TOTAL);
-  loadCell(CELL_DONE).op(Op.I32Add).local(Op.LocalTee, TOTAL).mem(Op.I32Store, cell(CELL_TOTAL));
+  b.local(Op.LocalGet, TOTAL);
+  loadCell(CELL_DONE).op(Op.I32Add).local(Op.LocalSet, TOTAL);
   // Leave unless EXIT_BRANCH (0), budget left and no device access.
   b.local(Op.LocalGet, REASON).op(Op.BrIf).u32(1);
   b.local(Op.LocalGet, TOTAL).local(Op.LocalGet, BUDGET).op(Op.I32GeS).op(Op.BrIf).u32(1);
@@ -222,10 +229,14 @@ function hubModule(): Uint8Array {
   memo(1).local(Op.LocalGet, EIP).op(Op.I32Ne).op(Op.BrIf).u32(1);
   memo(2).local(Op.LocalGet, KEY).op(Op.I32Ne).op(Op.BrIf).u32(1);
   memo(3).local(Op.LocalTee, SLOT).i32Const(0).op(Op.I32LtS).op(Op.BrIf).u32(1);
-  b.i32Const(0);
-  loadCell(CELL_CHAINED).i32Const(1).op(Op.I32Add).mem(Op.I32Store, cell(CELL_CHAINED));
+  b.local(Op.LocalGet, CHAINED).i32Const(1).op(Op.I32Add).local(Op.LocalSet, CHAINED);
   b.op(Op.Br).u32(0);
   b.op(Op.End).op(Op.End);
+  b.op(Op.CatchAll);
+  storeTotals();
+  b.op(Op.Rethrow).u32(0);
+  b.op(Op.End);
+  storeTotals();
   b.local(Op.LocalGet, REASON).op(Op.End);
-  return buildModule({ imports: [], table: true, params: 3, locals: 7, body: b });
+  return buildModule({ imports: [], table: true, params: 3, locals: 8, body: b });
 }
