@@ -82,6 +82,8 @@ export class Cpu {
   instructionCount = 0;
   /** Set by requestExit; compiled regions leave when they see it (read, never written, outside Cpu). */
   exitRequested = false;
+  /** The linear page interpretOnPage keeps to, or -1. */
+  private stayOnPage = -1;
   private nmiPending = false;
   /** Set while an NMI handler runs; IRET clears it. */
   nmiBlocked = false;
@@ -233,10 +235,28 @@ export class Cpu {
     }
   }
 
+  /**
+   * Interprets up to `budget` instructions while CS:EIP stays on linear page `page`: the
+   * JIT's cold code, where no compiled code can appear meanwhile (see interpretCold).
+   */
+  interpretOnPage(budget: number, page: number): number {
+    this.stayOnPage = page;
+    try {
+      return this.interpret(budget);
+    } finally {
+      this.stayOnPage = -1;
+    }
+  }
+
+  /** While interpretOnPage runs: CS:EIP has left its page. */
+  private leftPage(): boolean {
+    return this.stayOnPage >= 0 && ((this.segBase[CS] + this.eip) | 0) >>> 12 !== this.stayOnPage;
+  }
+
   private interpret(budget: number): number {
     if (this.shutdown) return 0;
     let done = 0;
-    while (done < budget && !this.exitRequested) {
+    while (done < budget && !this.exitRequested && !this.leftPage()) {
       if (this.halted) {
         if (!this.interruptDeliverable()) break;
       }
@@ -271,7 +291,7 @@ export class Cpu {
       this.instructionCount++;
       n++;
       if (trap) this.singleStepTrap();
-      if (this.halted || this.exitRequested) return n;
+      if (this.halted || this.exitRequested || this.leftPage()) return n;
     }
     return n;
   }

@@ -157,6 +157,11 @@ export class CodeCache implements RegionEnvironment {
     return h >= this.threshold;
   }
 
+  /** Instructions the page of `phys` may still interpret before it is hot (at least 1). */
+  heatLeft(phys: number): number {
+    return Math.max(1, this.threshold - this.heat[phys >>> 12]);
+  }
+
   /** Compiles the region entered at cpu.eip (physical `phys`) under `key`. */
   compile(phys: number, key: number): Region {
     if (this.count >= this.maxRegions) this.flush();

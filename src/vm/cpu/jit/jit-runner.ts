@@ -56,19 +56,15 @@ const COLD_STRETCH = 256;
 
 /**
  * Interprets from physical `phys`, on a page without compiled code, while CS:EIP stays on
- * that linear page: no lookup could find code there meanwhile, so a stretch of cold code
- * (most of the ~14 M instructions a boot interprets) runs without one per instruction. Stops
- * when the page gets hot (its first instruction was counted by the caller). Returns how many ran.
+ * that linear page, until the page is hot: no lookup could find code there meanwhile, so a
+ * stretch of cold code (most of what a boot interprets) runs without one per instruction.
+ * Counts the stretch's heat (its first instruction was counted by the caller). Returns how many ran.
  */
 function interpretCold(cpu: Cpu, cache: CodeCache, phys: number, budget: number): number {
-  const page = ((cpu.segBase[CS] + cpu.eip) | 0) >>> 12;
-  const limit = Math.min(budget, COLD_STRETCH);
-  let n = 0;
-  for (;;) {
-    const step = cpu.run(1);
-    n += step;
-    if (step === 0 || n >= limit || ((cpu.segBase[CS] + cpu.eip) | 0) >>> 12 !== page || cache.countHeat(phys, 1)) return n;
-  }
+  const limit = Math.min(budget, COLD_STRETCH, cache.heatLeft(phys));
+  const n = cpu.interpretOnPage(limit, ((cpu.segBase[CS] + cpu.eip) | 0) >>> 12);
+  if (n > 1) cache.countHeat(phys, n - 1);
+  return n;
 }
 
 /**
