@@ -557,13 +557,8 @@ class Translator {
       o.op(Op.I32Mul);
       return;
     }
-    const l = this.temp(this.depth, 0), r = this.temp(this.depth, 1);
-    this.depth++;
-    this.expr(args[0]);
-    o.local(Op.LocalSet, l);
-    this.expr(args[1]);
-    o.local(Op.LocalSet, r);
-    this.depth--;
+    const l = this.inLocal(args[0], this.temp(this.depth, 0));
+    const r = this.inLocal(args[1], this.temp(this.depth, 1));
     o.local(Op.LocalGet, l).op(Op.I64ExtendI32S).local(Op.LocalGet, r).op(Op.I64ExtendI32S).op(Op.I64Mul);
     o.local(Op.LocalGet, l).local(Op.LocalGet, r).op(Op.I32Mul).op(Op.I64ExtendI32S).op(Op.I64Ne);
   }
@@ -583,24 +578,26 @@ class Translator {
   }
 
   /**
+   * The local holding the value of `e`: its own when `e` is a local (nothing in an expression
+   * assigns one), else `temp` after evaluating `e` into it (nested accesses use the next depth's temporaries).
+   */
+  private inLocal(e: Expr, temp: number): number {
+    if (e.k === 'id' && e.name !== 'synced') return this.index(e.name);
+    this.depth++;
+    this.expr(e);
+    this.depth--;
+    this.out.local(Op.LocalSet, temp);
+    return temp;
+  }
+
+  /**
    * The start of an inline access `f(seg, offset, …)` with `count` arguments: the segment (a
-   * constant) and the temporaries of this nesting depth, the offset evaluated into `l`.
+   * constant), the local `l` holding the offset and the TLB entry temporary `e` of this depth.
    */
   private access(args: Expr[], count: number): { seg: number; l: number; e: number } {
     const seg = args[0];
     if (args.length !== count || seg.k !== 'num') throw new Unsupported('memory access arguments');
-    const t = { seg: seg.v, l: this.temp(this.depth, 0), e: this.temp(this.depth, 1) };
-    const offset = args[1];
-    // An offset already in a local (`o`, mostly) is used from there: nothing can assign it during the access.
-    if (offset.k === 'id' && offset.name !== 'synced') {
-      t.l = this.index(offset.name);
-      return t;
-    }
-    this.depth++;
-    this.expr(offset);
-    this.out.local(Op.LocalSet, t.l);
-    this.depth--;
-    return t;
+    return { seg: seg.v, l: this.inLocal(args[1], this.temp(this.depth, 0)), e: this.temp(this.depth, 1) };
   }
 
   /** A flat load: the TLB fast path, else the import (cpu.read* with the fault checks). */
@@ -620,15 +617,7 @@ class Translator {
   private store(args: Expr[], bytes: number): void {
     const { seg, l, e } = this.access(args, 3);
     const o = this.out;
-    const value = args[2];
-    let v = this.temp(this.depth, 2);
-    if (value.k === 'id' && value.name !== 'synced') v = this.index(value.name);
-    else {
-      this.depth++;
-      this.expr(value);
-      this.depth--;
-      o.local(Op.LocalSet, v);
-    }
+    const v = this.inLocal(args[2], this.temp(this.depth, 2));
     this.tlbHit(ARENA_TLB_WRITE, l, e, bytes);
     this.open(Op.If, '');
     this.physical(l, e);
