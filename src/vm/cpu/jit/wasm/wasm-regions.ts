@@ -122,7 +122,6 @@ export class WasmRegions {
     this.enter = (slot, budget, key) => {
       cells[CELL_EIP] = cpu.eip;
       cells[CELL_SYNCED] = 0;
-      cells[CELL_TOTAL] = 0;
       cells[CELL_NO_CHAIN] = 0;
       toArena(lf);
       let reason: number;
@@ -208,6 +207,9 @@ function hubModule(): Uint8Array {
     b.i32Const(0);
     loadCell(CELL_CHAINED).local(Op.LocalGet, CHAINED).op(Op.I32Add).mem(Op.I32Store, cell(CELL_CHAINED));
   };
+  // The TLB entry of a code page must admit the region's privilege: (entry & (NB | TLB_SLOW)) === NB,
+  // NB being TLB_SUPER, or TLB_USER (TLB_SUPER << 1) for CPL 3 (fastPathBit).
+  b.i32Const(TLB_SUPER).local(Op.LocalGet, KEY).i32Const(KEY_CPL3).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Eqz).op(Op.I32Shl).local(Op.LocalSet, NB);
   b.op(Op.Try).byte(VOID).op(Op.Block).byte(VOID).op(Op.Loop).byte(VOID);
   b.local(Op.LocalGet, BUDGET).local(Op.LocalGet, TOTAL).op(Op.I32Sub).local(Op.LocalGet, SLOT).op(Op.CallIndirect).u32(1).u32(0);
   b.local(Op.LocalSet, REASON);
@@ -217,9 +219,6 @@ function hubModule(): Uint8Array {
   b.local(Op.LocalGet, REASON).op(Op.BrIf).u32(1);
   b.local(Op.LocalGet, TOTAL).local(Op.LocalGet, BUDGET).op(Op.I32GeS).op(Op.BrIf).u32(1);
   loadCell(CELL_NO_CHAIN).op(Op.BrIf).u32(1);
-  // The TLB entry of the code page must admit this privilege: (entry & (NB | TLB_SLOW)) === NB,
-  // NB being TLB_SUPER, or TLB_USER (TLB_SUPER << 1) for CPL 3.
-  b.i32Const(TLB_SUPER).local(Op.LocalGet, KEY).i32Const(KEY_CPL3).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Eqz).op(Op.I32Shl).local(Op.LocalSet, NB);
   loadCell(CELL_EIP).local(Op.LocalTee, EIP).i32Const(12).op(Op.I32ShrU).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, ARENA_TLB_READ);
   b.local(Op.LocalTee, E).local(Op.LocalGet, NB).i32Const(TLB_SLOW).op(Op.I32Or).op(Op.I32And).local(Op.LocalGet, NB);
   b.op(Op.I32Ne).op(Op.BrIf).u32(1);
