@@ -374,7 +374,6 @@ ${this.afterStore(next, i)}`;
     return conditionSrc(LOCAL_FLAGS, cc, this.known);
   }
 
-  /** A call to a helper that reads or writes cpu.lf: the flags are synced around it and unknown after. */
   /** IMUL of `a` and `b` (masked, pure) at width `top` into `v`. */
   private imul(a: string, b: string, top: 15 | 31): string {
     const code = imulSrc(LOCAL_FLAGS, a, b, 'v', top, this.known);
@@ -382,6 +381,7 @@ ${this.afterStore(next, i)}`;
     return code;
   }
 
+  /** A call to a helper that reads or writes cpu.lf: the flags are synced around it and unknown after. */
   private withLfFlags(code: string): string {
     this.knownAfter = undefined;
     return `${FLAGS_TO_LF} ${code} ${FLAGS_FROM_LF}`;
