@@ -284,8 +284,7 @@ function callGate(c: Cpu, gateSel: number, glo: number, ghi: number, call: boole
     newStack.push(c, c.eip, size, false);
     c.loadSegmentCache(SS, info.sel, info.base, info.limit, info.flags);
     c.reg32[ESP] = info.big ? newStack.sp : (c.reg32[ESP] & ~0xffff) | newStack.sp;
-    readDescriptor(c, sel);
-    markAccessed(c);
+    markAccessedAt(c, sel);
     c.loadSegmentCache(CS, (sel & 0xfffc) | dpl, descBase(lo, hi), limit, loadedFlags(hi));
     c.setCpl(dpl);
     c.eip = offset;
