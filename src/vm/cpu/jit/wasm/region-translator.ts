@@ -59,6 +59,9 @@ const NAMED_LOCALS = [
 /** Temporaries of the inline memory paths: address, TLB entry, value; one set per nesting depth. */
 const TEMP_DEPTHS = 4;
 const TEMPS_PER_DEPTH = 3;
+/** The function's i32 locals after its parameter, `budget`; the v128 local after them is the imports' tag. */
+const I32_LOCALS = NAMED_LOCALS.length - 1 + TEMP_DEPTHS * TEMPS_PER_DEPTH;
+const TAG_LOCAL = 1 + I32_LOCALS;
 
 type Ty = 'i' | 'u' | 'x';
 
@@ -134,8 +137,7 @@ class Translator {
     this.setCell(CELL_DONE, () => this.get('done'));
     this.get('reason');
     o.op(Op.End);
-    const locals = NAMED_LOCALS.length - 1 + TEMP_DEPTHS * TEMPS_PER_DEPTH;
-    return buildModule({ imports: IMPORTS, params: 1, locals, body: o });
+    return buildModule({ imports: IMPORTS, params: 1, locals: I32_LOCALS, body: o });
   }
 
   // ---- frame -------------------------------------------------------------------------
@@ -543,7 +545,7 @@ class Translator {
     this.depth++;
     for (const a of args) this.expr(a);
     this.depth--;
-    this.out.op(Op.Call).u32(index);
+    this.callImport(index);
     return IMPORTS[index].results === 1;
   }
 
@@ -600,6 +602,11 @@ class Translator {
     return { seg: seg.v, l: this.inLocal(args[1], this.temp(this.depth, 0)), e: this.temp(this.depth, 1) };
   }
 
+  /** Calls import `index`, its i32 arguments on the stack, with the tag (wasm-module.ts). */
+  private callImport(index: number): void {
+    this.out.local(Op.LocalGet, TAG_LOCAL).op(Op.Call).u32(index);
+  }
+
   /** A flat load: the TLB fast path, else the import (cpu.read* with the fault checks). */
   private load(args: Expr[], bytes: number): void {
     const { seg, l, e } = this.access(args, 2);
@@ -609,7 +616,8 @@ class Translator {
     this.labels.push('');
     this.physical(l, e);
     o.mem(bytes === 1 ? Op.I32Load8U : bytes === 2 ? Op.I32Load16U : Op.I32Load, ARENA_RAM);
-    o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).op(Op.Call).u32(importIndex.get(`ld${bytes * 8}`)!);
+    o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l);
+    this.callImport(importIndex.get(`ld${bytes * 8}`)!);
     this.close();
   }
 
@@ -624,9 +632,11 @@ class Translator {
     o.local(Op.LocalTee, e).local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
     o.local(Op.LocalGet, e).i32Const(12).op(Op.I32ShrU).mem(Op.I32Load8U, ARENA_CODE_PAGES);
     this.open(Op.If, '');
-    o.local(Op.LocalGet, e).i32Const(12).op(Op.I32ShrU).op(Op.Call).u32(importIndex.get('invalidate')!);
+    o.local(Op.LocalGet, e).i32Const(12).op(Op.I32ShrU);
+    this.callImport(importIndex.get('invalidate')!);
     this.close();
-    o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).local(Op.LocalGet, v).op(Op.Call).u32(importIndex.get(`st${bytes * 8}`)!);
+    o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).local(Op.LocalGet, v);
+    this.callImport(importIndex.get(`st${bytes * 8}`)!);
     this.close();
   }
 
@@ -639,7 +649,8 @@ class Translator {
     this.tlbHit(ARENA_TLB_WRITE, l, e, size.v);
     o.op(Op.I32Eqz);
     this.open(Op.If, '');
-    o.i32Const(seg).local(Op.LocalGet, l).i32Const(size.v).op(Op.Call).u32(importIndex.get('pw')!);
+    o.i32Const(seg).local(Op.LocalGet, l).i32Const(size.v);
+    this.callImport(importIndex.get('pw')!);
     this.close();
   }
 }

@@ -20,6 +20,7 @@ export const enum Op {
 /** Block types. */
 export const VOID = 0x40;
 export const I32 = 0x7f;
+const V128 = 0x7b;
 
 export class Bytes {
   buf = new Uint8Array(1024);
@@ -108,22 +109,25 @@ function section(out: Bytes, id: number, body: Bytes): void {
 }
 
 export interface ModuleSpec {
-  /** Functions imported from module `e` (functions 0..n-1), after memory `e.m`. */
+  /** Functions imported from module `e` (functions 0..n-1), after memory `e.m`; each takes the tag after its i32s. */
   readonly imports: readonly ImportSpec[];
   /** Also import table `e.t` of functions (i32) -> i32: type 1, for call_indirect. */
   readonly table?: boolean;
-  /** The exported function `run`: i32 parameters, extra i32 locals, and its body (ending in End); it returns an i32. */
+  /** The exported function `run`: i32 parameters, extra i32 locals (then the tag's v128), and its body (ending in End); it returns an i32. */
   readonly params: number;
   readonly locals: number;
   readonly body: Bytes;
 }
 
-/** Function types of i32s, numbered in order of first use; `section()` is the type section. */
+/**
+ * Function types of i32s, numbered in order of first use; `section()` is the type section.
+ * A type `withTag` also takes a v128 last (see `buildModule`).
+ */
 class TypeList {
   private readonly keys: string[] = [];
 
-  of(params: number, results: number): number {
-    const key = `${params}:${results}`;
+  of(params: number, results: number, withTag = false): number {
+    const key = `${params}:${results}:${withTag ? 1 : 0}`;
     let i = this.keys.indexOf(key);
     if (i < 0) i = this.keys.push(key) - 1;
     return i;
@@ -132,9 +136,10 @@ class TypeList {
   section(): Bytes {
     const sec = new Bytes().u32(this.keys.length);
     for (const t of this.keys) {
-      const [p, r] = t.split(':').map(Number);
-      sec.byte(0x60).u32(p);
+      const [p, r, tag] = t.split(':').map(Number);
+      sec.byte(0x60).u32(p + tag);
       for (let i = 0; i < p; i++) sec.byte(I32);
+      if (tag) sec.byte(V128);
       sec.u32(r);
       for (let i = 0; i < r; i++) sec.byte(I32);
     }
@@ -146,12 +151,19 @@ function header(): Bytes {
   return new Bytes().byte(0).byte(0x61).byte(0x73).byte(0x6d).byte(1).byte(0).byte(0).byte(0);
 }
 
-/** The module's bytes. Type 0 is run's, type 1 (i32) -> i32. */
+/**
+ * The module's bytes. Type 0 is run's, type 1 (i32) -> i32. Each imported function takes
+ * a v128 after its i32 parameters, the tag: V8 compiles a call wrapper for every imported
+ * function whose signature JavaScript could call when it compiles a module, in case the
+ * import is a JavaScript function (~0.15 ms for each distinct signature, ~0.3 ms a region
+ * module, measured), and a v128 parameter is one JavaScript cannot pass. The body passes
+ * its one v128 local (index `params + locals`, always zero) as the tag.
+ */
 export function buildModule(spec: ModuleSpec): Uint8Array {
   const types = new TypeList();
   types.of(spec.params, 1);
   types.of(1, 1);
-  const importTypes = spec.imports.map((f) => types.of(f.params, f.results));
+  const importTypes = spec.imports.map((f) => types.of(f.params, f.results, true));
 
   const out = header();
   section(out, 1, types.section());
@@ -162,29 +174,31 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
   section(out, 2, importSec);
   section(out, 3, new Bytes().u32(1).u32(0));
   section(out, 7, new Bytes().u32(1).name('run').byte(0).u32(spec.imports.length));
-  const fn = new Bytes().u32(spec.locals > 0 ? 1 : 0);
+  const fn = new Bytes().u32((spec.locals > 0 ? 1 : 0) + 1);
   if (spec.locals > 0) fn.u32(spec.locals).byte(I32);
+  fn.u32(1).byte(V128);
   fn.append(spec.body);
   section(out, 10, new Bytes().u32(1).u32(fn.length).append(fn));
   return out.bytes();
 }
 
 /**
- * A module that imports `functions` from `e` and exports, under the same names, wasm
- * functions that call them. A region module that imports JavaScript functions makes V8
- * compile a call wrapper for each of them per module (~0.2 ms per instantiation, measured);
- * importing these wasm functions instead needs none.
+ * A module that imports `functions` from `e` (JavaScript functions of i32s) and exports,
+ * under the same names, wasm functions that take the tag too and call them: the imports of
+ * region modules. Importing wasm functions needs no call wrapper per module either (the
+ * JavaScript ones cost ~0.2 ms per instantiation, measured).
  */
 export function forwardingModule(functions: readonly ImportSpec[]): Uint8Array {
   const types = new TypeList();
-  const typeIndex = functions.map((f) => types.of(f.params, f.results));
+  const jsTypes = functions.map((f) => types.of(f.params, f.results));
+  const taggedTypes = functions.map((f) => types.of(f.params, f.results, true));
   const out = header();
   section(out, 1, types.section());
   const importSec = new Bytes().u32(functions.length);
-  functions.forEach((f, i) => importSec.name('e').name(f.name).byte(0).u32(typeIndex[i]));
+  functions.forEach((f, i) => importSec.name('e').name(f.name).byte(0).u32(jsTypes[i]));
   section(out, 2, importSec);
   const funcSec = new Bytes().u32(functions.length);
-  for (const t of typeIndex) funcSec.u32(t);
+  for (const t of taggedTypes) funcSec.u32(t);
   section(out, 3, funcSec);
   const exportSec = new Bytes().u32(functions.length);
   functions.forEach((f, i) => exportSec.name(f.name).byte(0).u32(functions.length + i));
