@@ -15,11 +15,16 @@ export const ARENA_PARITY = 256;
 export const ARENA_TLB_READ = 0x10000;
 export const ARENA_TLB_WRITE = ARENA_TLB_READ + (4 << 20);
 export const ARENA_CODE_PAGES = ARENA_TLB_WRITE + (4 << 20);
-/** The run loop's lookup memo (MEMO_SLOTS each of phys, EIP, mode key, table slot), read by the wasm hub to chain regions. */
+/**
+ * The run loop's lookup memo, read by the wasm hub to chain regions: MEMO_SLOTS entries of
+ * MEMO_FIELDS words (phys, EIP, mode key, table slot), one entry in one cache line.
+ */
 export const ARENA_MEMO = ARENA_CODE_PAGES + (1 << 20);
 export const MEMO_BITS = 14;
 export const MEMO_SLOTS = 1 << MEMO_BITS;
-export const ARENA_RAM = ARENA_MEMO + 16 * MEMO_SLOTS;
+export const MEMO_FIELDS = 4;
+export const MEMO_PHYS = 0, MEMO_EIP = 1, MEMO_KEY = 2, MEMO_SLOT = 3;
+export const ARENA_RAM = ARENA_MEMO + 4 * MEMO_FIELDS * MEMO_SLOTS;
 
 /** The cells, as int32 indices from ARENA_CELLS. */
 export const CELL_EIP = 0;
@@ -52,10 +57,7 @@ export class GuestArena {
   readonly tlbRead: Int32Array;
   readonly tlbWrite: Int32Array;
   readonly codePages: Uint8Array;
-  readonly memoPhys: Int32Array;
-  readonly memoEip: Int32Array;
-  readonly memoKey: Int32Array;
-  readonly memoSlot: Int32Array;
+  readonly memo: Int32Array;
   readonly ram: Uint8Array;
 
   constructor(ramSize: number) {
@@ -69,11 +71,7 @@ export class GuestArena {
     this.tlbRead = new Int32Array(this.buffer, ARENA_TLB_READ, 1 << 20);
     this.tlbWrite = new Int32Array(this.buffer, ARENA_TLB_WRITE, 1 << 20);
     this.codePages = new Uint8Array(this.buffer, ARENA_CODE_PAGES, 1 << 20);
-    const memo = (i: number): Int32Array => new Int32Array(this.buffer, ARENA_MEMO + 4 * MEMO_SLOTS * i, MEMO_SLOTS);
-    this.memoPhys = memo(0);
-    this.memoEip = memo(1);
-    this.memoKey = memo(2);
-    this.memoSlot = memo(3);
+    this.memo = new Int32Array(this.buffer, ARENA_MEMO, MEMO_FIELDS * MEMO_SLOTS);
     this.ram = new Uint8Array(this.buffer, ARENA_RAM, ramSize);
   }
 }

@@ -7,7 +7,7 @@ import { PAGE_RAM } from '../../machine/physical-memory.js';
 import { compileRegion, type Region, type RegionEnvironment } from './region-compiler.js';
 import { memoryHelpers, type MemoryHelpers } from './memory-helpers.js';
 import { WasmRegions } from './wasm/wasm-regions.js';
-import { MEMO_BITS, MEMO_SLOTS } from '../../machine/guest-arena.js';
+import { MEMO_BITS, MEMO_EIP, MEMO_FIELDS, MEMO_KEY, MEMO_PHYS, MEMO_SLOT, MEMO_SLOTS } from '../../machine/guest-arena.js';
 
 export interface JitOptions {
   /** Instructions interpreted on a physical page before code there is compiled; 0 = at first sight. */
@@ -71,10 +71,7 @@ export class CodeCache implements RegionEnvironment {
    * guest arena, where the wasm hub reads them (with each region's table slot) to go from one
    * wasm region to the next without returning here.
    */
-  private readonly memoPhys: Int32Array;
-  private readonly memoEip: Int32Array;
-  private readonly memoKey: Int32Array;
-  private readonly memoSlot: Int32Array;
+  private readonly memo: Int32Array;
   private readonly memoRegion: (Region | null)[] = new Array<Region | null>(MEMO_MASK + 1).fill(null);
   private count = 0;
   readonly memorySuper: MemoryHelpers;
@@ -91,10 +88,7 @@ export class CodeCache implements RegionEnvironment {
     const arena = cpu.host.memory.arena;
     this.codePages = arena.codePages;
     this.codePages.fill(0);
-    this.memoPhys = arena.memoPhys.fill(-1);
-    this.memoEip = arena.memoEip;
-    this.memoKey = arena.memoKey;
-    this.memoSlot = arena.memoSlot.fill(-1);
+    this.memo = arena.memo.fill(-1);
     const invalidate = (page: number): void => this.invalidatePage(page);
     this.memorySuper = memoryHelpers(cpu, this.codePages, invalidate, false);
     this.memoryUser = memoryHelpers(cpu, this.codePages, invalidate, true);
@@ -112,7 +106,8 @@ export class CodeCache implements RegionEnvironment {
    */
   lookup(phys: number, key: number, eip: number): Region | undefined {
     const slot = memoSlot(phys);
-    if (this.memoPhys[slot] === phys && this.memoEip[slot] === eip && this.memoKey[slot] === key) {
+    const m = this.memo, at = slot * MEMO_FIELDS;
+    if (m[at + MEMO_PHYS] === phys && m[at + MEMO_EIP] === eip && m[at + MEMO_KEY] === key) {
       const region = this.memoRegion[slot]!;
       if (region.valid) {
         this.stats.hits++;
@@ -137,10 +132,10 @@ export class CodeCache implements RegionEnvironment {
       return undefined;
     }
     this.stats.hits++;
-    this.memoPhys[slot] = phys;
-    this.memoEip[slot] = eip;
-    this.memoKey[slot] = key;
-    this.memoSlot[slot] = region.slot;
+    m[at + MEMO_PHYS] = phys;
+    m[at + MEMO_EIP] = eip;
+    m[at + MEMO_KEY] = key;
+    m[at + MEMO_SLOT] = region.slot;
     this.memoRegion[slot] = region;
     return region;
   }
@@ -222,10 +217,10 @@ export class CodeCache implements RegionEnvironment {
 
   /** Clears the memo slot of a block start (a newer region starts there, or it is gone). */
   private forget(phys: number): void {
-    const slot = memoSlot(phys);
-    if (this.memoPhys[slot] === phys) {
-      this.memoPhys[slot] = -1;
-      this.memoSlot[slot] = -1;
+    const slot = memoSlot(phys), at = slot * MEMO_FIELDS;
+    if (this.memo[at + MEMO_PHYS] === phys) {
+      this.memo[at + MEMO_PHYS] = -1;
+      this.memo[at + MEMO_SLOT] = -1;
       this.memoRegion[slot] = null;
     }
   }
@@ -263,8 +258,7 @@ export class CodeCache implements RegionEnvironment {
     for (const page of this.byPage.keys()) this.codePages[page] = 0;
     this.byEntry.clear();
     this.variants.clear();
-    this.memoPhys.fill(-1);
-    this.memoSlot.fill(-1);
+    this.memo.fill(-1);
     this.memoRegion.fill(null);
     this.count = 0;
     this.byPage.clear();

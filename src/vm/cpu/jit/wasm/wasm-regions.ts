@@ -13,7 +13,8 @@ import { setFlagsFromString } from 'node:v8';
 import type { Cpu } from '../../cpu.js';
 import {
   ARENA_CELLS, ARENA_MEMO, ARENA_TLB_READ, CELL_CHAINED, CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_K, CELL_NO_CHAIN,
-  CELL_START_EIP, CELL_START_ESP, CELL_SYNCED, CELL_TOTAL, MEMO_BITS, MEMO_SLOTS, type GuestArena,
+  CELL_START_EIP, CELL_START_ESP, CELL_SYNCED, CELL_TOTAL, MEMO_BITS, MEMO_EIP, MEMO_FIELDS, MEMO_KEY, MEMO_PHYS, MEMO_SLOT,
+  MEMO_SLOTS, type GuestArena,
 } from '../../../machine/guest-arena.js';
 import { TLB_SLOW, TLB_SUPER, fastPathBit } from '../../mmu.js';
 import { PARITY, type LazyFlags } from '../../flags.js';
@@ -200,7 +201,7 @@ function hubModule(): Uint8Array {
   const b = new Bytes();
   const cell = (i: number): number => ARENA_CELLS + 4 * i;
   const loadCell = (i: number): Bytes => b.i32Const(0).mem(Op.I32Load, cell(i));
-  const memo = (array: number): Bytes => b.local(Op.LocalGet, M).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, ARENA_MEMO + 4 * MEMO_SLOTS * array);
+  const memo = (field: number): Bytes => b.local(Op.LocalGet, M).mem(Op.I32Load, ARENA_MEMO + 4 * field);
   // The totals go to their cells once, on the way out (a fault included), not per region.
   const storeTotals = (): void => {
     b.i32Const(0).local(Op.LocalGet, TOTAL).mem(Op.I32Store, cell(CELL_TOTAL));
@@ -223,11 +224,13 @@ function hubModule(): Uint8Array {
   b.local(Op.LocalTee, E).local(Op.LocalGet, NB).i32Const(TLB_SLOW).op(Op.I32Or).op(Op.I32And).local(Op.LocalGet, NB);
   b.op(Op.I32Ne).op(Op.BrIf).u32(1);
   b.local(Op.LocalGet, E).i32Const(-4096).op(Op.I32And).local(Op.LocalGet, EIP).i32Const(4095).op(Op.I32And).op(Op.I32Or).local(Op.LocalTee, PHYS);
-  b.local(Op.LocalGet, PHYS).i32Const(MEMO_BITS).op(Op.I32ShrU).op(Op.I32Xor).i32Const(MEMO_SLOTS - 1).op(Op.I32And).local(Op.LocalSet, M);
-  memo(0).local(Op.LocalGet, PHYS).op(Op.I32Ne).op(Op.BrIf).u32(1);
-  memo(1).local(Op.LocalGet, EIP).op(Op.I32Ne).op(Op.BrIf).u32(1);
-  memo(2).local(Op.LocalGet, KEY).op(Op.I32Ne).op(Op.BrIf).u32(1);
-  memo(3).local(Op.LocalTee, SLOT).i32Const(0).op(Op.I32LtS).op(Op.BrIf).u32(1);
+  // M: the memo entry's byte offset.
+  b.local(Op.LocalGet, PHYS).i32Const(MEMO_BITS).op(Op.I32ShrU).op(Op.I32Xor).i32Const(MEMO_SLOTS - 1).op(Op.I32And);
+  b.i32Const(Math.log2(4 * MEMO_FIELDS)).op(Op.I32Shl).local(Op.LocalSet, M);
+  memo(MEMO_PHYS).local(Op.LocalGet, PHYS).op(Op.I32Ne).op(Op.BrIf).u32(1);
+  memo(MEMO_EIP).local(Op.LocalGet, EIP).op(Op.I32Ne).op(Op.BrIf).u32(1);
+  memo(MEMO_KEY).local(Op.LocalGet, KEY).op(Op.I32Ne).op(Op.BrIf).u32(1);
+  memo(MEMO_SLOT).local(Op.LocalTee, SLOT).i32Const(0).op(Op.I32LtS).op(Op.BrIf).u32(1);
   b.local(Op.LocalGet, CHAINED).i32Const(1).op(Op.I32Add).local(Op.LocalSet, CHAINED);
   b.op(Op.Br).u32(0);
   b.op(Op.End).op(Op.End);
