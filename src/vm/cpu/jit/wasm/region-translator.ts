@@ -23,7 +23,7 @@ import {
   ARENA_CELLS, ARENA_CODE_PAGES, ARENA_FLAGS, ARENA_PARITY, ARENA_RAM, ARENA_REGS, ARENA_TLB_READ, ARENA_TLB_WRITE,
   CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_K, CELL_START_EIP, CELL_START_ESP, CELL_SYNCED,
 } from '../../../machine/guest-arena.js';
-import { Bytes, I32, Op, VOID, buildModule, type ImportSpec } from './wasm-module.js';
+import { Bytes, I32, Op, VOID, buildModule, type BranchHint, type ImportSpec } from './wasm-module.js';
 import { TLB_SLOW, fastPathBit } from '../../mmu.js';
 import { KEY_CPL3 } from '../mode-key.js';
 import { parseStatements, Unsupported, type Expr, type Stmt } from './js-subset.js';
@@ -86,6 +86,7 @@ class Translator {
   private readonly named = new Set<string>();
   private readonly assigned = new Set<string>();
   private readonly bodies: Stmt[][];
+  private readonly hints: BranchHint[] = [];
   private depth = 0;
 
   constructor(private readonly r: RegionBlocks) {
@@ -102,7 +103,7 @@ class Translator {
     this.open(Op.Try, 'try');
     this.open(Op.Loop, 'L');
     this.get('done').get('budget').out.op(Op.I32GeS);
-    this.open(Op.If, '');
+    this.hintedIf(false);
     o.i32Const(1);
     this.set('reason');
     this.br('exit');
@@ -137,7 +138,7 @@ class Translator {
     this.setCell(CELL_DONE, () => this.get('done'));
     this.get('reason');
     o.op(Op.End);
-    return buildModule({ imports: IMPORTS, params: 1, locals: I32_LOCALS, body: o });
+    return buildModule({ imports: IMPORTS, params: 1, locals: I32_LOCALS, body: o, hints: this.hints });
   }
 
   // ---- frame -------------------------------------------------------------------------
@@ -211,6 +212,12 @@ class Translator {
   private open(op: Op.Block | Op.Loop | Op.If | Op.Try, label: string, type = VOID): void {
     this.out.op(op).byte(type);
     this.labels.push(label);
+  }
+
+  /** An `if` that is `likely` taken or not: the fast paths of memory accesses, the rare exits. */
+  private hintedIf(likely: boolean, type = VOID): void {
+    this.hints.push({ at: this.out.length, likely });
+    this.open(Op.If, '', type);
   }
 
   private close(): void {
@@ -337,6 +344,12 @@ class Translator {
   }
 
   /** A literal int32 in [0, 2^31): compares the same whatever the other side's type. */
+  /** The condition of an exit the region rarely takes: its page lost its code, or an interpreted instruction changed the state. */
+  private static rareExit(c: Expr): boolean {
+    return (c.k === 'unary' && c.op === '!' && c.x.k === 'member' && c.x.obj === 'self' && c.x.prop === 'valid') ||
+      (c.k === 'call' && c.callee === 'leaveAfterInterpreted');
+  }
+
   private static smallConstant(e: Expr): boolean {
     return e.k === 'num' && e.v >= 0 && e.v <= 0x7fffffff;
   }
@@ -350,7 +363,8 @@ class Translator {
         return;
       case 'if':
         this.expr(s.c);
-        this.open(Op.If, '');
+        if (Translator.rareExit(s.c)) this.hintedIf(false);
+        else this.open(Op.If, '');
         this.stmt(s.t);
         if (s.f) {
           this.out.op(Op.Else);
@@ -612,8 +626,7 @@ class Translator {
     const { seg, l, e } = this.access(args, 2);
     const o = this.out;
     this.tlbHit(ARENA_TLB_READ, l, e, bytes);
-    o.op(Op.If).byte(I32);
-    this.labels.push('');
+    this.hintedIf(true, I32);
     this.physical(l, e);
     o.mem(bytes === 1 ? Op.I32Load8U : bytes === 2 ? Op.I32Load16U : Op.I32Load, ARENA_RAM);
     o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l);
@@ -627,11 +640,11 @@ class Translator {
     const o = this.out;
     const v = this.inLocal(args[2], this.temp(this.depth, 2));
     this.tlbHit(ARENA_TLB_WRITE, l, e, bytes);
-    this.open(Op.If, '');
+    this.hintedIf(true);
     this.physical(l, e);
     o.local(Op.LocalTee, e).local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
     o.local(Op.LocalGet, e).i32Const(12).op(Op.I32ShrU).mem(Op.I32Load8U, ARENA_CODE_PAGES);
-    this.open(Op.If, '');
+    this.hintedIf(false);
     o.local(Op.LocalGet, e).i32Const(12).op(Op.I32ShrU);
     this.callImport(importIndex.get('invalidate')!);
     this.close();
@@ -648,7 +661,7 @@ class Translator {
     const o = this.out;
     this.tlbHit(ARENA_TLB_WRITE, l, e, size.v);
     o.op(Op.I32Eqz);
-    this.open(Op.If, '');
+    this.hintedIf(false);
     o.i32Const(seg).local(Op.LocalGet, l).i32Const(size.v);
     this.callImport(importIndex.get('pw')!);
     this.close();

@@ -117,6 +117,13 @@ export interface ModuleSpec {
   readonly params: number;
   readonly locals: number;
   readonly body: Bytes;
+  /** Branch hints for `if`s in the body: the `if`'s offset in `body` and whether it is likely taken. */
+  readonly hints?: readonly BranchHint[];
+}
+
+export interface BranchHint {
+  readonly at: number;
+  readonly likely: boolean;
 }
 
 /**
@@ -177,9 +184,22 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
   const fn = new Bytes().u32((spec.locals > 0 ? 1 : 0) + 1);
   if (spec.locals > 0) fn.u32(spec.locals).byte(I32);
   fn.u32(1).byte(V128);
+  if (spec.hints && spec.hints.length > 0) section(out, 0, branchHints(spec.imports.length, fn.length, spec.hints));
   fn.append(spec.body);
   section(out, 10, new Bytes().u32(1).u32(fn.length).append(fn));
   return out.bytes();
+}
+
+/**
+ * The custom section `metadata.code.branch_hint` (the branch-hinting proposal) for function
+ * `index`, whose body starts with `declBytes` of local declarations. TurboFan treats the
+ * unlikely side of a hinted `if` as deferred and keeps the spills and reloads around calls
+ * there, off the likely path.
+ */
+function branchHints(index: number, declBytes: number, hints: readonly BranchHint[]): Bytes {
+  const sec = new Bytes().name('metadata.code.branch_hint').u32(1).u32(index).u32(hints.length);
+  for (const h of hints) sec.u32(declBytes + h.at).u32(1).byte(h.likely ? 1 : 0);
+  return sec;
 }
 
 /**

@@ -33,6 +33,9 @@ import { Bytes, Op, VOID, buildModule, forwardingModule } from './wasm-module.js
 // on the VM thread (boot+workload 64 s against 59 s with Liftoff only). 50 times the budget
 // optimises only the hottest regions: 53 s. Set before any module is compiled.
 setFlagsFromString('--wasm-tiering-budget=100000000');
+// Region modules mark the slow paths of memory accesses and the rare exits unlikely
+// (wasm-module.ts, branchHints).
+setFlagsFromString('--experimental-wasm-branch-hinting');
 
 export class WasmRegions {
   /** Regions compiled to wasm, and regions that kept JavaScript because the translator refused a block. */
