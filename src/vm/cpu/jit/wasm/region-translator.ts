@@ -54,7 +54,7 @@ const FLAG_LOCALS = ['ff', 'fm', 'fk', 'fa', 'fb', 'fr', 'ft'];
 const CPU_CELLS: Record<string, number> = { eip: CELL_EIP, startEip: CELL_START_EIP, startEsp: CELL_START_ESP, code32: CELL_CODE32 };
 const NAMED_LOCALS = [
   'budget', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', ...FLAG_LOCALS,
-  'pc', 'done', 'k', 'cur', 'reason', 'o', 'a', 'b', 'v', 't', 'n', 'codeLin',
+  'pc', 'done', 'k', 'cur', 'reason', 'o', 'a', 'b', 'v', 't', 'n', 'codeLin', 'bi',
 ];
 /** Temporaries of the inline memory paths: address, TLB entry, value; one set per nesting depth. */
 const TEMP_DEPTHS = 4;
@@ -88,9 +88,15 @@ class Translator {
   private readonly bodies: Stmt[][];
   private readonly hints: BranchHint[] = [];
   private depth = 0;
+  /** The case being translated, and the constant `pc` holds at this point of it (null: not known). */
+  private caseIndex = 0;
+  private pcConst: number | null = null;
+  /** Case index by block start. */
+  private readonly caseAt = new Map<number, number>();
 
   constructor(private readonly r: RegionBlocks) {
     NAMED_LOCALS.forEach((n, i) => this.locals.set(n, i));
+    r.cases.forEach((c, i) => this.caseAt.set(c.start | 0, i));
     this.bodies = r.cases.map((c) => parseStatements(c.code));
     this.inferTypes();
     this.bodies.forEach((b) => b.forEach((s) => this.collectNames(s)));
@@ -99,6 +105,9 @@ class Translator {
   module(): Uint8Array {
     this.prologue();
     const o = this.out;
+    // bi: the case to run next, or -1 when only pc tells (entry, computed jumps).
+    o.i32Const(-1);
+    this.set('bi');
     this.open(Op.Block, 'exit');
     this.open(Op.Try, 'try');
     this.open(Op.Loop, 'L');
@@ -111,12 +120,19 @@ class Translator {
     this.open(Op.Block, 'default');
     const n = this.r.cases.length;
     for (let i = n - 1; i >= 0; i--) this.open(Op.Block, `c${i}`);
+    this.get('bi').out.i32Const(0).op(Op.I32LtS).op(Op.If).byte(I32);
+    this.labels.push('');
     this.dispatch();
+    o.op(Op.Else);
+    this.get('bi');
+    this.close();
     o.op(Op.BrTable).u32(n);
     for (let i = 0; i < n; i++) o.u32(i);
     o.u32(n);
     for (let i = 0; i < n; i++) {
       this.close();
+      this.caseIndex = i;
+      this.pcConst = null;
       for (const s of this.bodies[i]) this.stmt(s);
     }
     this.close();
@@ -361,19 +377,24 @@ class Translator {
       case 'block':
         for (const x of s.body) this.stmt(x);
         return;
-      case 'if':
+      case 'if': {
         this.expr(s.c);
         if (Translator.rareExit(s.c)) this.hintedIf(false);
         else this.open(Op.If, '');
+        const before = this.pcConst;
         this.stmt(s.t);
+        const afterThen = this.pcConst;
+        this.pcConst = before;
         if (s.f) {
           this.out.op(Op.Else);
           this.stmt(s.f);
         }
+        if (this.pcConst !== afterThen) this.pcConst = null;
         this.close();
         return;
+      }
       case 'continue':
-        this.br('L');
+        this.jump();
         return;
       case 'break':
         if (s.label !== 'L') throw new Unsupported(`break ${s.label}`);
@@ -387,9 +408,32 @@ class Translator {
     }
   }
 
+  /**
+   * `continue`: to the case pc names. A constant pc outside the region leaves it at once
+   * (the dispatch would find no case: EXIT_BRANCH, which `reason` still is). A constant pc
+   * later in the region is a plain branch (forward, so it cannot loop past the budget
+   * check); one at or before this case goes back through the budget check with `bi` set.
+   * Only a computed pc is searched for.
+   */
+  private jump(): void {
+    const target = this.pcConst === null ? undefined : this.caseAt.get(this.pcConst);
+    if (this.pcConst !== null && target === undefined) {
+      this.br('exit');
+      return;
+    }
+    if (target !== undefined && target > this.caseIndex) {
+      this.br(`c${target}`);
+      return;
+    }
+    this.out.i32Const(target ?? -1);
+    this.set('bi');
+    this.br('L');
+  }
+
   private assign(op: string, target: Expr, value: Expr): void {
     const combined: Expr = op === '=' ? value : { k: 'binary', op: op.slice(0, -1), l: target, r: value };
     if (target.k === 'id') {
+      if (target.name === 'pc') this.pcConst = op === '=' && value.k === 'num' ? value.v | 0 : null;
       if (target.name === 'synced') return this.setCell(CELL_SYNCED, () => this.expr(combined));
       this.expr(combined);
       this.set(target.name);
