@@ -40,9 +40,13 @@ function eipAt(region: Region, at: number): number {
   return (region.entryEip + (at - region.phys)) | 0;
 }
 
-/** The lookup memo's slot for an entry's physical address (the wasm hub computes the same). */
-function memoSlot(phys: number): number {
-  return (phys ^ (phys >>> MEMO_BITS)) & MEMO_MASK;
+/**
+ * The lookup memo's slot for an entry's EIP (the wasm hub computes the same). By EIP, not
+ * physical address: the hub can load the slot while it loads the code page's TLB entry,
+ * instead of after it.
+ */
+function memoSlot(eip: number): number {
+  return (eip ^ (eip >>> MEMO_BITS)) & MEMO_MASK;
 }
 
 export class CodeCache implements RegionEnvironment {
@@ -105,7 +109,7 @@ export class CodeCache implements RegionEnvironment {
    * region: the blocks' switch is keyed by EIP. `eip` is taken as an int32.
    */
   lookup(phys: number, key: number, eip: number): Region | undefined {
-    const slot = memoSlot(phys);
+    const slot = memoSlot(eip);
     const m = this.memo, at = slot * MEMO_FIELDS;
     if (m[at + MEMO_PHYS] === phys && m[at + MEMO_EIP] === eip && m[at + MEMO_KEY] === key) {
       const region = this.memoRegion[slot]!;
@@ -174,8 +178,8 @@ export class CodeCache implements RegionEnvironment {
 
   /** Makes `region` the one entered at its block at physical `at`; an older other variant stays reachable. */
   private enter(region: Region, at: number): void {
-    this.forget(at);
     const eip = eipAt(region, at);
+    this.forget(at, eip);
     const shadows = (r: Region): boolean => r.key === region.key && eipAt(r, at) === eip;
     const previous = this.byEntry.get(at);
     this.byEntry.set(at, region);
@@ -202,7 +206,7 @@ export class CodeCache implements RegionEnvironment {
       for (const at of r.blockPhys) {
         this.byEntry.delete(at);
         this.variants.delete(at);
-        this.forget(at);
+        this.forget(at, eipAt(r, at));
       }
     }
     this.count -= list.length;
@@ -215,10 +219,10 @@ export class CodeCache implements RegionEnvironment {
     if (r.slot >= 0) this.wasm?.release(r.slot);
   }
 
-  /** Clears the memo slot of a block start (a newer region starts there, or it is gone). */
-  private forget(phys: number): void {
-    const slot = memoSlot(phys), at = slot * MEMO_FIELDS;
-    if (this.memo[at + MEMO_PHYS] === phys) {
+  /** Clears the memo slot of a block start entered at `eip` (a newer region starts there, or it is gone). */
+  private forget(phys: number, eip: number): void {
+    const slot = memoSlot(eip), at = slot * MEMO_FIELDS;
+    if (this.memo[at + MEMO_PHYS] === phys && this.memo[at + MEMO_EIP] === eip) {
       this.memo[at + MEMO_PHYS] = -1;
       this.memo[at + MEMO_SLOT] = -1;
       this.memoRegion[slot] = null;

@@ -223,13 +223,13 @@ function hubModule(): Uint8Array {
   b.local(Op.LocalGet, REASON).op(Op.BrIf).u32(1);
   b.local(Op.LocalGet, TOTAL).local(Op.LocalGet, BUDGET).op(Op.I32GeS).op(Op.BrIf).u32(1);
   loadCell(CELL_NO_CHAIN).op(Op.BrIf).u32(1);
-  loadCell(CELL_EIP).local(Op.LocalTee, EIP).i32Const(12).op(Op.I32ShrU).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, ARENA_TLB_READ);
+  // M, the memo entry's byte offset, from the EIP; then the code page's TLB entry.
+  loadCell(CELL_EIP).local(Op.LocalTee, EIP).local(Op.LocalGet, EIP).i32Const(MEMO_BITS).op(Op.I32ShrU).op(Op.I32Xor);
+  b.i32Const(MEMO_SLOTS - 1).op(Op.I32And).i32Const(Math.log2(4 * MEMO_FIELDS)).op(Op.I32Shl).local(Op.LocalSet, M);
+  b.local(Op.LocalGet, EIP).i32Const(12).op(Op.I32ShrU).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, ARENA_TLB_READ);
   b.local(Op.LocalTee, E).local(Op.LocalGet, NB).i32Const(TLB_SLOW).op(Op.I32Or).op(Op.I32And).local(Op.LocalGet, NB);
   b.op(Op.I32Ne).op(Op.BrIf).u32(1);
-  b.local(Op.LocalGet, E).i32Const(-4096).op(Op.I32And).local(Op.LocalGet, EIP).i32Const(4095).op(Op.I32And).op(Op.I32Or).local(Op.LocalTee, PHYS);
-  // M: the memo entry's byte offset.
-  b.local(Op.LocalGet, PHYS).i32Const(MEMO_BITS).op(Op.I32ShrU).op(Op.I32Xor).i32Const(MEMO_SLOTS - 1).op(Op.I32And);
-  b.i32Const(Math.log2(4 * MEMO_FIELDS)).op(Op.I32Shl).local(Op.LocalSet, M);
+  b.local(Op.LocalGet, E).i32Const(-4096).op(Op.I32And).local(Op.LocalGet, EIP).i32Const(4095).op(Op.I32And).op(Op.I32Or).local(Op.LocalSet, PHYS);
   memo(MEMO_PHYS).local(Op.LocalGet, PHYS).op(Op.I32Ne).op(Op.BrIf).u32(1);
   memo(MEMO_EIP).local(Op.LocalGet, EIP).op(Op.I32Ne).op(Op.BrIf).u32(1);
   memo(MEMO_KEY).local(Op.LocalGet, KEY).op(Op.I32Ne).op(Op.BrIf).u32(1);
