@@ -189,6 +189,13 @@ export const imulTrunc = compileTemplate<(lf: LazyFlags, a: number, b: number, t
   if (top === 31) { ${imulSrc(LF, 'a', 'b', 'r', 31)} } else { ${imulSrc(LF, 'a', 'b', 'r', 15)} }
   return r;`, { imulOverflows });
 
+/** BSWAP: the bytes of the 32-bit `v` reversed (the interpreter and the JIT use this one source). */
+export function bswapSrc(v: string): string {
+  return `(((${v} & 0xff) << 24) | ((${v} & 0xff00) << 8) | ((${v} >>> 8) & 0xff00) | (${v} >>> 24))`;
+}
+
+export const bswap = compileTemplate<(v: number) => number>('bswap', 'v', `return ${bswapSrc('v')};`);
+
 /** SHLD (left) / SHRD: shifts `dst`, filling from `src`; count masked to 5 bits. */
 export function doubleShift(lf: LazyFlags, left: boolean, dst: number, src: number, count: number, top: number): number {
   if (count === 0) return dst;

@@ -8,7 +8,7 @@ import {
   CR0_PE, CR0_TS, CR0_EM, CR0_PG, CR4_TSD, CR4_PSE, CR4_PGE, CR4_OSFXSR, CR4_DE,
 } from './constants.js';
 import { CF, ZF } from './flags.js';
-import { arith, doubleShift, imulTrunc, bsf, bsr, widthMask } from './alu.js';
+import { arith, bswap, doubleShift, imulTrunc, bsf, bsr, widthMask } from './alu.js';
 import { decodeModrm, getReg, setReg, readEa, getRm, getRmForWrite, setRm, regField } from './operands.js';
 import { loadLdt, loadTr, accessRights, segmentLimit, verify } from './segments.js';
 import { sysenter, sysexit } from './transfers.js';
@@ -63,8 +63,7 @@ export function execute0f(c: Cpu): void {
     return;
   }
   if (op >= 0xc8 && op <= 0xcf) {
-    const v = r[op & 7];
-    r[op & 7] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+    r[op & 7] = bswap(r[op & 7]);
     return;
   }
   if (op >= 0x60 && MMX_OPS[op]) {

@@ -21,6 +21,10 @@ const FAULTING = [
   'ud2',
   `mov esi, 0x${(HOLE - 8).toString(16)}\nmov edi, [esi + 8]`,
   'call .sub\njmp .after\n.sub:\nadd eax, ebx\nret\n.after:',
+  `mov esi, 0x${(HOLE - 2).toString(16)}\nlodsd`,
+  `mov esi, 0x${DATA_BASE.toString(16)}\nmov edi, 0x${(HOLE + 0x10).toString(16)}\nmovsd`,
+  `std\nmov edi, 0x${(HOLE + 4).toString(16)}\nscasw`,
+  `mov esi, 0x${(HOLE - 1).toString(16)}\nmov edi, 0x${DATA_BASE.toString(16)}\ncmpsb\ncmpsb`,
 ];
 
 /** Instructions the native generator does not produce; at most one per sequence (labels). */

@@ -25,7 +25,7 @@ import { TLB_SLOW, fastPathBit } from '../mmu.js';
 import { executeOne } from '../interpreter.js';
 import {
   shift, doubleShift, imulOverflows, imulSrc, resultKnown, widthMask, widthOf, arithSrc, arithKnown, incDecSrc, incDecKnown, negSrc, negKnown,
-  shiftSrc, shiftKnown,
+  shiftSrc, shiftKnown, bswapSrc,
 } from '../alu.js';
 import { PARITY, CF, conditionSrc, cfSrc, setBitsSrc, type FlagVars, type KnownFlags } from '../flags.js';
 import { decode, type Decoded } from './decoder.js';
@@ -494,6 +494,32 @@ ${this.afterStore(next, i)}`;
   }
 
   /** Leaves the region after a store that hit compiled code; `next` is where execution goes on (a CALL's target). */
+  /**
+   * MOVS, CMPS, STOS, LODS or SCAS without REP, with 32-bit addressing: one element, then
+   * ESI and/or EDI step by its size, down when DF is set (DF is never lazy: `ff` holds it).
+   * Memory first, registers after, as the interpreter's stringOp.
+   */
+  private stringOnce(d: Decoded, next: number, i: number): Emitted | null {
+    if (!d.a32) return null;
+    const op = d.op, top = op & 1 ? (d.o32 ? 31 : 15) : 7, size = (top + 1) >> 3;
+    const src = d.seg >= 0 ? d.seg : DS;
+    const at = (seg: number, r: number): string => this.segOffset(seg, `r${r}`);
+    const step = (r: number): string => `r${r} = (r${r} + ((ff & 1024) !== 0 ? ${-size} : ${size})) | 0;`;
+    const insn = (code: string): Emitted => ({ code: `${this.precise(d, i)} ${code}`, end: 'next', targets: [] });
+    switch (op) {
+      case 0xa4: case 0xa5:
+        return insn(`t = ${this.load(src, top, at(src, 6))}; ${this.storeTo(ES, top, at(ES, 7), 't')} ${step(6)} ${step(7)} ${this.afterStore(next, i)}`);
+      case 0xa6: case 0xa7:
+        return insn(`a = ${this.load(src, top, at(src, 6))}; b = ${this.load(ES, top, at(ES, 7))}; ${this.arith(7, 'a', 'b', top)} ${step(6)} ${step(7)}`);
+      case 0xaa: case 0xab:
+        return insn(`${this.storeTo(ES, top, at(ES, 7), this.reg(0, top))} ${step(7)} ${this.afterStore(next, i)}`);
+      case 0xac: case 0xad:
+        return insn(`${this.setReg(0, top, this.load(src, top, at(src, 6)))} ${step(6)}`);
+      default: // SCAS
+        return insn(`a = ${this.reg(0, top)}; b = ${this.load(ES, top, at(ES, 7))}; ${this.arith(7, 'a', 'b', top)} ${step(7)}`);
+    }
+  }
+
   private afterStore(next: number | string, i: number): string {
     return `if (!self.valid) { pc = ${typeof next === 'number' ? next | 0 : next}; done += ${i + 1}; reason = ${EXIT_INVALIDATED}; break L; }`;
   }
@@ -628,6 +654,8 @@ ${this.afterStore(next, i)}`;
         if (op < 0xa2) return simple(`${p} ${this.setReg(0, top, this.load(seg, top, off))}`);
         return simple(`${p} ${this.storeTo(seg, top, off, this.reg(0, top))} ${this.afterStore(next, i)}`);
       }
+      case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
+        return this.stringOnce(d, next, i);
       case 0xa8: return simple(`a = ${this.reg(0, 7)}; ${this.arith(4, 'a', this.imm(d.imm, 7), 7)}`);
       case 0xa9: return simple(`a = ${this.reg(0, V)}; ${this.arith(4, 'a', this.imm(d.imm, V), V)}`);
       case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
@@ -729,6 +757,8 @@ ${this.afterStore(next, i)}`;
       }
       case 0x1af:
         return simple(`b = ${this.getRm(d, V)}; a = ${this.reg(reg, V)}; ${this.imul('a', 'b', V)} ${this.setReg(reg, V, 'v')}`);
+      case 0x1c8: case 0x1c9: case 0x1ca: case 0x1cb: case 0x1cc: case 0x1cd: case 0x1ce: case 0x1cf:
+        return simple(`r${op & 7} = ${bswapSrc(`r${op & 7}`)};`);
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
         const srcTop = op & 1 ? 15 : 7;
         let v = this.getRm(d, srcTop);
@@ -759,7 +789,7 @@ function lockAllowed(d: Decoded): boolean {
 /**
  * Interpreted instructions after which the block may simply go on: register/memory
  * arithmetic that cannot jump, change the mode, IF/TF, the interrupt shadow or the
- * mappings, or halt (MUL/DIV, BCD, bit tests and scans, BSWAP, XADD, CMPXCHG, SAHF,
+ * mappings, or halt (MUL/DIV, BCD, bit tests and scans, XADD, CMPXCHG, SAHF,
  * PUSHF, CPUID, and CLI, which can only close the interrupt window).
  * A fault still unwinds through the region's catch like any other.
  */
@@ -769,8 +799,7 @@ function staysInRegion(d: Decoded): boolean {
   if (op === 0x27 || op === 0x2f || op === 0x37 || op === 0x3f || op === 0xd4 || op === 0xd5 || op === 0x9e) return true;
   if (op === 0x9c || op === 0xfa || op === 0x1a2) return true;
   if (op === 0x1a3 || op === 0x1ab || op === 0x1b3 || op === 0x1bb || op === 0x1ba) return true;
-  if (op === 0x1bc || op === 0x1bd || op === 0x1c0 || op === 0x1c1 || op === 0x1b0 || op === 0x1b1) return true;
-  return op >= 0x1c8 && op <= 0x1cf;
+  return op === 0x1bc || op === 0x1bd || op === 0x1c0 || op === 0x1c1 || op === 0x1b0 || op === 0x1b1;
 }
 
 function isStringOp(op: number): boolean {
