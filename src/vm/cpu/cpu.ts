@@ -10,9 +10,8 @@ import type { FpuMemory } from './fpu/fpu-memory.js';
 import { executeOne } from './interpreter.js';
 import { deliverInterrupt } from './transfers.js';
 import { MsrFile } from './msr.js';
-import type { JitOptions } from './jit/code-cache.js';
+import { CodeCache, type JitOptions } from './jit/code-cache.js';
 import { runWithJit } from './jit/jit-runner.js';
-import { TlbTrackedCodeCache } from './tlb-tracked-code-cache.js';
 import {
   CS, SS, DS, LDTR, TR, EDX, ESP, DE, DB, NMI, UD, DF, TS, GP, SSF, PFV,
   CR0_PE, CR0_ET, CR0_CD, CR0_NW, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE,
@@ -117,7 +116,7 @@ export class Cpu {
   private readonly ram: Uint8Array;
 
   /** Compiled code, or null when the JIT is off. */
-  jit: TlbTrackedCodeCache | null = null;
+  jit: CodeCache | null = null;
   /** True while runWithJit drives this CPU: its single steps must interpret. */
   private inJit = false;
 
@@ -157,7 +156,7 @@ export class Cpu {
   /** Turns the JIT on with these options (threshold, cap), or off with null. */
   setJit(options: JitOptions | null): void {
     this.jit?.detach();
-    this.jit = options ? new TlbTrackedCodeCache(this.mmu, this, options) : null;
+    this.jit = options ? new CodeCache(this, options) : null;
   }
 
   // ---- power-on and run loop ---------------------------------------------------------

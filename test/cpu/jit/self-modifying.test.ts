@@ -7,8 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble, hasNasm } from './assemble.js';
-import type { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
-import { TlbTrackedCodeCache } from '../../../src/vm/cpu/tlb-tracked-code-cache.js';
+import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
 import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, ALIAS, type MachineState } from './jit-machine.js';
 
 const skip = hasNasm ? false : 'nasm is not installed';
@@ -18,7 +17,7 @@ function both(code: Uint8Array, setup?: (m: JitTestMachine, cache: CodeCache | n
   const run = (useJit: boolean): [MachineState, CodeCache] => {
     const m = new JitTestMachine();
     // The cache as the CPU uses it: TLB write entries of code pages send interpreted stores to the MMU's slow path.
-    const cache = new TlbTrackedCodeCache(m.cpu.mmu, m.cpu, { threshold: 0 });
+    const cache = new CodeCache(m.cpu, { threshold: 0 });
     m.host.memory.onExternalWrite = (addr, len) => cache.invalidateRange(addr, len);
     m.host.memory.ram.set(code, CODE_BASE);
     m.enter([0, 0, 0, 0, STACK, 0, 0, 0], CODE_BASE, 2);

@@ -93,10 +93,24 @@ export class CodeCache implements RegionEnvironment {
     this.codePages = arena.codePages;
     this.codePages.fill(0);
     this.memo = arena.memo.fill(-1);
-    const invalidate = (page: number): void => this.invalidatePage(page);
-    this.memorySuper = memoryHelpers(cpu, this.codePages, invalidate, false);
-    this.memoryUser = memoryHelpers(cpu, this.codePages, invalidate, true);
-    this.wasm = options.wasm === false ? null : WasmRegions.create(cpu, [this.memorySuper, this.memoryUser], invalidate);
+    // Every TLB write entry mapping a page with compiled code carries TLB_CODE, so stores
+    // through any virtual alias (interpreted, compiled, string moves, x87, A/D updates) take
+    // the MMU's slow path, which invalidates the page before the store lands. Entries filled
+    // before now carry no TLB_CODE bits; refills consult codePages.
+    const mmu = cpu.mmu;
+    mmu.codePages = this.codePages;
+    mmu.onCodeWrite = (page) => this.invalidatePage(page);
+    mmu.flush(false);
+    this.memorySuper = memoryHelpers(cpu, false);
+    this.memoryUser = memoryHelpers(cpu, true);
+    this.wasm = options.wasm === false ? null : WasmRegions.create(cpu, [this.memorySuper, this.memoryUser]);
+  }
+
+  /** Stops marking stores: the CPU runs interpreted from now on. */
+  detach(): void {
+    this.flush();
+    this.cpu.mmu.codePages = null;
+    this.cpu.mmu.flush(false);
   }
 
   get regionCount(): number {
@@ -172,6 +186,7 @@ export class CodeCache implements RegionEnvironment {
     if (list) list.push(region);
     else this.byPage.set(page, [region]);
     this.codePages[page] = 1;
+    this.cpu.mmu.markCodePage(page);
     this.stats.compiled++;
     return region;
   }

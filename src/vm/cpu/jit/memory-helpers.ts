@@ -1,7 +1,8 @@
 // The loads and stores compiled regions call: the software TLB's fast path inline (one
 // masked compare admits a permitted plain-RAM page; aligned accesses are one typed-array
-// element), `Cpu.read*/write*` as the slow path (segment checks, page walks, faults, MMIO),
-// and stores that reach a page with compiled code invalidate it.
+// element), `Cpu.read*/write*` as the slow path (segment checks, page walks, faults, MMIO).
+// A store to a page with compiled code takes the slow path (its TLB write entries carry
+// TLB_CODE), where the MMU invalidates the page first.
 //
 // Flat offsets arrive as int32 (see RegionSource.segOffset) and become unsigned only for
 // the slow path's segment checks.
@@ -11,7 +12,7 @@
 // optimised accessors, and optimised regions inline them at a monomorphic call site.
 
 import type { Cpu } from '../cpu.js';
-import { TLB_SLOW, fastPathBit } from '../mmu.js';
+import { TLB_CODE, TLB_SLOW, fastPathBit } from '../mmu.js';
 
 export interface MemoryHelpers {
   ld8(seg: number, off: number): number;
@@ -31,27 +32,14 @@ export interface MemoryHelpers {
 /** Typed-array element access matches x86 byte order only on little-endian hosts. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/**
- * The helpers for code running at CPL 3 (`user`) or CPL 0-2, for flat segments: `off` is
- * the linear address. `invalidatePage` drops a physical page's compiled code.
- */
-export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (page: number) => void, user: boolean): MemoryHelpers {
+/** The helpers for code running at CPL 3 (`user`) or CPL 0-2, for flat segments: `off` is the linear address. */
+export function memoryHelpers(cpu: Cpu, user: boolean): MemoryHelpers {
   const mmu = cpu.mmu, tr = mmu.tlbRead, tw = mmu.tlbWrite;
   const ram = cpu.host.memory.ram;
   const ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >> 1);
   const ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >> 2);
   const NB = fastPathBit(user);
-  const CM = NB | TLB_SLOW;
-
-  const codeHit = (l: number): void => {
-    const e = tw[l >>> 12];
-    if (e !== 0 && codePages[e >>> 12] !== 0) invalidatePage(e >>> 12);
-  };
-  const stored = (l: number, n: number): void => {
-    codeHit(l);
-    const l2 = (l + n - 1) | 0;
-    if ((l2 ^ l) >>> 12) codeHit(l2);
-  };
+  const CM = NB | TLB_SLOW | TLB_CODE;
   return {
     ld8(s, o) {
       const l = o | 0, e = tr[l >>> 12];
@@ -81,11 +69,9 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
       if ((e & CM) === NB) {
         const p = (e & -4096) | (l & 4095);
         ram[p] = v;
-        if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
         return;
       }
       cpu.write8(s, o >>> 0, v);
-      stored(l, 1);
     },
     st16(s, o, v) {
       const l = o | 0, e = tw[l >>> 12];
@@ -96,11 +82,9 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
           ram[p] = v;
           ram[p + 1] = v >> 8;
         }
-        if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
         return;
       }
       cpu.write16(s, o >>> 0, v);
-      stored(l, 2);
     },
     st32(s, o, v) {
       const l = o | 0, e = tw[l >>> 12];
@@ -113,11 +97,9 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
           ram[p + 2] = v >> 16;
           ram[p + 3] = v >> 24;
         }
-        if (codePages[p >>> 12] !== 0) invalidatePage(p >>> 12);
         return;
       }
       cpu.write32(s, o >>> 0, v);
-      stored(l, 4);
     },
     pw(s, o, n) {
       const l = o | 0, e = tw[l >>> 12];
@@ -125,15 +107,12 @@ export function memoryHelpers(cpu: Cpu, codePages: Uint8Array, invalidatePage: (
     },
     gst8(s, o, v) {
       cpu.write8(s, o, v);
-      stored((cpu.segBase[s] + o) | 0, 1);
     },
     gst16(s, o, v) {
       cpu.write16(s, o, v);
-      stored((cpu.segBase[s] + o) | 0, 2);
     },
     gst32(s, o, v) {
       cpu.write32(s, o, v);
-      stored((cpu.segBase[s] + o) | 0, 4);
     },
   };
 }

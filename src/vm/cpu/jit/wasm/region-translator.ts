@@ -24,7 +24,7 @@ import {
   CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_K, CELL_START_EIP, CELL_START_ESP, CELL_SYNCED,
 } from '../../../machine/guest-arena.js';
 import { Bytes, I32, Op, VOID, buildModule, type BranchHint, type ImportSpec } from './wasm-module.js';
-import { TLB_SLOW, fastPathBit } from '../../mmu.js';
+import { TLB_CODE, TLB_SLOW, fastPathBit } from '../../mmu.js';
 import { KEY_CPL3 } from '../mode-key.js';
 import { parseStatements, Unsupported, type Expr, type Stmt } from './js-subset.js';
 
@@ -36,7 +36,6 @@ export const IMPORTS: readonly ImportSpec[] = [
   { name: 'gst8', params: 3, results: 0 }, { name: 'gst16', params: 3, results: 0 }, { name: 'gst32', params: 3, results: 0 },
   { name: 'read8', params: 2, results: 1 }, { name: 'read16', params: 2, results: 1 }, { name: 'read32', params: 2, results: 1 },
   { name: 'probeWrite', params: 3, results: 0 },
-  { name: 'invalidate', params: 1, results: 0 },
   { name: 'executeOne', params: 0, results: 0 },
   { name: 'leave', params: 3, results: 1 },
   { name: 'shift', params: 4, results: 1 }, { name: 'doubleShift', params: 5, results: 1 },
@@ -623,12 +622,15 @@ class Translator {
     o.local(Op.LocalGet, l).local(Op.LocalGet, r).op(Op.I32Mul).op(Op.I64ExtendI32S).op(Op.I64Ne);
   }
 
-  /** Pushes whether the TLB entry for the address in temp `l` admits an access of `bytes` on one page; leaves the entry in `e`. */
-  private tlbHit(table: number, l: number, e: number, bytes: number): void {
+  /**
+   * Pushes whether the TLB entry for the address in temp `l` admits an access of `bytes` on one
+   * page, with the bits of `alsoClear` clear too; leaves the entry in `e`.
+   */
+  private tlbHit(table: number, l: number, e: number, bytes: number, alsoClear = 0): void {
     const o = this.out;
     o.local(Op.LocalGet, l).i32Const(12).op(Op.I32ShrU).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, table);
     const need = fastPathBit((this.r.key & KEY_CPL3) !== 0);
-    o.local(Op.LocalTee, e).i32Const(need | TLB_SLOW).op(Op.I32And).i32Const(need).op(Op.I32Eq);
+    o.local(Op.LocalTee, e).i32Const(need | TLB_SLOW | alsoClear).op(Op.I32And).i32Const(need).op(Op.I32Eq);
     if (bytes > 1) o.local(Op.LocalGet, l).i32Const(4095).op(Op.I32And).i32Const(4096 - bytes).op(Op.I32LeU).op(Op.I32And);
   }
 
@@ -678,20 +680,18 @@ class Translator {
     this.close();
   }
 
-  /** A flat store: the TLB fast path (and the code-page check), else the import. */
+  /**
+   * A flat store: the TLB fast path, else the import. A page with compiled code takes the
+   * import (its write entries carry TLB_CODE), which invalidates it first.
+   */
   private store(args: Expr[], bytes: number): void {
     const { seg, l, e } = this.access(args, 3);
     const o = this.out;
     const v = this.inLocal(args[2], this.temp(this.depth, 2));
-    this.tlbHit(ARENA_TLB_WRITE, l, e, bytes);
+    this.tlbHit(ARENA_TLB_WRITE, l, e, bytes, TLB_CODE);
     this.hintedIf(true);
     this.physical(l, e);
-    o.local(Op.LocalTee, e).local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
-    o.local(Op.LocalGet, e).i32Const(12).op(Op.I32ShrU).mem(Op.I32Load8U, ARENA_CODE_PAGES);
-    this.hintedIf(false);
-    o.local(Op.LocalGet, e).i32Const(12).op(Op.I32ShrU);
-    this.callImport(importIndex.get('invalidate')!);
-    this.close();
+    o.local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
     o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).local(Op.LocalGet, v);
     this.callImport(importIndex.get(`st${bytes * 8}`)!);
     this.close();

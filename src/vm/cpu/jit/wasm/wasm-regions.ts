@@ -57,13 +57,12 @@ export class WasmRegions {
   private readonly cells: Int32Array;
 
   /** Null when the arena is not a WebAssembly.Memory. */
-  static create(cpu: Cpu, helpers: [MemoryHelpers, MemoryHelpers], invalidatePage: (page: number) => void): WasmRegions | null {
+  static create(cpu: Cpu, helpers: [MemoryHelpers, MemoryHelpers]): WasmRegions | null {
     const arena = cpu.host.memory.arena;
-    return arena.memory ? new WasmRegions(cpu, arena, arena.memory, helpers, invalidatePage) : null;
+    return arena.memory ? new WasmRegions(cpu, arena, arena.memory, helpers) : null;
   }
 
-  private constructor(cpu: Cpu, arena: GuestArena, memory: WebAssembly.Memory, helpers: [MemoryHelpers, MemoryHelpers],
-    invalidatePage: (page: number) => void) {
+  private constructor(cpu: Cpu, arena: GuestArena, memory: WebAssembly.Memory, helpers: [MemoryHelpers, MemoryHelpers]) {
     arena.parity.set(PARITY);
     this.cells = arena.cells;
     this.cells[CELL_CHAINED] = 0;
@@ -83,7 +82,6 @@ export class WasmRegions {
       read16: (s: number, o: number) => cpu.read16(s, o >>> 0),
       read32: (s: number, o: number) => cpu.read32(s, o >>> 0),
       probeWrite: (s: number, o: number, n: number) => cpu.probeWrite(s, o >>> 0, n),
-      invalidate: invalidatePage,
       executeOne: () => {
         cells[CELL_NO_CHAIN] = 1;
         cpu.eip = cells[CELL_EIP] >>> 0;
