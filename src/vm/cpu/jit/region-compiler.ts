@@ -493,7 +493,6 @@ ${this.afterStore(next, i)}`;
     return `${this.storeTo(this.segOf(d), top, 'o', v)} ${this.afterStore(next, i)}`;
   }
 
-  /** Leaves the region after a store that hit compiled code; `next` is where execution goes on (a CALL's target). */
   /**
    * MOVS, CMPS, STOS, LODS or SCAS without REP, with 32-bit addressing: one element, then
    * ESI and/or EDI step by its size, down when DF is set (DF is never lazy: `ff` holds it).
@@ -520,6 +519,7 @@ ${this.afterStore(next, i)}`;
     }
   }
 
+  /** Leaves the region after a store that hit compiled code; `next` is where execution goes on (a CALL's target). */
   private afterStore(next: number | string, i: number): string {
     return `if (!self.valid) { pc = ${typeof next === 'number' ? next | 0 : next}; done += ${i + 1}; reason = ${EXIT_INVALIDATED}; break L; }`;
   }

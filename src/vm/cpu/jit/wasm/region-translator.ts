@@ -119,8 +119,8 @@ class Translator {
     this.open(Op.Block, 'default');
     const n = this.r.cases.length;
     for (let i = n - 1; i >= 0; i--) this.open(Op.Block, `c${i}`);
-    this.get('bi').out.i32Const(0).op(Op.I32LtS).op(Op.If).byte(I32);
-    this.labels.push('');
+    this.get('bi').out.i32Const(0).op(Op.I32LtS);
+    this.open(Op.If, '', I32);
     this.dispatch();
     o.op(Op.Else);
     this.get('bi');
@@ -358,13 +358,13 @@ class Translator {
     }
   }
 
-  /** A literal int32 in [0, 2^31): compares the same whatever the other side's type. */
   /** The condition of an exit the region rarely takes: its page lost its code, or an interpreted instruction changed the state. */
   private static rareExit(c: Expr): boolean {
     return (c.k === 'unary' && c.op === '!' && c.x.k === 'member' && c.x.obj === 'self' && c.x.prop === 'valid') ||
       (c.k === 'call' && c.callee === 'leaveAfterInterpreted');
   }
 
+  /** A literal int32 in [0, 2^31): compares the same whatever the other side's type. */
   private static smallConstant(e: Expr): boolean {
     return e.k === 'num' && e.v >= 0 && e.v <= 0x7fffffff;
   }
@@ -496,8 +496,7 @@ class Translator {
         return;
       case 'cond':
         this.expr(e.c);
-        o.op(Op.If).byte(I32);
-        this.labels.push('');
+        this.open(Op.If, '', I32);
         this.expr(e.t);
         o.op(Op.Else);
         this.expr(e.f);
@@ -515,8 +514,7 @@ class Translator {
     if (op === '&&' || op === '||') {
       // As conditions: 0 or 1.
       this.expr(l);
-      o.op(Op.If).byte(I32);
-      this.labels.push('');
+      this.open(Op.If, '', I32);
       if (op === '&&') {
         this.expr(r);
         o.i32Const(0).op(Op.I32Ne).op(Op.Else).i32Const(0);
