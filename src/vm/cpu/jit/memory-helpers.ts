@@ -23,10 +23,6 @@ export interface MemoryHelpers {
   st32(seg: number, off: number, v: number): void;
   /** Faults exactly as a store of `n` bytes would, writing nothing. */
   pw(seg: number, off: number, n: number): void;
-  /** Stores through a segment that is not flat (the CPU adds the base and checks the limit). */
-  gst8(seg: number, off: number, v: number): void;
-  gst16(seg: number, off: number, v: number): void;
-  gst32(seg: number, off: number, v: number): void;
 }
 
 /** Typed-array element access matches x86 byte order only on little-endian hosts. */
@@ -104,15 +100,6 @@ export function memoryHelpers(cpu: Cpu, user: boolean): MemoryHelpers {
     pw(s, o, n) {
       const l = o | 0, e = tw[l >>> 12];
       if ((e & CM) !== NB || (l & 4095) > 4096 - n) cpu.probeWrite(s, o >>> 0, n);
-    },
-    gst8(s, o, v) {
-      cpu.write8(s, o, v);
-    },
-    gst16(s, o, v) {
-      cpu.write16(s, o, v);
-    },
-    gst32(s, o, v) {
-      cpu.write32(s, o, v);
     },
   };
 }

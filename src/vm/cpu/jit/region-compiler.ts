@@ -277,7 +277,7 @@ const executeOne = env.executeOne, shift = env.shift, doubleShift = env.doubleSh
 const modeKey = env.modeKey, PARITY = env.PARITY;
 const CM = ${checkMask}, NB = ${needBits};
 const mem = env.mem, ld8 = mem.ld8, ld16 = mem.ld16, ld32 = mem.ld32, st8 = mem.st8, st16 = mem.st16, st32 = mem.st32;
-const pw = mem.pw, gst8 = mem.gst8, gst16 = mem.gst16, gst32 = mem.gst32;
+const pw = mem.pw;
 // After an interpreted instruction: anything that the compiled code's assumptions or the run loop care about.
 function leaveAfterInterpreted(codeLin) {
   const e = tr[codeLin];
@@ -445,7 +445,7 @@ ${this.afterStore(next, i)}`;
 
   private storeTo(seg: number, top: number, off: string, v: string): string {
     const n = top === 7 ? 8 : top === 15 ? 16 : 32;
-    return this.fastSeg(seg) ? `st${n}(${seg}, ${off}, ${v});` : `gst${n}(${seg}, ${off}, ${v});`;
+    return this.fastSeg(seg) ? `st${n}(${seg}, ${off}, ${v});` : `cpu.write${n}(${seg}, ${off}, ${v});`;
   }
 
   private probe(seg: number, top: number, off: string): string {

@@ -33,7 +33,7 @@ export const IMPORTS: readonly ImportSpec[] = [
   { name: 'ld8', params: 2, results: 1 }, { name: 'ld16', params: 2, results: 1 }, { name: 'ld32', params: 2, results: 1 },
   { name: 'st8', params: 3, results: 0 }, { name: 'st16', params: 3, results: 0 }, { name: 'st32', params: 3, results: 0 },
   { name: 'pw', params: 3, results: 0 },
-  { name: 'gst8', params: 3, results: 0 }, { name: 'gst16', params: 3, results: 0 }, { name: 'gst32', params: 3, results: 0 },
+  { name: 'write8', params: 3, results: 0 }, { name: 'write16', params: 3, results: 0 }, { name: 'write32', params: 3, results: 0 },
   { name: 'read8', params: 2, results: 1 }, { name: 'read16', params: 2, results: 1 }, { name: 'read32', params: 2, results: 1 },
   { name: 'probeWrite', params: 3, results: 0 },
   { name: 'executeOne', params: 0, results: 0 },
@@ -46,6 +46,7 @@ const importIndex = new Map(IMPORTS.map((f, i) => [f.name, i]));
 const CONTEXT_ARG = new Set(['executeOne', 'shift', 'doubleShift']);
 const CPU_CALLS: Record<string, string> = {
   'cpu.read8': 'read8', 'cpu.read16': 'read16', 'cpu.read32': 'read32', 'cpu.probeWrite': 'probeWrite',
+  'cpu.write8': 'write8', 'cpu.write16': 'write16', 'cpu.write32': 'write32',
 };
 
 const FLAG_FIELDS = ['flags', 'lazyMask', 'lazyKind', 'lazyA', 'lazyB', 'lazyR', 'lazyTop'];

@@ -75,9 +75,9 @@ export class WasmRegions {
     };
     const tr = cpu.mmu.tlbRead, ints = cpu.host.interrupts;
     const shared = {
-      gst8: (s: number, o: number, v: number) => helpers[0].gst8(s, o >>> 0, v),
-      gst16: (s: number, o: number, v: number) => helpers[0].gst16(s, o >>> 0, v),
-      gst32: (s: number, o: number, v: number) => helpers[0].gst32(s, o >>> 0, v),
+      write8: (s: number, o: number, v: number) => cpu.write8(s, o >>> 0, v),
+      write16: (s: number, o: number, v: number) => cpu.write16(s, o >>> 0, v),
+      write32: (s: number, o: number, v: number) => cpu.write32(s, o >>> 0, v),
       read8: (s: number, o: number) => cpu.read8(s, o >>> 0),
       read16: (s: number, o: number) => cpu.read16(s, o >>> 0),
       read32: (s: number, o: number) => cpu.read32(s, o >>> 0),
