@@ -41,5 +41,5 @@ test('each virtual alias of a block has its own region, a newer one replaces its
   cache.invalidatePage(CODE_BASE >>> 12);
   assert.equal(cache.lookup(CODE_BASE + top, key, CODE_BASE + top), undefined);
   assert.equal(cache.lookup(CODE_BASE + top, key, ALIAS + top), undefined);
-  assert.equal(newer.valid && atAlias.valid, false);
+  assert.equal(newer!.valid && atAlias.valid, false);
 });

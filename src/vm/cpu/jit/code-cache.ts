@@ -4,7 +4,8 @@
 
 import type { Cpu } from '../cpu.js';
 import { PAGE_RAM } from '../../machine/physical-memory.js';
-import { compileRegion, type Region, type RegionEnvironment } from './region-compiler.js';
+import { finishRegion, planRegion, type Region, type RegionEnvironment, type RegionPlan } from './region-compiler.js';
+import { BackgroundTranslator } from './wasm/background-translator.js';
 import { memoryHelpers, type MemoryHelpers } from './memory-helpers.js';
 import { WasmRegions } from './wasm/wasm-regions.js';
 import { MEMO_BITS, MEMO_EIP, MEMO_FIELDS, MEMO_KEY, MEMO_PHYS, MEMO_SLOT, MEMO_SLOTS } from '../../machine/guest-arena.js';
@@ -16,6 +17,17 @@ export interface JitOptions {
   maxRegions?: number;
   /** false: compile every region to JavaScript, never to WebAssembly. */
   wasm?: boolean;
+  /**
+   * Translate wasm regions on a worker thread (background-translator.ts): the code at a hot
+   * entry runs interpreted until its module arrives. Off, they compile where they are needed.
+   */
+  background?: boolean;
+}
+
+/** A region sent to the background translator, dropped if its page changes before the module is back. */
+interface PendingRegion {
+  readonly ticket: number;
+  readonly plan: RegionPlan;
 }
 
 export interface JitStats {
@@ -81,6 +93,11 @@ export class CodeCache implements RegionEnvironment {
   readonly memorySuper: MemoryHelpers;
   readonly memoryUser: MemoryHelpers;
   readonly wasm: WasmRegions | null;
+  private readonly background: BackgroundTranslator | null;
+  /** Regions the background translator is working on, by ticket and by page. */
+  private readonly pending = new Map<number, PendingRegion>();
+  private readonly pendingByPage = new Map<number, PendingRegion[]>();
+  private nextTicket = 0;
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
     this.threshold = options.threshold ?? 10000;
@@ -104,11 +121,13 @@ export class CodeCache implements RegionEnvironment {
     this.memorySuper = memoryHelpers(cpu, false);
     this.memoryUser = memoryHelpers(cpu, true);
     this.wasm = options.wasm === false ? null : WasmRegions.create(cpu, [this.memorySuper, this.memoryUser]);
+    this.background = this.wasm && options.background ? new BackgroundTranslator() : null;
   }
 
   /** Stops marking stores: the CPU runs interpreted from now on. */
   detach(): void {
     this.flush();
+    this.background?.close();
     this.cpu.mmu.codePages = null;
     this.cpu.mmu.flush(false);
   }
@@ -175,13 +194,86 @@ export class CodeCache implements RegionEnvironment {
     return Math.max(1, this.threshold - this.heat[phys >>> 12]);
   }
 
-  /** Compiles the region entered at cpu.eip (physical `phys`) under `key`. */
-  compile(phys: number, key: number): Region {
+  /**
+   * Compiles the region entered at cpu.eip (physical `phys`) under `key`. With the background
+   * translator, a wasm region is only requested (undefined now; `collect` installs it), and
+   * nothing is requested where a pending region's blocks already cover `phys`.
+   */
+  compile(phys: number, key: number): Region | undefined {
+    if (this.background !== null && this.pendingCovers(phys)) return undefined;
+    const plan = planRegion(this.cpu, phys, this);
+    if (this.background !== null && plan.wasmBlocks !== null) {
+      this.request(plan);
+      return undefined;
+    }
+    return this.install(finishRegion(plan, this, plan.wasmBlocks ? this.wasm!.compile(plan.wasmBlocks) : null));
+  }
+
+  /** Installs the regions whose modules the background translator has finished. */
+  collect(): void {
+    const bg = this.background;
+    if (bg === null || !bg.ready) return;
+    for (let result = bg.take(); result !== undefined; result = bg.take()) {
+      const p = this.pending.get(result.ticket);
+      // Gone: its page changed, or everything was flushed, after it was requested.
+      if (p === undefined) continue;
+      this.unpend(p);
+      this.install(finishRegion(p.plan, this, this.wasm!.adopt(result, p.plan.region.key)));
+    }
+  }
+
+  /** Waits for every pending region's module and installs the ones still wanted (tests, determinism). */
+  settle(): void {
+    while (this.pending.size > 0 && this.background!.waitReady(10000)) this.collect();
+  }
+
+  /** Regions sent to the background translator and not yet back. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Sends a planned region to the background translator. Its page is marked as holding code
+   * now, so a store or DMA to it (through any alias) drops the request before the module
+   * built from the old bytes could be installed.
+   */
+  private request(plan: RegionPlan): void {
+    const ticket = this.nextTicket++;
+    const p = { ticket, plan };
+    this.pending.set(ticket, p);
+    const page = plan.region.phys >>> 12;
+    const list = this.pendingByPage.get(page);
+    if (list) list.push(p);
+    else this.pendingByPage.set(page, [p]);
+    this.codePages[page] = 1;
+    this.cpu.mmu.markCodePage(page);
+    this.background!.request(ticket, plan.wasmBlocks!);
+  }
+
+  private unpend(p: PendingRegion): void {
+    this.pending.delete(p.ticket);
+    const page = p.plan.region.phys >>> 12;
+    const list = this.pendingByPage.get(page)!;
+    if (list.length === 1) this.pendingByPage.delete(page);
+    else list.splice(list.indexOf(p), 1);
+  }
+
+  /** A pending region has a block holding the byte at `phys`: the code there is on its way. */
+  private pendingCovers(phys: number): boolean {
+    const list = this.pendingByPage.get(phys >>> 12);
+    if (list === undefined) return false;
+    for (const p of list) {
+      const spans = p.plan.spans;
+      for (let i = 0; i < spans.length; i += 2) if (phys >= spans[i] && phys < spans[i + 1]) return true;
+    }
+    return false;
+  }
+
+  private install(region: Region): Region {
     if (this.count >= this.maxRegions) this.flush();
-    const region = compileRegion(this.cpu, phys, this);
     for (let i = 0; i < region.blockPhys.length; i++) this.enter(region, region.blockPhys[i]);
     this.count++;
-    const page = phys >>> 12;
+    const page = region.phys >>> 12;
     const list = this.byPage.get(page);
     if (list) list.push(region);
     else this.byPage.set(page, [region]);
@@ -214,6 +306,8 @@ export class CodeCache implements RegionEnvironment {
     const list = this.byPage.get(page);
     this.codePages[page] = 0;
     this.heat[page] = 0;
+    for (const p of this.pendingByPage.get(page) ?? []) this.pending.delete(p.ticket);
+    this.pendingByPage.delete(page);
     if (!list) return;
     this.byPage.delete(page);
     for (const r of list) {
@@ -275,6 +369,9 @@ export class CodeCache implements RegionEnvironment {
   flush(): void {
     for (const list of this.byPage.values()) for (const r of list) this.retire(r);
     for (const page of this.byPage.keys()) this.codePages[page] = 0;
+    for (const page of this.pendingByPage.keys()) this.codePages[page] = 0;
+    this.pending.clear();
+    this.pendingByPage.clear();
     this.byEntry.clear();
     this.variants.clear();
     this.memo.fill(-1);

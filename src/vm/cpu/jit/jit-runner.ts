@@ -20,6 +20,7 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
   while (done < budget && !cpu.shutdown) {
     const phys = compiledEntryPoint(cpu);
     if (phys >= 0) {
+      cache.collect();
       if (key < 0) key = modeKey(cpu);
       let region = cache.lookup(phys, key, cpu.eip | 0);
       // Heat: one interpreted instruction is about to run here, unless code gets compiled.

@@ -31,7 +31,8 @@ import { PARITY, CF, conditionSrc, cfSrc, setBitsSrc, type FlagVars, type KnownF
 import { decode, type Decoded } from './decoder.js';
 import type { MemoryHelpers } from './memory-helpers.js';
 import { KEY_CODE32, KEY_STACK32, KEY_CPL3, KEY_FLAT, modeKey } from './mode-key.js';
-import type { WasmRegions } from './wasm/wasm-regions.js';
+import type { CompiledWasm, WasmRegions } from './wasm/wasm-regions.js';
+import type { RegionBlocks } from './wasm/region-translator.js';
 
 /** Why a region returned (cpu.eip always holds the next instruction to run). */
 export const EXIT_BRANCH = 0;
@@ -45,7 +46,8 @@ export const EXIT_INVALIDATED = 3;
 export type RegionFunction = (budget: number) => number;
 
 export interface Region {
-  readonly run: RegionFunction;
+  /** Set once, when the region's code is built (finishRegion). */
+  run: RegionFunction;
   /** Physical address of the entry instruction and the mode key compiled for. */
   readonly phys: number;
   readonly key: number;
@@ -57,7 +59,7 @@ export interface Region {
   readonly blockPhys: readonly number[];
   readonly blocks: number;
   readonly instructions: number;
-  readonly sourceLength: number;
+  sourceLength: number;
   /** Cleared by invalidation; a running region checks it after each store and leaves. */
   valid: boolean;
   /** A wasm region's slot in the back end's table (released when the region is dropped); -1 for JavaScript. */
@@ -117,36 +119,63 @@ const FALLTHROUGH = '/*fallthrough*/';
 
 interface Block {
   start: number;
+  /** The EIP just past its last instruction. */
+  end: number;
   code: string;
   fallthrough: number;
 }
 
 /** Compiles the region entered at cpu.eip, whose first byte is at physical `phys` (a RAM page). */
 export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): Region {
+  const plan = planRegion(cpu, phys, env);
+  return finishRegion(plan, env, plan.wasmBlocks ? env.wasm!.compile(plan.wasmBlocks) : null);
+}
+
+/** A region whose blocks are decoded and emitted, waiting for its code. */
+export interface RegionPlan {
+  readonly region: Region;
+  /** What the wasm back end translates; null when the region is JavaScript (not flat code). */
+  readonly wasmBlocks: RegionBlocks | null;
+  /** Each block's physical [start, end) bytes, in pairs. */
+  readonly spans: readonly number[];
+  readonly source: RegionSource;
+  readonly cases: readonly { start: number; code: string }[];
+  readonly cpu: Cpu;
+}
+
+/** Decodes and emits the region entered at cpu.eip (physical `phys`, a RAM page); its code is built by finishRegion. */
+export function planRegion(cpu: Cpu, phys: number, env: RegionEnvironment): RegionPlan {
   const key = modeKey(cpu);
   const forWasm = env.wasm !== null && (key & KEY_FLAT) !== 0;
-  const gen = new RegionSource(cpu, phys, key, forWasm);
-  const cases = gen.cases();
-  const region = {
+  const source = new RegionSource(cpu, phys, key, forWasm);
+  const cases = source.cases();
+  const region: Region = {
     run: null as unknown as RegionFunction,
-    phys, key, entryEip: cpu.eip >>> 0, blockPhys: gen.blockEips.map((e) => gen.physOf(e)),
-    blocks: gen.blockCount, instructions: gen.insnCount,
+    phys, key, entryEip: cpu.eip >>> 0, blockPhys: source.blockEips.map((e) => source.physOf(e)),
+    blocks: source.blockCount, instructions: source.insnCount,
     sourceLength: 0, valid: true, slot: -1,
   };
+  const spans = source.blockEips.flatMap((e, i) => [source.physOf(e), source.physOf(e) + (source.blockEnds[i] - e)]);
   // Flat code goes to wasm where the translator takes every block; the rest stays JavaScript.
-  const user = (key & KEY_CPL3) !== 0;
-  const wasm = forWasm ? env.wasm!.compile({ cases, key, physPage: phys >>> 12 }) : null;
+  const wasmBlocks = forWasm ? { cases, key, physPage: phys >>> 12 } : null;
+  return { region, wasmBlocks, spans, source, cases, cpu };
+}
+
+/** Gives the planned region its code: the wasm module's function, or JavaScript when `wasm` is null (not flat, or refused). */
+export function finishRegion(plan: RegionPlan, env: RegionEnvironment, wasm: CompiledWasm | null): Region {
+  const { region, cpu } = plan;
   if (wasm) {
     region.run = wasm.run;
     region.slot = wasm.slot;
     region.sourceLength = wasm.size;
     return region;
   }
-  const source = gen.wrap(cases.map((c) => `case ${c.start}: {\n${c.code}\n}`).join('\n'));
+  const source = plan.source.wrap(plan.cases.map((c) => `case ${c.start}: {\n${c.code}\n}`).join('\n'));
   region.sourceLength = source.length;
   // Named after its entry, so CPU profiles (node --cpu-prof) show time per region.
-  const name = `region-${phys.toString(16)}-${region.entryEip.toString(16)}.js`;
+  const name = `region-${region.phys.toString(16)}-${region.entryEip.toString(16)}.js`;
   const factory = new Function('env', `${source}\n//# sourceURL=${name}`) as (e: object) => RegionFunction;
+  const user = (region.key & KEY_CPL3) !== 0;
   region.run = factory({
     cpu, mem: user ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulOverflows, modeKey, PARITY,
   });
@@ -157,6 +186,8 @@ class RegionSource {
   blockCount = 0;
   insnCount = 0;
   readonly blockEips: number[] = [];
+  /** The EIP just past each block's last instruction. */
+  readonly blockEnds: number[] = [];
   private readonly code32: boolean;
   private readonly flat: boolean;
   private readonly stackMask: string;
@@ -208,6 +239,7 @@ class RegionSource {
       blocks.push(b);
       size += b.code.length;
       this.blockEips.push(eip);
+      this.blockEnds.push(b.end);
       // Emit the fall-through successor next, so its edge needs no dispatch.
       if (b.fallthrough >= 0 && !seen.has(b.fallthrough)) queue.unshift(b.fallthrough);
       this.blockCount++;
@@ -221,7 +253,7 @@ class RegionSource {
   private block(start: number, queue: number[]): Block {
     this.known = undefined;
     let eip = start;
-    let fallthrough = -1;
+    let fallthrough = -1, end = start;
     const out: string[] = [];
     for (let i = 0; ; i++) {
       const off = this.offsetOf(eip);
@@ -237,6 +269,7 @@ class RegionSource {
         this.knownAfter = undefined;
       }
       this.known = this.knownAfter;
+      end = next;
       if (!e) {
         out.push(this.fallback(d, i));
         if (d.complete) queue.push(next);
@@ -260,7 +293,7 @@ class RegionSource {
         break;
       }
     }
-    return { start, code: out.join('\n'), fallthrough };
+    return { start, end, code: out.join('\n'), fallthrough };
   }
 
   // ---- the function around the blocks ------------------------------------------------

@@ -26,6 +26,7 @@ import type { RegionFunction } from '../region-compiler.js';
 import { IMPORTS, translateRegion, type RegionBlocks } from './region-translator.js';
 import { Unsupported } from './js-subset.js';
 import { Bytes, Op, VOID, buildModule, forwardingModule } from './wasm-module.js';
+import type { Translated } from './background-translator.js';
 
 // V8 runs a wasm function in its baseline code (Liftoff) and optimises it with TurboFan once
 // it has run ~1.8 MB worth of code. At that default nearly every region of a Linux boot was
@@ -36,6 +37,13 @@ setFlagsFromString('--wasm-tiering-budget=100000000');
 // Region modules mark the slow paths of memory accesses and the rare exits unlikely
 // (wasm-module.ts, branchHints).
 setFlagsFromString('--experimental-wasm-branch-hinting');
+
+/** A region's wasm function in its table slot, and the module's byte size. */
+export interface CompiledWasm {
+  run: RegionFunction;
+  slot: number;
+  size: number;
+}
 
 export class WasmRegions {
   /** Regions compiled to wasm, and regions that kept JavaScript because the translator refused a block. */
@@ -148,7 +156,7 @@ export class WasmRegions {
   }
 
   /** The region as a wasm function in a table slot, with its byte size; null when the translator refuses it. */
-  compile(blocks: RegionBlocks): { run: RegionFunction; slot: number; size: number } | null {
+  compile(blocks: RegionBlocks): CompiledWasm | null {
     let bytes: Uint8Array;
     try {
       bytes = translateRegion(blocks);
@@ -164,14 +172,27 @@ export class WasmRegions {
       this.invalid++;
       return null;
     }
-    const instance = new WebAssembly.Instance(module, this.imports[blocks.key & KEY_CPL3 ? 1 : 0]);
+    return this.instantiate(module, blocks.key, bytes.length);
+  }
+
+  /** As compile, for the background translator's result for a region compiled under `key`. */
+  adopt(result: Translated, key: number): CompiledWasm | null {
+    switch (result.outcome) {
+      case 'module': return this.instantiate(result.module, key, result.size);
+      case 'refused': this.refused++; return null;
+      case 'invalid': this.invalid++; return null;
+      case 'error': throw new Error(`region translator failed: ${result.error}`);
+    }
+  }
+
+  private instantiate(module: WebAssembly.Module, key: number, size: number): CompiledWasm {
+    const instance = new WebAssembly.Instance(module, this.imports[key & KEY_CPL3 ? 1 : 0]);
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
     if (slot >= this.table.length) this.table.grow(this.table.length);
     this.table.set(slot, instance.exports.run);
     const enter = this.enter;
     this.compiled++;
-    const key = blocks.key;
-    return { run: (budget) => enter(slot, budget, key), slot, size: bytes.length };
+    return { run: (budget) => enter(slot, budget, key), slot, size };
   }
 
   /** Region entries the hub made from one wasm region to the next, without the run loop. */
