@@ -38,7 +38,7 @@ export const CELL_K = 6;
 export const CELL_DONE = 7;
 /** Instructions of the regions a wasm chain has finished so far. */
 export const CELL_TOTAL = 8;
-/** Set by MMIO accesses and interpreted instructions: a device may have raised an interrupt, so the chain stops. */
+/** Set by MMIO accesses: a device may have raised an interrupt, so the chain stops. */
 export const CELL_NO_CHAIN = 9;
 /** Region entries the hub made without returning to JavaScript. */
 export const CELL_CHAINED = 10;

@@ -84,3 +84,42 @@ far_page:
   assert.equal(wasm.m.cpu.instructionCount, js.m.cpu.instructionCount, 'taken after the same instruction');
   assert.ok(wasm.cache.wasm!.chained > 100, `chained entries: ${wasm.cache.wasm!.chained}`);
 });
+
+test('an interrupt raised by a port write (an interpreted OUT) is taken right after it, as with JavaScript regions', { skip: hasNasm ? false : 'nasm is not installed' }, () => {
+  const PORT = 0x80;
+  const VECTOR = 0x1e;
+  const code = assemble(`bits 32
+org 0x${CODE_BASE.toString(16)}
+    mov ecx, 400
+top:
+    call far_page
+    cmp ecx, 300
+    jne skip
+    out ${PORT}, al                      ; the device raises an interrupt
+skip:
+    inc dword [0x${DATA_BASE.toString(16)}]
+    dec ecx
+    jnz top
+    hlt
+times 0x1000 - ($ - $$) db 0x90
+far_page:
+    add eax, ecx
+    ret
+`);
+  const run = (wasm: boolean | null): { m: JitTestMachine; cache: CodeCache } => {
+    const m = new JitTestMachine();
+    m.host.io.register(PORT, 1, { readPort: () => 0xff, writePort: () => { m.host.pendingVectors.push(VECTOR); } });
+    const cache = new CodeCache(m.cpu, { threshold: 0, wasm: wasm ?? undefined });
+    m.host.memory.ram.set(code, CODE_BASE);
+    m.enter([0, 0, 0, 0, DATA_BASE + 0xf00, 0, 0, 0], CODE_BASE, 0x202);
+    m.runToHalt(wasm === null ? null : cache, 1e8, 5000);
+    return { m, cache };
+  };
+  const interp = run(null);
+  const js = run(false);
+  const wasm = run(true);
+  assert.equal(wasm.m.stoppedByVector(), VECTOR, 'the interrupt was taken');
+  assert.deepEqual(diffStates(interp.m.state(), js.m.state()), []);
+  assert.deepEqual(diffStates(interp.m.state(), wasm.m.state()), []);
+  assert.ok(wasm.cache.wasm!.chained > 100, `chained entries: ${wasm.cache.wasm!.chained}`);
+});

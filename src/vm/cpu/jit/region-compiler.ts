@@ -314,7 +314,7 @@ const pw = mem.pw;
 // After an interpreted instruction: anything that the compiled code's assumptions or the run loop care about.
 function leaveAfterInterpreted(codeLin) {
   const e = tr[codeLin];
-  return cpu.halted || cpu.inhibitInterrupts || cpu.exitRequested || !self.valid || modeKey(cpu) !== ${this.key} ||
+  return cpu.halted || cpu.shutdown || cpu.inhibitInterrupts || cpu.exitRequested || !self.valid || modeKey(cpu) !== ${this.key} ||
     ((cpu.lf.flags & 0x200) !== 0 && ints.hasInterrupt()) || (e & CM) !== NB || (e >>> 12) !== ${this.physPage}${nonFlatChecks};
 }
 // Parenthesised, so V8 compiles it with the factory instead of preparsing it now and parsing it

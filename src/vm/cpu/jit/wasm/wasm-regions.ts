@@ -91,7 +91,6 @@ export class WasmRegions {
       read32: (s: number, o: number) => cpu.read32(s, o >>> 0),
       probeWrite: (s: number, o: number, n: number) => cpu.probeWrite(s, o >>> 0, n),
       executeOne: () => {
-        cells[CELL_NO_CHAIN] = 1;
         cpu.eip = cells[CELL_EIP] >>> 0;
         cpu.startEip = cells[CELL_START_EIP] >>> 0;
         cpu.startEsp = cells[CELL_START_ESP];
@@ -105,7 +104,7 @@ export class WasmRegions {
       leave: (codeLin: number, key: number, page: number) => {
         const e = tr[codeLin];
         const need = fastPathBit((key & KEY_CPL3) !== 0);
-        return cpu.halted || cpu.inhibitInterrupts || cpu.exitRequested || codePages[page] === 0 || modeKey(cpu) !== key ||
+        return cpu.halted || cpu.shutdown || cpu.inhibitInterrupts || cpu.exitRequested || codePages[page] === 0 || modeKey(cpu) !== key ||
           ((lf.flags & 0x200) !== 0 && ints.hasInterrupt()) || (e & (need | TLB_SLOW)) !== need || e >>> 12 !== page ? 1 : 0;
       },
       shift: (op: number, v: number, count: number, top: number) => {
@@ -209,12 +208,13 @@ export class WasmRegions {
 
 /**
  * `run(slot, budget, key)`: calls the region function in table slot `slot`, then, while the
- * region ended in a branch (EXIT_BRANCH) with budget left and no device was touched
+ * region ended in a branch (EXIT_BRANCH) with budget left and no MMIO page was touched
  * (CELL_NO_CHAIN), looks the next CS:EIP up as the run loop would — the TLB entry for flat
  * code under `key`'s privilege, then the lookup memo in the arena — and calls that region
  * too. Between two such regions nothing the run loop checks can have changed: halt, the
- * interrupt shadow, IF, TF and the mode change only through interpreted instructions (which
- * end the chain), and pending interrupts only through devices. On the way out, a fault
+ * interrupt shadow, IF, TF, the mode and pending interrupts change only through interpreted
+ * instructions, after which a region leaves with EXIT_EVENT when `leave` finds any of them
+ * changed (the ones interpreted inside a block change none of them), and through MMIO. On the way out, a fault
  * included, CELL_TOTAL gets the instructions of the finished regions and CELL_CHAINED the
  * entries made here.
  */
