@@ -95,7 +95,9 @@ export function shiftSrc(F: FlagVars, op: number, v: string, count: number | str
     }
     case 5: {
       const cf = `((${v} >>> (${count} - 1)) & 1)`;
-      return `${r} = ${v} >>> ${count}; ${recordResultWithSrc(F, r, top, `(${cf} | (((${v} >>> ${top}) & 1) << 11))`, k)}`;
+      // Below 2^31 (the count is at least 1): `| 0` says so, to V8 and to the wasm translator's
+      // types (an unsigned `v` made every value it reached of unknown sign, refusing regions).
+      return `${r} = (${v} >>> ${count}) | 0; ${recordResultWithSrc(F, r, top, `(${cf} | (((${v} >>> ${top}) & 1) << 11))`, k)}`;
     }
     case 7: {
       const sv = `((${v} << (31 - ${top})) >> (31 - ${top}))`;

@@ -1,7 +1,8 @@
 // The JavaScript-subset-to-WebAssembly translator on its own: a block's statements run as
 // wasm against a memory laid out as the guest arena, with JavaScript's number semantics
 // (signed and unsigned compares, truncating stores), and a comparison whose meaning depends
-// on a type the translator cannot know is refused rather than guessed.
+// on a type the translator cannot know is refused rather than guessed — but not where the
+// region compiler's code says the type.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,9 @@ import { GuestArena, CELL_DONE, CELL_EIP } from '../../../src/vm/machine/guest-a
 import { IMPORTS, translateRegion } from '../../../src/vm/cpu/jit/wasm/region-translator.js';
 import { Unsupported } from '../../../src/vm/cpu/jit/wasm/js-subset.js';
 import { imulOverflows } from '../../../src/vm/cpu/alu.js';
+import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
+import { assemble, hasNasm } from './assemble.js';
+import { JitTestMachine, CODE_BASE, DATA_BASE } from './jit-machine.js';
 
 const EXIT = 'pc = 0x1000; break L;';
 
@@ -72,4 +76,36 @@ test('Math.imul and imulOverflows give what JavaScript gives, and a plain * is r
   assert.equal(imulOverflows(46341, 46341), 1);
   assert.equal(imulOverflows(-0x8000, 0x10000), 0);
   assert.throws(() => translateRegion({ cases: [{ start: 0, code: `r0 = (r0 * r1) | 0; ${EXIT}` }], key: 8, physPage: 1 }), Unsupported);
+});
+
+test('a block with SHR by CL and an unsigned byte compare compiles to wasm (its result type is known)', { skip: hasNasm ? false : 'nasm is not installed' }, () => {
+  // SHR's result once made the shared temporary `v`, and every register it reached, of unknown
+  // sign for the translator, which then refused the 8-bit JBE compare: the region stayed JavaScript.
+  const code = assemble(`bits 32
+org 0x${CODE_BASE.toString(16)}
+    mov ecx, 3
+    mov edx, 200
+top:
+    mov eax, 0xf0000000
+    shr eax, cl
+    add ebx, eax
+    mov al, dl
+    cmp al, 253
+    jbe next
+    inc esi
+next:
+    inc edx
+    cmp edx, 300
+    jne top
+    hlt
+`);
+  const m = new JitTestMachine();
+  const cache = new CodeCache(m.cpu, { threshold: 0 });
+  m.host.memory.ram.set(code, CODE_BASE);
+  m.enter([0, 0, 0, 0, DATA_BASE + 0xf00, 0, 0, 0], CODE_BASE, 2);
+  m.runToHalt(cache);
+  assert.equal(m.cpu.reg32[3] >>> 0, (100 * (0xf0000000 >>> 3)) >>> 0);
+  assert.equal(m.cpu.reg32[6], 256 - 254);
+  assert.equal(cache.wasm!.refused, 0, 'no region stayed JavaScript');
+  assert.ok(cache.wasm!.compiled > 0);
 });
