@@ -253,6 +253,38 @@ export function mulS32(a: number, b: number): void {
   wide[1] = hi;
 }
 
+/**
+ * The high 32 bits of the unsigned (mulHigh) or signed (mulHighS) 64-bit product of two 32-bit
+ * values. Emitted code calls them by name; the wasm translator uses a 64-bit multiply.
+ */
+export function mulHigh(a: number, b: number): number {
+  mulU32(a, b);
+  return wide[1];
+}
+export function mulHighS(a: number, b: number): number {
+  mulS32(a, b);
+  return wide[1];
+}
+
+/**
+ * MUL or one-operand IMUL at 32 bits: `hi`:`lo` = `a` × `b` (pure expressions, neither of
+ * them `lo` or `hi`), unsigned or signed, with CF = OF = the high half is significant and
+ * SF/ZF/PF from the low half.
+ */
+export function mulWideSrc(F: FlagVars, signed: boolean, a: string, b: string, lo: string, hi: string, k?: KnownFlags): string {
+  const overflow = signed ? `${hi} !== (${lo} >> 31)` : `${hi} !== 0`;
+  return `${hi} = ${signed ? 'mulHighS' : 'mulHigh'}(${a}, ${b}); ${lo} = Math.imul(${a}, ${b}); ` +
+    recordResultWithSrc(F, lo, 31, `(${overflow} ? ${CF | OF} : 0)`, k);
+}
+
+/** MUL/IMUL r/m32 for the interpreter: returns EAX's new value; EDX's is left in wide[1]. */
+export const mulWide = compileTemplate<(lf: LazyFlags, signed: boolean, a: number, b: number) => number>(
+  'mulWide', 'lf, signed, a, b',
+  `let lo = 0, hi = 0;
+  if (signed) { ${mulWideSrc(LF, true, 'a', 'b', 'lo', 'hi')} } else { ${mulWideSrc(LF, false, 'a', 'b', 'lo', 'hi')} }
+  wide[1] = hi;
+  return lo;`, { mulHigh, mulHighS, wide });
+
 /** MUL/IMUL flags: CF = OF = the high half is significant; SF/ZF/PF from the low half. */
 export function setMulFlags(lf: LazyFlags, low: number, overflow: boolean, top: number): void {
   lf.setResultWith(low, top, overflow ? CF | OF : 0);

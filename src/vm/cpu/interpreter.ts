@@ -10,7 +10,7 @@ import {
 } from './constants.js';
 import { CF, PF, AF, ZF, SF, IF, DF, IOPL } from './flags.js';
 import {
-  arith, inc, dec, neg, shift, signExtend, widthMask, mulU32, mulS32, wide, setMulFlags, imulTrunc,
+  arith, inc, dec, neg, shift, signExtend, widthMask, mulWide, wide, setMulFlags, imulTrunc,
   divU, divS, divResult, daa, das, aaa, aas, aad, aam,
 } from './alu.js';
 import {
@@ -629,10 +629,8 @@ function group3(c: Cpu, top: number): void {
         r16[EDX * 2] = p >>> 16;
         setMulFlags(lf, p & 0xffff, p > 0xffff, 15);
       } else {
-        mulU32(r[EAX], src);
-        r[EAX] = wide[0];
+        r[EAX] = mulWide(lf, false, r[EAX], src);
         r[EDX] = wide[1];
-        setMulFlags(lf, wide[0], wide[1] !== 0, 31);
       }
       return;
     case 5: // IMUL
@@ -646,10 +644,8 @@ function group3(c: Cpu, top: number): void {
         r16[EDX * 2] = p >> 16;
         setMulFlags(lf, p & 0xffff, p !== (p << 16) >> 16, 15);
       } else {
-        mulS32(r[EAX], src);
-        r[EAX] = wide[0];
+        r[EAX] = mulWide(lf, true, r[EAX], src);
         r[EDX] = wide[1];
-        setMulFlags(lf, wide[0], wide[1] !== wide[0] >> 31, 31);
       }
       return;
     default: { // DIV, IDIV

@@ -25,7 +25,7 @@ import { TLB_SLOW, fastPathBit } from '../mmu.js';
 import { executeOne } from '../interpreter.js';
 import {
   shift, doubleShift, imulOverflows, imulSrc, resultKnown, widthMask, widthOf, arithSrc, arithKnown, incDecSrc, incDecKnown, negSrc, negKnown,
-  shiftSrc, shiftKnown, bswapSrc,
+  shiftSrc, shiftKnown, bswapSrc, mulWideSrc, mulHigh, mulHighS,
 } from '../alu.js';
 import { PARITY, CF, conditionSrc, cfSrc, setBitsSrc, type FlagVars, type KnownFlags } from '../flags.js';
 import { decode, type Decoded } from './decoder.js';
@@ -177,7 +177,7 @@ export function finishRegion(plan: RegionPlan, env: RegionEnvironment, wasm: Com
   const factory = new Function('env', `${source}\n//# sourceURL=${name}`) as (e: object) => RegionFunction;
   const user = (region.key & KEY_CPL3) !== 0;
   region.run = factory({
-    cpu, mem: user ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulOverflows, modeKey, PARITY,
+    cpu, mem: user ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulOverflows, mulHigh, mulHighS, modeKey, PARITY,
   });
   return region;
 }
@@ -307,6 +307,7 @@ class RegionSource {
     return `'use strict';
 const cpu = env.cpu, lf = cpu.lf, tr = cpu.mmu.tlbRead, self = env.self, ints = cpu.host.interrupts;
 const executeOne = env.executeOne, shift = env.shift, doubleShift = env.doubleShift, imulOverflows = env.imulOverflows;
+const mulHigh = env.mulHigh, mulHighS = env.mulHighS;
 const modeKey = env.modeKey, PARITY = env.PARITY;
 const CM = ${checkMask}, NB = ${needBits};
 const mem = env.mem, ld8 = mem.ld8, ld16 = mem.ld16, ld32 = mem.ld32, st8 = mem.st8, st16 = mem.st16, st32 = mem.st32;
@@ -761,6 +762,11 @@ ${this.afterStore(next, i)}`;
         if (reg < 2) return simple(`a = ${this.getRm(d, top)}; ${this.arith(4, 'a', this.imm(d.imm, top), top)}`);
         if (reg === 2) return simple(`${this.getRmForWrite(d, top)} ${this.setRm(d, top, `~a & ${widthMask(top)}`, next, i)}`);
         if (reg === 3) return simple(`${this.getRmForWrite(d, top)} ${this.neg('a', top)} ${this.setRm(d, top, 'v', next, i)}`);
+        if ((reg === 4 || reg === 5) && top === 31) {
+          const code = mulWideSrc(LOCAL_FLAGS, reg === 5, 'r0', 'a', 'v', 't', this.known);
+          this.knownAfter = resultKnown(31);
+          return simple(`a = ${this.getRm(d, 31)}; ${code} r0 = v; r2 = t;`);
+        }
         return null;
       }
       case 0xfe: case 0xff: {

@@ -588,6 +588,10 @@ class Translator {
       this.multiply(e.callee === 'imulOverflows', e.args);
       return true;
     }
+    if (e.callee === 'mulHigh' || e.callee === 'mulHighS') {
+      this.multiplyHigh(e.callee === 'mulHighS', e.args);
+      return true;
+    }
     let name = CPU_CALLS[e.callee] ?? e.callee;
     let args = e.args;
     if (CONTEXT_ARG.has(name)) args = args.slice(1);
@@ -619,6 +623,16 @@ class Translator {
     const r = this.inLocal(args[1], this.temp(this.depth, 1));
     o.local(Op.LocalGet, l).op(Op.I64ExtendI32S).local(Op.LocalGet, r).op(Op.I64ExtendI32S).op(Op.I64Mul);
     o.local(Op.LocalGet, l).local(Op.LocalGet, r).op(Op.I32Mul).op(Op.I64ExtendI32S).op(Op.I64Ne);
+  }
+
+  /** mulHigh, mulHighS: the high 32 bits of the unsigned or signed 64-bit product. */
+  private multiplyHigh(signed: boolean, args: Expr[]): void {
+    if (args.length !== 2) throw new Unsupported('multiply with other than two arguments');
+    const o = this.out, extend = signed ? Op.I64ExtendI32S : Op.I64ExtendI32U;
+    this.expr(args[0]);
+    o.op(extend);
+    this.expr(args[1]);
+    o.op(extend).op(Op.I64Mul).op(Op.I64Const).s32(32).op(Op.I64ShrU).op(Op.I32WrapI64);
   }
 
   /**
