@@ -78,13 +78,11 @@ export interface RegionEnvironment {
 // Region size limits. V8 optimises a generated function on a background thread in time
 // that grows faster than its size, and runs it unoptimised meanwhile: big regions made a
 // code-dense page slower than the interpreter (measured: 64 blocks ~3-10 MIPS, 32 blocks
-// ~13-15 MIPS, interpreter ~8.5, on 4 KiB of random integer code).
+// ~13-15 MIPS, interpreter ~8.5, on 4 KiB of random integer code). Wasm regions were held
+// to 12 blocks while they were translated on the VM thread (12 took 6-12 s less CPU than 32
+// per boot then: big regions repeat each other's blocks); translated in the background,
+// 20, 32 and 64 blocks each took 0.92-0.94 of 12's time side by side, 32 the same as 20.
 const MAX_BLOCKS = 32;
-// Wasm regions are smaller: the hub chains them cheaply, and a boot compiles each page from
-// many entries, so big regions repeat each other's blocks (~12 regions per code page). Boot
-// CPU seconds by the cap (one to five runs each; the host varies ±15%): 6-8 blocks ~60,
-// 12 ~47-57, 16 ~51-60, 32 ~59-75, 64 ~70; in alternating pairs 12 took 6-12 s less than 32.
-const MAX_BLOCKS_WASM = 12;
 const MAX_BLOCK_INSNS = 64;
 const MAX_INSNS = 512;
 const MAX_SOURCE = 32 * 1024;
@@ -147,7 +145,7 @@ export interface RegionPlan {
 export function planRegion(cpu: Cpu, phys: number, env: RegionEnvironment): RegionPlan {
   const key = modeKey(cpu);
   const forWasm = env.wasm !== null && (key & KEY_FLAT) !== 0;
-  const source = new RegionSource(cpu, phys, key, forWasm);
+  const source = new RegionSource(cpu, phys, key);
   const cases = source.cases();
   const region: Region = {
     run: null as unknown as RegionFunction,
@@ -200,8 +198,7 @@ class RegionSource {
   private known: KnownFlags | undefined;
   private knownAfter: KnownFlags | undefined;
 
-  /** `forWasm`: the region is meant for the wasm back end (smaller regions). */
-  constructor(private readonly cpu: Cpu, phys: number, private readonly key: number, private readonly forWasm: boolean) {
+  constructor(private readonly cpu: Cpu, phys: number, private readonly key: number) {
     this.code32 = (key & KEY_CODE32) !== 0;
     this.flat = (key & KEY_FLAT) !== 0;
     this.stackMask = (key & KEY_STACK32) !== 0 ? '-1' : '0xffff';
@@ -230,8 +227,7 @@ class RegionSource {
     const seen = new Set<number>();
     const queue = [this.cpu.eip >>> 0];
     let size = 0;
-    const maxBlocks = this.forWasm ? MAX_BLOCKS_WASM : MAX_BLOCKS;
-    while (queue.length > 0 && this.blockCount < maxBlocks && this.insnCount < MAX_INSNS && size < MAX_SOURCE) {
+    while (queue.length > 0 && this.blockCount < MAX_BLOCKS && this.insnCount < MAX_INSNS && size < MAX_SOURCE) {
       const eip = queue.shift()!;
       if (seen.has(eip) || this.offsetOf(eip) < 0) continue;
       seen.add(eip);
