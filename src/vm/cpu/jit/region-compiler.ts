@@ -75,17 +75,26 @@ export interface RegionEnvironment {
   readonly wasm: WasmRegions | null;
 }
 
-// Region size limits. V8 optimises a generated function on a background thread in time
-// that grows faster than its size, and runs it unoptimised meanwhile: big regions made a
-// code-dense page slower than the interpreter (measured: 64 blocks ~3-10 MIPS, 32 blocks
-// ~13-15 MIPS, interpreter ~8.5, on 4 KiB of random integer code). Wasm regions were held
-// to 12 blocks while they were translated on the VM thread (12 took 6-12 s less CPU than 32
-// per boot then: big regions repeat each other's blocks); translated in the background,
-// 20, 32 and 64 blocks each took 0.92-0.94 of 12's time side by side, 32 the same as 20.
-const MAX_BLOCKS = 32;
+/** How much one region holds at most. */
+interface RegionLimits {
+  readonly blocks: number;
+  /** Instructions, and bytes of emitted JavaScript. */
+  readonly insns: number;
+  readonly source: number;
+}
+
+// V8 optimises a generated JavaScript function on a background thread in time that grows
+// faster than its size, and runs it unoptimised meanwhile: big regions made a code-dense page
+// slower than the interpreter (measured: 64 blocks ~3-10 MIPS, 32 blocks ~13-15 MIPS,
+// interpreter ~8.5, on 4 KiB of random integer code).
+const JS_LIMITS: RegionLimits = { blocks: 32, insns: 512, source: 32 * 1024 };
+// Wasm regions were held to 12 blocks while they were translated on the VM thread (12 took
+// 6-12 s less CPU than 32 per boot then: big regions repeat each other's blocks). Translated
+// in the background, 20, 32 and 64 blocks each took 0.92-0.94 of 12's time side by side, 32
+// the same as 20; then 1,024 instructions and 64 KiB of source instead of 512 and 32 KiB took
+// 0.97-0.98 of the time, and 2,048 and 128 KiB no clearly less (0.97-1.00).
+const WASM_LIMITS: RegionLimits = { blocks: 32, insns: 1024, source: 64 * 1024 };
 const MAX_BLOCK_INSNS = 64;
-const MAX_INSNS = 512;
-const MAX_SOURCE = 32 * 1024;
 
 /** The lazy flag state in a region's locals (LazyFlags' fields while the region runs). */
 const LOCAL_FLAGS: FlagVars = { flags: 'ff', mask: 'fm', kind: 'fk', a: 'fa', b: 'fb', r: 'fr', top: 'ft' };
@@ -145,7 +154,7 @@ export interface RegionPlan {
 export function planRegion(cpu: Cpu, phys: number, env: RegionEnvironment): RegionPlan {
   const key = modeKey(cpu);
   const forWasm = env.wasm !== null && (key & KEY_FLAT) !== 0;
-  const source = new RegionSource(cpu, phys, key);
+  const source = new RegionSource(cpu, phys, key, forWasm ? WASM_LIMITS : JS_LIMITS);
   const cases = source.cases();
   const region: Region = {
     run: null as unknown as RegionFunction,
@@ -198,7 +207,7 @@ class RegionSource {
   private known: KnownFlags | undefined;
   private knownAfter: KnownFlags | undefined;
 
-  constructor(private readonly cpu: Cpu, phys: number, private readonly key: number) {
+  constructor(private readonly cpu: Cpu, phys: number, private readonly key: number, private readonly limits: RegionLimits) {
     this.code32 = (key & KEY_CODE32) !== 0;
     this.flat = (key & KEY_FLAT) !== 0;
     this.stackMask = (key & KEY_STACK32) !== 0 ? '-1' : '0xffff';
@@ -227,7 +236,8 @@ class RegionSource {
     const seen = new Set<number>();
     const queue = [this.cpu.eip >>> 0];
     let size = 0;
-    while (queue.length > 0 && this.blockCount < MAX_BLOCKS && this.insnCount < MAX_INSNS && size < MAX_SOURCE) {
+    const limits = this.limits;
+    while (queue.length > 0 && this.blockCount < limits.blocks && this.insnCount < limits.insns && size < limits.source) {
       const eip = queue.shift()!;
       if (seen.has(eip) || this.offsetOf(eip) < 0) continue;
       seen.add(eip);
@@ -283,7 +293,7 @@ class RegionSource {
         break;
       }
       eip = next;
-      if (i + 1 >= MAX_BLOCK_INSNS || this.offsetOf(eip) < 0 || this.insnCount >= MAX_INSNS) {
+      if (i + 1 >= MAX_BLOCK_INSNS || this.offsetOf(eip) < 0 || this.insnCount >= this.limits.insns) {
         out.push(`pc = ${eip | 0}; done += ${i + 1}; ${FALLTHROUGH}`);
         if (this.offsetOf(eip) >= 0) fallthrough = eip;
         break;
