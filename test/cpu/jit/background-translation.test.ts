@@ -41,6 +41,7 @@ function requested(): { m: JitTestMachine; cache: CodeCache } {
   for (let i = 0; i < 2; i++) assert.equal(runWithJit(m.cpu, cache, 1), 1);
   assert.equal(cache.pendingCount, 1);
   assert.equal(cache.regionCount, 0, 'nothing is installed before the module is back');
+  assert.match(cache.infoText(), /\ntranslating +1 \(/);
   return { m, cache };
 }
 

@@ -358,6 +358,7 @@ export class CodeCache implements RegionEnvironment {
         `wasm regions       ${this.wasm.compiled} (${this.wasm.refused + this.wasm.invalid} kept JavaScript)`,
         `chained entries    ${this.wasm.chained} (wasm region to wasm region, not counted as lookups)`,
       ] : []),
+      ...(this.background ? [`translating        ${this.pending.size} (on the background translator's thread)`] : []),
       `invalidations      ${st.invalidations}`,
       `flushes            ${st.flushes}`,
       `hit rate           ${rate}% (${st.hits} of ${lookups} lookups)`,
