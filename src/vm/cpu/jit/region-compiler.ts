@@ -132,12 +132,6 @@ interface Block {
   fallthrough: number;
 }
 
-/** Compiles the region entered at cpu.eip, whose first byte is at physical `phys` (a RAM page). */
-export function compileRegion(cpu: Cpu, phys: number, env: RegionEnvironment): Region {
-  const plan = planRegion(cpu, phys, env);
-  return finishRegion(plan, env, plan.wasmBlocks ? env.wasm!.compile(plan.wasmBlocks) : null);
-}
-
 /** A region whose blocks are decoded and emitted, waiting for its code. */
 export interface RegionPlan {
   readonly region: Region;

@@ -213,10 +213,10 @@ export class WasmRegions {
  * code under `key`'s privilege, then the lookup memo in the arena — and calls that region
  * too. Between two such regions nothing the run loop checks can have changed: halt, the
  * interrupt shadow, IF, TF, the mode and pending interrupts change only through interpreted
- * instructions, after which a region leaves with EXIT_EVENT when `leave` finds any of them
- * changed (the ones interpreted inside a block change none of them), and through MMIO. On the way out, a fault
- * included, CELL_TOTAL gets the instructions of the finished regions and CELL_CHAINED the
- * entries made here.
+ * instructions — after which a region leaves with EXIT_EVENT when `leave` finds any of them
+ * changed (those interpreted inside a block change none of them) — and through MMIO, which
+ * sets CELL_NO_CHAIN. On the way out, a fault included, CELL_TOTAL gets the instructions of
+ * the finished regions and CELL_CHAINED the entries made here.
  */
 function hubModule(): Uint8Array {
   const SLOT = 0, BUDGET = 1, KEY = 2, TOTAL = 3, REASON = 4, EIP = 5, E = 6, PHYS = 7, M = 8, NB = 9, CHAINED = 10;
