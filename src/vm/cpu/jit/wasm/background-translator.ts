@@ -5,18 +5,15 @@
 // results at every step without a message-port call.
 
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { RegionBlocks } from './region-translator.js';
+import type { RegionBlocks, RegionModule } from './region-translator.js';
 
 export interface TranslateRequest {
   ticket: number;
   blocks: RegionBlocks;
 }
 
-/** A request's outcome: a compiled module, or why there is none ('error' is a translator bug). */
-export type Translated =
-  | { ticket: number; outcome: 'module'; module: WebAssembly.Module; size: number }
-  | { ticket: number; outcome: 'refused' | 'invalid' }
-  | { ticket: number; outcome: 'error'; error: string };
+/** A request's outcome: compileRegionModule's, or the error it threw (a translator bug). */
+export type Translated = { ticket: number } & (RegionModule | { outcome: 'error'; error: string });
 
 export class BackgroundTranslator {
   private readonly worker: Worker;

@@ -77,6 +77,30 @@ export function translateRegion(region: RegionBlocks): Uint8Array {
   return new Translator(region).module();
 }
 
+/**
+ * The region's compiled module with its byte size, or why there is none: 'refused' (the
+ * translator does not take a block) or 'invalid' (V8 rejected the module: a translator bug,
+ * which the tests require never to happen). Any other error is thrown.
+ */
+export type RegionModule =
+  | { outcome: 'module'; module: WebAssembly.Module; size: number }
+  | { outcome: 'refused' | 'invalid' };
+
+export function compileRegionModule(region: RegionBlocks): RegionModule {
+  let bytes: Uint8Array;
+  try {
+    bytes = translateRegion(region);
+  } catch (e) {
+    if (e instanceof Unsupported) return { outcome: 'refused' };
+    throw e;
+  }
+  try {
+    return { outcome: 'module', module: new WebAssembly.Module(bytes), size: bytes.length };
+  } catch {
+    return { outcome: 'invalid' };
+  }
+}
+
 class Translator {
   private readonly out = new Bytes();
   private readonly locals = new Map<string, number>();

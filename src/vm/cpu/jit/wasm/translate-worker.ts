@@ -3,24 +3,16 @@
 // shared between threads, so the VM thread only instantiates it.
 
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { translateRegion, type RegionBlocks } from './region-translator.js';
-import { Unsupported } from './js-subset.js';
+import { compileRegionModule, type RegionBlocks } from './region-translator.js';
 import type { TranslateRequest, Translated } from './background-translator.js';
 
 const { port, posted } = workerData as { port: MessagePort; posted: Int32Array };
 
 function translate(ticket: number, blocks: RegionBlocks): Translated {
-  let bytes: Uint8Array;
   try {
-    bytes = translateRegion(blocks);
+    return { ticket, ...compileRegionModule(blocks) };
   } catch (e) {
-    if (e instanceof Unsupported) return { ticket, outcome: 'refused' };
     return { ticket, outcome: 'error', error: e instanceof Error ? e.stack ?? e.message : String(e) };
-  }
-  try {
-    return { ticket, outcome: 'module', module: new WebAssembly.Module(bytes), size: bytes.length };
-  } catch {
-    return { ticket, outcome: 'invalid' };
   }
 }
 

@@ -23,10 +23,8 @@ import { doubleShift, shift } from '../../alu.js';
 import type { MemoryHelpers } from '../memory-helpers.js';
 import { KEY_CPL3, modeKey } from '../mode-key.js';
 import type { RegionFunction } from '../region-compiler.js';
-import { IMPORTS, translateRegion, type RegionBlocks } from './region-translator.js';
-import { Unsupported } from './js-subset.js';
+import { IMPORTS, compileRegionModule, type RegionBlocks, type RegionModule } from './region-translator.js';
 import { Bytes, Op, VOID, buildModule, forwardingModule } from './wasm-module.js';
-import type { Translated } from './background-translator.js';
 
 // V8 runs a wasm function in its baseline code (Liftoff) and optimises it with TurboFan once
 // it has run ~1.8 MB worth of code. At that default nearly every region of a Linux boot was
@@ -156,26 +154,11 @@ export class WasmRegions {
 
   /** The region as a wasm function in a table slot, with its byte size; null when the translator refuses it. */
   compile(blocks: RegionBlocks): CompiledWasm | null {
-    let bytes: Uint8Array;
-    try {
-      bytes = translateRegion(blocks);
-    } catch (e) {
-      if (!(e instanceof Unsupported)) throw e;
-      this.refused++;
-      return null;
-    }
-    let module: WebAssembly.Module;
-    try {
-      module = new WebAssembly.Module(bytes);
-    } catch {
-      this.invalid++;
-      return null;
-    }
-    return this.instantiate(module, blocks.key, bytes.length);
+    return this.adopt(compileRegionModule(blocks), blocks.key);
   }
 
-  /** As compile, for the background translator's result for a region compiled under `key`. */
-  adopt(result: Translated, key: number): CompiledWasm | null {
+  /** As compile, for a module compiled elsewhere (the background translator) for a region under `key`. */
+  adopt(result: RegionModule | { outcome: 'error'; error: string }, key: number): CompiledWasm | null {
     switch (result.outcome) {
       case 'module': return this.instantiate(result.module, key, result.size);
       case 'refused': this.refused++; return null;
