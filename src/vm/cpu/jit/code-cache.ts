@@ -61,6 +61,13 @@ function memoSlot(eip: number): number {
   return (eip ^ (eip >>> MEMO_BITS)) & MEMO_MASK;
 }
 
+/** Appends `item` to the list kept under `key`. */
+function addTo<T>(lists: Map<number, T[]>, key: number, item: T): void {
+  const list = lists.get(key);
+  if (list) list.push(item);
+  else lists.set(key, [item]);
+}
+
 export class CodeCache implements RegionEnvironment {
   readonly threshold: number;
   readonly maxRegions: number;
@@ -242,11 +249,8 @@ export class CodeCache implements RegionEnvironment {
     const p = { ticket, plan };
     this.pending.set(ticket, p);
     const page = plan.region.phys >>> 12;
-    const list = this.pendingByPage.get(page);
-    if (list) list.push(p);
-    else this.pendingByPage.set(page, [p]);
-    this.codePages[page] = 1;
-    this.cpu.mmu.markCodePage(page);
+    addTo(this.pendingByPage, page, p);
+    this.holdsCode(page);
     this.background!.request(ticket, plan.wasmBlocks!);
   }
 
@@ -274,13 +278,16 @@ export class CodeCache implements RegionEnvironment {
     for (let i = 0; i < region.blockPhys.length; i++) this.enter(region, region.blockPhys[i]);
     this.count++;
     const page = region.phys >>> 12;
-    const list = this.byPage.get(page);
-    if (list) list.push(region);
-    else this.byPage.set(page, [region]);
-    this.codePages[page] = 1;
-    this.cpu.mmu.markCodePage(page);
+    addTo(this.byPage, page, region);
+    this.holdsCode(page);
     this.stats.compiled++;
     return region;
+  }
+
+  /** Marks a physical page as holding code: stores to it through any alias invalidate it. */
+  private holdsCode(page: number): void {
+    this.codePages[page] = 1;
+    this.cpu.mmu.markCodePage(page);
   }
 
   /** Makes `region` the one entered at its block at physical `at`; an older other variant stays reachable. */
