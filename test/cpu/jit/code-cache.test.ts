@@ -25,10 +25,13 @@ test('nothing is compiled before a page has run `threshold` instructions', { ski
   const cold = machine(code, { threshold: 1000 });
   cold.m.runToHalt(cold.cache);
   assert.equal(cold.cache.stats.compiled, 0, '201 instructions stay under a threshold of 1000');
+  assert.equal(cold.cache.stats.interpretedInstructions, cold.m.cpu.instructionCount);
   const warm = machine(code, { threshold: 50 });
   warm.m.runToHalt(warm.cache);
   assert.ok(warm.cache.stats.compiled >= 1);
   assert.ok(warm.cache.stats.compiledInstructions > 100);
+  const { compiledInstructions, interpretedInstructions } = warm.cache.stats;
+  assert.equal(compiledInstructions + interpretedInstructions, warm.m.cpu.instructionCount);
   assert.deepEqual(diffStates(cold.m.state(), warm.m.state()), []);
 });
 

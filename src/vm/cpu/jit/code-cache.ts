@@ -39,6 +39,8 @@ export interface JitStats {
   misses: number;
   /** Instructions executed inside compiled regions. */
   compiledInstructions: number;
+  /** Instructions the run loop interpreted (those a region interprets itself count as compiled). */
+  interpretedInstructions: number;
 }
 
 const PAGES = 1 << 20;
@@ -73,7 +75,7 @@ export class CodeCache implements RegionEnvironment {
   readonly maxRegions: number;
   /** 1 for each physical page holding compiled code (the store check's table). */
   readonly codePages: Uint8Array;
-  readonly stats: JitStats = { compiled: 0, invalidations: 0, flushes: 0, hits: 0, misses: 0, compiledInstructions: 0 };
+  readonly stats: JitStats = { compiled: 0, invalidations: 0, flushes: 0, hits: 0, misses: 0, compiledInstructions: 0, interpretedInstructions: 0 };
   private readonly heat = new Uint32Array(PAGES);
   /**
    * Regions by the physical address of each of their blocks (a small integer below 1 GiB,
@@ -370,6 +372,7 @@ export class CodeCache implements RegionEnvironment {
       `flushes            ${st.flushes}`,
       `hit rate           ${rate}% (${st.hits} of ${lookups} lookups)`,
       `compiled insns     ${st.compiledInstructions}`,
+      `interpreted insns  ${st.interpretedInstructions}`,
     ].join('\n') + '\n';
   }
 

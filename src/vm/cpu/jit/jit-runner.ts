@@ -48,6 +48,7 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
     const n = phys >= 0 && cache.codePages[phys >>> 12] === 0 ? interpretCold(cpu, cache, phys, budget - done) : cpu.run(1);
     if (n === 0) break;
     done += n;
+    cache.stats.interpretedInstructions += n;
   }
   return done;
 }
