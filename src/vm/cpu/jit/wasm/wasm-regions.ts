@@ -32,6 +32,9 @@ import { Bytes, Op, VOID, buildModule, forwardingModule } from './wasm-module.js
 // on the VM thread (boot+workload 64 s against 59 s with Liftoff only). 50 times the budget
 // optimises only the hottest regions: 53 s. Set before any module is compiled.
 setFlagsFromString('--wasm-tiering-budget=100000000');
+// Region modules are compiled whole where they are built (the translate worker), not
+// function by function on their first call, which would be on the VM thread: 1.5–3% of a boot.
+setFlagsFromString('--no-wasm-lazy-compilation');
 // Region modules mark the slow paths of memory accesses and the rare exits unlikely
 // (wasm-module.ts, branchHints).
 setFlagsFromString('--experimental-wasm-branch-hinting');
