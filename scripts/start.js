@@ -9,5 +9,6 @@ const { ensureLinuxGuest } = await import('../dist/test/guests/linux.js');
 const guest = await ensureLinuxGuest();
 const termu = fileURLToPath(new URL('../bin/termu', import.meta.url));
 const args = ['-m', '256', '-kernel', guest.kernel, '-initrd', guest.initrd, '-append', 'console=ttyS0 console=tty0', ...process.argv.slice(2)];
-const r = spawnSync(process.execPath, [termu, ...args], { stdio: 'inherit' });
+// bin/termu itself, so its #! line's Node options apply.
+const r = spawnSync(termu, args, { stdio: 'inherit' });
 process.exit(r.status ?? 1);
