@@ -330,9 +330,14 @@ export function divU(hi: number, lo: number, d: number, top: number): boolean {
     divResult.r = n - q * d;
     return true;
   }
+  return divWide(hi, lo, d);
+}
+
+/** divResult = the unsigned 64-bit `hi`:`lo` divided by `d`, for 0 < d and hi < d (unsigned: the quotient fits 32 bits). */
+function divide64(hi: number, lo: number, d: number): void {
   hi >>>= 0;
   lo >>>= 0;
-  if (hi >= d) return false;
+  d >>>= 0;
   if (hi < 0x200000) {
     const n = hi * 4294967296 + lo;
     let q = Math.floor(n / d);
@@ -341,14 +346,45 @@ export function divU(hi: number, lo: number, d: number, top: number): boolean {
     else if (r >= d) { q++; r -= d; }
     divResult.q = q | 0;
     divResult.r = r | 0;
-    return true;
+    return;
   }
   const n = (BigInt(hi) << 32n) | BigInt(lo);
   const bd = BigInt(d);
   divResult.q = Number(n / bd) | 0;
   divResult.r = Number(n % bd) | 0;
-  return true;
 }
+
+/**
+ * The quotient (divQuot) and remainder (divRem) of the unsigned 64-bit `hi`:`lo` by `d`, where
+ * divWideSrc allows them (0 < d, hi < d). Emitted code calls them by name; the wasm translator
+ * uses a 64-bit divide.
+ */
+export function divQuot(hi: number, lo: number, d: number): number {
+  divide64(hi, lo, d);
+  return divResult.q;
+}
+export function divRem(hi: number, lo: number, d: number): number {
+  divide64(hi, lo, d);
+  return divResult.r;
+}
+
+/**
+ * DIV r/m32: `q` and `r` = quotient and remainder of `hi`:`lo` (EDX:EAX) by `d` (pure
+ * expressions, neither of them `q`), as int32, after running `fault` (a statement that
+ * raises #DE) when d is 0 or the quotient would not fit 32 bits. The flags are unchanged.
+ */
+export function divWideSrc(hi: string, lo: string, d: string, q: string, r: string, fault: string): string {
+  return `if (${d} === 0 || (${hi} >>> 0) >= (${d} >>> 0)) { ${fault} } ${q} = divQuot(${hi}, ${lo}, ${d}); ${r} = divRem(${hi}, ${lo}, ${d});`;
+}
+
+/** DIV r/m32 for the interpreter: false for #DE, else the result in divResult. */
+const divWide = compileTemplate<(hi: number, lo: number, d: number) => boolean>(
+  'divWide', 'hi, lo, d',
+  `let q = 0, r = 0;
+  ${divWideSrc('hi', 'lo', 'd', 'q', 'r', 'return false;')}
+  divResult.q = q;
+  divResult.r = r;
+  return true;`, { divQuot, divRem, divResult });
 
 /** Signed divide of hi:lo by d. False means #DE. */
 export function divS(hi: number, lo: number, d: number, top: number): boolean {

@@ -42,6 +42,9 @@ const EXTRAS = [
   `db 0xf0, 0x39, 0x05\ndd 0x${(DATA_BASE + 0x40).toString(16)} ; LOCK CMP: #UD`,
   'push 5\npush -3\npush 0x12345\no16 push -7\no16 push 0x1234\npop eax\npop ebx\npop ecx\npop edx',
   `mov cl, 13\nshrd dword [0x${(DATA_BASE + 0x100).toString(16)}], edx, cl\nshld bx, si, cl\nshld si, di, 3`,
+  // DIV r/m32 from memory: a random EDX:EAX usually overflows (#DE); a cleared EDX does not.
+  `div dword [0x${(DATA_BASE + 0x80).toString(16)}]\nxor edx, edx\ndiv dword [0x${(DATA_BASE + 0x84).toString(16)}]`,
+  `xor edx, edx\ndiv dword [0x${(DATA_BASE + 0x88).toString(16)}]\nmov edx, eax\nshr edx, 3\ndiv dword [0x${(DATA_BASE + 0x8c).toString(16)}]`,
 ];
 
 const COUNTER = DATA_BASE + 0xff8;

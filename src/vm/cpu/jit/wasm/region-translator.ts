@@ -39,6 +39,7 @@ export const IMPORTS: readonly ImportSpec[] = [
   { name: 'executeOne', params: 0, results: 0 },
   { name: 'leave', params: 3, results: 1 },
   { name: 'shift', params: 4, results: 1 }, { name: 'doubleShift', params: 5, results: 1 },
+  { name: 'raise', params: 1, results: 0 },
 ];
 const importIndex = new Map(IMPORTS.map((f, i) => [f.name, i]));
 
@@ -46,7 +47,7 @@ const importIndex = new Map(IMPORTS.map((f, i) => [f.name, i]));
 const CONTEXT_ARG = new Set(['executeOne', 'shift', 'doubleShift']);
 const CPU_CALLS: Record<string, string> = {
   'cpu.read8': 'read8', 'cpu.read16': 'read16', 'cpu.read32': 'read32', 'cpu.probeWrite': 'probeWrite',
-  'cpu.write8': 'write8', 'cpu.write16': 'write16', 'cpu.write32': 'write32',
+  'cpu.write8': 'write8', 'cpu.write16': 'write16', 'cpu.write32': 'write32', 'cpu.raise': 'raise',
 };
 
 const FLAG_FIELDS = ['flags', 'lazyMask', 'lazyKind', 'lazyA', 'lazyB', 'lazyR', 'lazyTop'];
@@ -616,6 +617,10 @@ class Translator {
       this.multiplyHigh(e.callee === 'mulHighS', e.args);
       return true;
     }
+    if (e.callee === 'divQuot' || e.callee === 'divRem') {
+      this.divide64(e.callee === 'divRem', e.args);
+      return true;
+    }
     let name = CPU_CALLS[e.callee] ?? e.callee;
     let args = e.args;
     if (CONTEXT_ARG.has(name)) args = args.slice(1);
@@ -657,6 +662,21 @@ class Translator {
     o.op(extend);
     this.expr(args[1]);
     o.op(extend).op(Op.I64Mul).op(Op.I64Const).s32(32).op(Op.I64ShrU).op(Op.I32WrapI64);
+  }
+
+  /**
+   * divQuot, divRem (hi, lo, d): the unsigned 64-bit hi:lo divided by d. Emitted only after
+   * divWideSrc's #DE check, so the divide cannot trap and the quotient fits 32 bits.
+   */
+  private divide64(remainder: boolean, args: Expr[]): void {
+    if (args.length !== 3) throw new Unsupported('divide with other than three arguments');
+    const o = this.out;
+    this.expr(args[0]);
+    o.op(Op.I64ExtendI32U).op(Op.I64Const).s32(32).op(Op.I64Shl);
+    this.expr(args[1]);
+    o.op(Op.I64ExtendI32U).op(Op.I64Or);
+    this.expr(args[2]);
+    o.op(Op.I64ExtendI32U).op(remainder ? Op.I64RemU : Op.I64DivU).op(Op.I32WrapI64);
   }
 
   /**

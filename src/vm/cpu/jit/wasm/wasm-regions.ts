@@ -91,6 +91,7 @@ export class WasmRegions {
       read16: (s: number, o: number) => cpu.read16(s, o >>> 0),
       read32: (s: number, o: number) => cpu.read32(s, o >>> 0),
       probeWrite: (s: number, o: number, n: number) => cpu.probeWrite(s, o >>> 0, n),
+      raise: (vector: number) => cpu.raise(vector),
       executeOne: () => {
         cpu.eip = cells[CELL_EIP] >>> 0;
         cpu.startEip = cells[CELL_START_EIP] >>> 0;
