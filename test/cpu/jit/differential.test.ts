@@ -44,6 +44,8 @@ const EXTRAS = [
   `mov cl, 13\nshrd dword [0x${(DATA_BASE + 0x100).toString(16)}], edx, cl\nshld bx, si, cl\nshld si, di, 3`,
   // DIV r/m32 from memory: a random EDX:EAX usually overflows (#DE); a cleared EDX does not.
   `div dword [0x${(DATA_BASE + 0x80).toString(16)}]\nxor edx, edx\ndiv dword [0x${(DATA_BASE + 0x84).toString(16)}]`,
+  `bts dword [0x${(DATA_BASE + 0x90).toString(16)}], 5\nsetc al\nbtr word [0x${(DATA_BASE + 0x94).toString(16)}], 17\nadc ebx, ebx\n` +
+    `bt dword [0x${(DATA_BASE + 0x98).toString(16)}], 31\nlock btc dword [0x${(DATA_BASE + 0x9c).toString(16)}], 2\nrcl ecx, 1`,
   `xor edx, edx\ndiv dword [0x${(DATA_BASE + 0x88).toString(16)}]\nmov edx, eax\nshr edx, 3\ndiv dword [0x${(DATA_BASE + 0x8c).toString(16)}]`,
 ];
 

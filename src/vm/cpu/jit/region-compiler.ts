@@ -799,6 +799,26 @@ ${this.afterStore(next, i)}`;
         const count = op & 1 ? '(r1 & 31)' : `${d.imm & 31}`;
         return simple(`${this.getRmForWrite(d, V)} b = ${count}; ${this.withLfFlags(`v = doubleShift(lf, ${op < 0x1a8}, a, ${this.reg(reg, V)}, b, ${V});`)} if (b !== 0) { ${this.setRm(d, V, 'v', next, i)} }`);
       }
+      case 0x1b0: case 0x1b1: { // CMPXCHG: the accumulator's and the register's new values first, the store last
+        const top = op & 1 ? V : 7;
+        const cmp = this.arith(7, 'b', 'a', top);
+        const equal = conditionSrc(LOCAL_FLAGS, 4, this.knownAfter);
+        return simple(`${this.getRmForWrite(d, top)} b = ${this.reg(0, top)}; ${cmp} t = ${equal} ? ${this.reg(reg, top)} : a; ` +
+          `if (!(${equal})) { ${this.setReg(0, top, 'a')} } ${this.setRm(d, top, 't', next, i)}`);
+      }
+      case 0x1c0: case 0x1c1: { // XADD
+        const top = op & 1 ? V : 7;
+        return simple(`${this.getRmForWrite(d, top)} b = ${this.reg(reg, top)}; ${this.arith(0, 'a', 'b', top)} ${this.setReg(reg, top, 'a')} ${this.setRm(d, top, 'v', next, i)}`);
+      }
+      case 0x1ba: { // BT, BTS, BTR, BTC r/m, imm8: CF is the bit; the others change it
+        if (reg < 4) return null;
+        const bit = d.imm & V, m = 1 << bit;
+        const cf = setBitsSrc(LOCAL_FLAGS, CF, `((a >>> ${bit}) & 1)`);
+        this.knownAfter = this.known && { ...this.known, mask: this.known.mask & ~CF };
+        if (reg === 4) return simple(`a = ${this.getRm(d, V)}; ${cf}`);
+        const changed = reg === 5 ? `a | ${m}` : reg === 6 ? `a & ${~m & widthMask(V)}` : `a ^ ${m}`;
+        return simple(`${this.getRmForWrite(d, V)} ${cf} ${this.setRm(d, V, changed, next, i)}`);
+      }
       case 0x1af:
         return simple(`b = ${this.getRm(d, V)}; a = ${this.reg(reg, V)}; ${this.imul('a', 'b', V)} ${this.setReg(reg, V, 'v')}`);
       case 0x1c8: case 0x1c9: case 0x1ca: case 0x1cb: case 0x1cc: case 0x1cd: case 0x1ce: case 0x1cf:
@@ -817,11 +837,14 @@ ${this.afterStore(next, i)}`;
 /**
  * LOCK on a read-modify-write with a memory destination, as the interpreter accepts it;
  * with one CPU it changes nothing else. Other LOCK forms go to the interpreter (#UD), and
- * so do the 0F ones (BTS, CMPXCHG, XADD … are not compiled).
+ * so do those of the 0F ones that are not compiled (BTS/BTR/BTC r/m, r; CMPXCHG8B).
  */
 function lockAllowed(d: Decoded): boolean {
   const op = d.op, reg = (d.modrm >> 3) & 7;
-  if (d.modrm < 0 || d.modrm >= 0xc0 || op >= 0x100) return false;
+  if (d.modrm < 0 || d.modrm >= 0xc0) return false;
+  if (op === 0x1b0 || op === 0x1b1 || op === 0x1c0 || op === 0x1c1) return true;
+  if (op === 0x1ba) return reg >= 5;
+  if (op >= 0x100) return false;
   if (op < 0x40) return (op & 7) < 2 && op >> 3 !== 7;
   if (op >= 0x80 && op <= 0x83) return reg !== 7;
   if (op === 0x86 || op === 0x87) return true;
