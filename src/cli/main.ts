@@ -9,6 +9,7 @@ import { removePidfile, writePidfile } from './pidfile.js';
 import { MachineHost } from '../vm/machine/machine-host.js';
 import { restoreTerminal } from '../vm/chardev/terminal-mode.js';
 import { TerminalFrontEnd, wantsTerminalUi } from '../tui/terminal-front-end.js';
+import { QEMU_COMPAT_VERSION } from '../monitor/hmp-commands.js';
 
 function fail(e: unknown): never {
   restoreTerminal();
@@ -24,6 +25,10 @@ export async function main(argv: string[]): Promise<void> {
     config = parseArgs(argv);
   } catch (e) {
     fail(e);
+  }
+  if (config.showVersion) {
+    process.stdout.write(`${PROGRAM_NAME} emulator version ${QEMU_COMPAT_VERSION} (termu)\n`);
+    process.exit(0);
   }
   if (config.daemonize && !isDaemonChild()) {
     process.exit(await startDaemon(argv));

@@ -184,6 +184,7 @@ const OPTIONS: OptionDef[] = [
     for (const [key, value] of kv) applyAccelProperty(s.config.jit, opt, key, value);
   }),
   flag('S', (s) => void (s.config.startPaused = true)),
+  flag('version', (s) => void (s.config.showVersion = true)),
   withArg('icount', (s, arg, opt) => {
     const shift = parseKeyValues(arg, 'shift').get('shift') ?? '';
     const n = /^[0-9]+$/.test(shift) ? Number(shift) : NaN;
@@ -212,6 +213,7 @@ export function parseArgs(argv: string[]): MachineConfig {
       daemonize: false,
       rtcBase: 'utc',
       startPaused: false,
+      showVersion: false,
       clock: { mode: 'realtime' },
       jit: { enabled: JIT_BY_DEFAULT, threshold: DEFAULT_JIT_THRESHOLD, wasm: true },
       storage: defaultStorageConfig(),
@@ -239,6 +241,8 @@ export function parseArgs(argv: string[]): MachineConfig {
       arg = argv[++i];
     }
     def.apply(state, arg, def.takesArg ? `${word} ${arg}` : word);
+    // The options after it are not looked at.
+    if (state.config.showVersion) return state.config;
   }
   return resolve(state);
 }

@@ -117,3 +117,13 @@ test('-device isa-debug-exit, -debugcon, -rtc, -icount, -enable-kvm', () => {
   assert.equal(c.startPaused, true);
   assert.match(c.warnings[0], /KVM is not available/);
 });
+
+test('-version stops the parse where it stands, as in QEMU; bin/termu prints the version and exits 0', { skip: !hasQemu && 'qemu-system-i386 is not installed' }, () => {
+  assert.equal(parseArgs(['-version', '-m', 'foo']).showVersion, true);
+  assert.equal(termuError(['-m', 'foo', '-version']), termuError(['-m', 'foo']));
+  const q = spawnSync('qemu-system-i386', ['-version', '-m', 'foo'], { encoding: 'utf8' });
+  const t = spawnSync(new URL('../../../bin/termu', import.meta.url).pathname, ['-version', '-m', 'foo'], { encoding: 'utf8' });
+  assert.equal(t.status, q.status);
+  assert.match(q.stdout, /^QEMU emulator version 7\.2\./);
+  assert.equal(t.stdout, 'termu emulator version 7.2.0 (termu)\n');
+});
