@@ -76,3 +76,18 @@ test('DMA to the page while its region is being translated drops the region', { 
   m.runToHalt(cache);
   assert.equal(m.cpu.reg32[3], 11 * 1000);
 });
+
+test('when the translate thread is gone, pending regions are forgotten and code compiles on the VM thread', { skip }, async (t) => {
+  const { m, cache } = requested();
+  t.after(() => cache.detach());
+  const translator = (cache as unknown as { background: { alive: boolean; close(): void } }).background;
+  translator.close();
+  for (let i = 0; i < 500 && translator.alive; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(translator.alive, false, 'the worker ended');
+  m.runToHalt(cache);
+  assert.equal(cache.pendingCount, 0);
+  assert.ok(cache.regionCount >= 1, 'the loop was compiled on the VM thread');
+  assert.equal(m.cpu.reg32[3], 7 * 1000);
+  assert.ok(cache.stats.compiledInstructions > 3000, `compiled instructions: ${cache.stats.compiledInstructions}`);
+  assert.doesNotMatch(cache.infoText(), /translating/);
+});

@@ -102,7 +102,7 @@ export class CodeCache implements RegionEnvironment {
   readonly memorySuper: MemoryHelpers;
   readonly memoryUser: MemoryHelpers;
   readonly wasm: WasmRegions | null;
-  private readonly background: BackgroundTranslator | null;
+  private background: BackgroundTranslator | null;
   /** Regions the background translator is working on, by ticket and by page. */
   private readonly pending = new Map<number, PendingRegion>();
   private readonly pendingByPage = new Map<number, PendingRegion[]>();
@@ -209,6 +209,7 @@ export class CodeCache implements RegionEnvironment {
    * nothing is requested where a pending region's blocks already cover `phys`.
    */
   compile(phys: number, key: number): Region | undefined {
+    if (this.background !== null && !this.background.alive) this.withoutBackground();
     if (this.background !== null && this.pendingCovers(phys)) return undefined;
     const plan = planRegion(this.cpu, phys, this);
     if (this.background !== null && plan.wasmBlocks !== null) {
@@ -233,7 +234,20 @@ export class CodeCache implements RegionEnvironment {
 
   /** Waits for every pending region's module and installs the ones still wanted (tests, determinism). */
   settle(): void {
-    while (this.pending.size > 0 && this.background!.waitReady(10000)) this.collect();
+    while (this.pending.size > 0 && this.background!.alive && this.background!.waitReady(10000)) this.collect();
+  }
+
+  /**
+   * The translator's worker is gone (it has never been seen to fail): its pending regions will
+   * not come back, so they are forgotten (their code was only interpreted meanwhile) and regions
+   * compile on the VM thread from now on.
+   */
+  private withoutBackground(): void {
+    this.background!.close();
+    this.background = null;
+    this.pending.clear();
+    this.pendingByPage.clear();
+    process.stderr.write('termu: warning: the JIT translate thread stopped; compiling on the VM thread from now on\n');
   }
 
   /** Regions sent to the background translator and not yet back. */

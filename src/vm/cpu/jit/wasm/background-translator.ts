@@ -32,7 +32,14 @@ export class BackgroundTranslator {
     // Neither keeps the VM thread alive: it ends when the machine does.
     this.worker.unref();
     this.port.unref();
+    // A worker that fails or ends is not restarted: the code cache compiles on the VM thread
+    // from then on. The 'error' listener keeps a failure from ending the VM thread.
+    this.worker.on('error', () => { this.alive = false; });
+    this.worker.on('exit', () => { this.alive = false; });
   }
+
+  /** False once the worker failed or ended: requests would never be answered. */
+  alive = true;
 
   request(ticket: number, blocks: RegionBlocks): void {
     this.port.postMessage({ ticket, blocks } satisfies TranslateRequest);
