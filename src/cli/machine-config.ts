@@ -51,8 +51,8 @@ export interface MachineConfig {
   rtcBase: 'utc' | 'localtime' | Date;
   /** -S: do not start the CPU until `cont`. */
   startPaused: boolean;
-  /** -version: print the version and exit, as QEMU does where the option stands. */
-  showVersion: boolean;
+  /** -version, -h/-help: print the version or the help and exit, as QEMU does where the option stands. */
+  show: 'version' | 'help' | null;
   clock: ClockConfig;
   /** termu's -accel tcg suboptions: jit=on|off, jit-threshold=N (instructions per page before compiling) and jit-wasm=on|off. */
   jit: JitConfig;

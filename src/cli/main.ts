@@ -10,6 +10,7 @@ import { MachineHost } from '../vm/machine/machine-host.js';
 import { restoreTerminal } from '../vm/chardev/terminal-mode.js';
 import { TerminalFrontEnd, wantsTerminalUi } from '../tui/terminal-front-end.js';
 import { QEMU_COMPAT_VERSION } from '../monitor/hmp-commands.js';
+import { helpText } from './help.js';
 
 function fail(e: unknown): never {
   restoreTerminal();
@@ -26,8 +27,9 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     fail(e);
   }
-  if (config.showVersion) {
-    process.stdout.write(`${PROGRAM_NAME} emulator version ${QEMU_COMPAT_VERSION} (termu)\n`);
+  if (config.show !== null) {
+    const version = `${PROGRAM_NAME} emulator version ${QEMU_COMPAT_VERSION} (termu)`;
+    process.stdout.write(config.show === 'help' ? helpText(version) : `${version}\n`);
     process.exit(0);
   }
   if (config.daemonize && !isDaemonChild()) {

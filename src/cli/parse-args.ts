@@ -184,7 +184,9 @@ const OPTIONS: OptionDef[] = [
     for (const [key, value] of kv) applyAccelProperty(s.config.jit, opt, key, value);
   }),
   flag('S', (s) => void (s.config.startPaused = true)),
-  flag('version', (s) => void (s.config.showVersion = true)),
+  flag('version', (s) => void (s.config.show = 'version')),
+  flag('h', (s) => void (s.config.show = 'help')),
+  flag('help', (s) => void (s.config.show = 'help')),
   withArg('icount', (s, arg, opt) => {
     const shift = parseKeyValues(arg, 'shift').get('shift') ?? '';
     const n = /^[0-9]+$/.test(shift) ? Number(shift) : NaN;
@@ -196,6 +198,11 @@ const OPTIONS: OptionDef[] = [
 for (const o of STORAGE_OPTIONS) OPTIONS.push({ name: o.name, takesArg: o.takesArg, apply: (s, arg) => applyStorageOption(s.config.storage, o.name, arg) });
 
 const OPTION_BY_NAME = new Map(OPTIONS.map((o) => [o.name, o]));
+
+/** Every option's name, without its dash (the help must name each). */
+export function optionNames(): string[] {
+  return [...OPTION_BY_NAME.keys()];
+}
 
 /** Parses QEMU-style argv (without the node and script paths). Throws CliError. */
 export function parseArgs(argv: string[]): MachineConfig {
@@ -213,7 +220,7 @@ export function parseArgs(argv: string[]): MachineConfig {
       daemonize: false,
       rtcBase: 'utc',
       startPaused: false,
-      showVersion: false,
+      show: null,
       clock: { mode: 'realtime' },
       jit: { enabled: JIT_BY_DEFAULT, threshold: DEFAULT_JIT_THRESHOLD, wasm: true },
       storage: defaultStorageConfig(),
@@ -242,7 +249,7 @@ export function parseArgs(argv: string[]): MachineConfig {
     }
     def.apply(state, arg, def.takesArg ? `${word} ${arg}` : word);
     // The options after it are not looked at.
-    if (state.config.showVersion) return state.config;
+    if (state.config.show !== null) return state.config;
   }
   return resolve(state);
 }

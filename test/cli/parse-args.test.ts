@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import test from 'node:test';
 import { CliError, formatCliError } from '../../src/cli/cli-error.js';
-import { parseArgs } from '../../src/cli/parse-args.js';
+import { optionNames, parseArgs } from '../../src/cli/parse-args.js';
 
 /** The stderr text termu gives for argv, with QEMU's program name. */
 function termuError(argv: string[]): string {
@@ -119,11 +119,21 @@ test('-device isa-debug-exit, -debugcon, -rtc, -icount, -enable-kvm', () => {
 });
 
 test('-version stops the parse where it stands, as in QEMU; bin/termu prints the version and exits 0', { skip: !hasQemu && 'qemu-system-i386 is not installed' }, () => {
-  assert.equal(parseArgs(['-version', '-m', 'foo']).showVersion, true);
+  assert.equal(parseArgs(['-version', '-m', 'foo']).show, 'version');
   assert.equal(termuError(['-m', 'foo', '-version']), termuError(['-m', 'foo']));
   const q = spawnSync('qemu-system-i386', ['-version', '-m', 'foo'], { encoding: 'utf8' });
   const t = spawnSync(new URL('../../../bin/termu', import.meta.url).pathname, ['-version', '-m', 'foo'], { encoding: 'utf8' });
   assert.equal(t.status, q.status);
   assert.match(q.stdout, /^QEMU emulator version 7\.2\./);
   assert.equal(t.stdout, 'termu emulator version 7.2.0 (termu)\n');
+});
+
+test('-h and -help print the help, which names every option the parser takes, and exit 0', () => {
+  const bin = new URL('../../../bin/termu', import.meta.url).pathname;
+  const help = spawnSync(bin, ['-h'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^termu emulator version 7\.2\.0 \(termu\)\nusage: termu \[options\] \[disk_image\]\n/);
+  assert.equal(spawnSync(bin, ['-help', '-m', 'foo'], { encoding: 'utf8' }).stdout, help.stdout);
+  const named = new Set([...help.stdout.matchAll(/(?:^|\/|or )-([A-Za-z][a-z0-9-]*)/gm)].map((m) => m[1]));
+  for (const name of optionNames()) assert.ok(named.has(name), `-${name} is in the help`);
 });
