@@ -355,26 +355,23 @@ function divide64(hi: number, lo: number, d: number): void {
 }
 
 /**
- * The quotient (divQuot) and remainder (divRem) of the unsigned 64-bit `hi`:`lo` by `d`, where
- * divWideSrc allows them (0 < d, hi < d). Emitted code calls them by name; the wasm translator
- * uses a 64-bit divide.
+ * The quotient of the unsigned 64-bit `hi`:`lo` by `d`, where divWideSrc allows it (0 < d,
+ * hi < d). Emitted code calls it by name; the wasm translator uses a 64-bit divide.
  */
 export function divQuot(hi: number, lo: number, d: number): number {
   divide64(hi, lo, d);
   return divResult.q;
-}
-export function divRem(hi: number, lo: number, d: number): number {
-  divide64(hi, lo, d);
-  return divResult.r;
 }
 
 /**
  * DIV r/m32: `q` and `r` = quotient and remainder of `hi`:`lo` (EDX:EAX) by `d` (pure
  * expressions, neither of them `q`), as int32, after running `fault` (a statement that
  * raises #DE) when d is 0 or the quotient would not fit 32 bits. The flags are unchanged.
+ * The remainder is below 2^32, so it is the dividend's low half minus q × d, modulo 2^32:
+ * one divide.
  */
 export function divWideSrc(hi: string, lo: string, d: string, q: string, r: string, fault: string): string {
-  return `if (${d} === 0 || (${hi} >>> 0) >= (${d} >>> 0)) { ${fault} } ${q} = divQuot(${hi}, ${lo}, ${d}); ${r} = divRem(${hi}, ${lo}, ${d});`;
+  return `if (${d} === 0 || (${hi} >>> 0) >= (${d} >>> 0)) { ${fault} } ${q} = divQuot(${hi}, ${lo}, ${d}); ${r} = (${lo} - Math.imul(${q}, ${d})) | 0;`;
 }
 
 /** DIV r/m32 for the interpreter: false for #DE, else the result in divResult. */
@@ -384,7 +381,7 @@ const divWide = compileTemplate<(hi: number, lo: number, d: number) => boolean>(
   ${divWideSrc('hi', 'lo', 'd', 'q', 'r', 'return false;')}
   divResult.q = q;
   divResult.r = r;
-  return true;`, { divQuot, divRem, divResult });
+  return true;`, { divQuot, divResult });
 
 /** Signed divide of hi:lo by d. False means #DE. */
 export function divS(hi: number, lo: number, d: number, top: number): boolean {

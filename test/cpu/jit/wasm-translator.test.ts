@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { GuestArena, CELL_DONE, CELL_EIP } from '../../../src/vm/machine/guest-arena.js';
 import { IMPORTS, translateRegion } from '../../../src/vm/cpu/jit/wasm/region-translator.js';
 import { Unsupported } from '../../../src/vm/cpu/jit/wasm/js-subset.js';
-import { divQuot, divRem, imulOverflows } from '../../../src/vm/cpu/alu.js';
+import { divResult, divU, divWideSrc, imulOverflows } from '../../../src/vm/cpu/alu.js';
 import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
 import { assemble, hasNasm } from './assemble.js';
 import { JitTestMachine, CODE_BASE, DATA_BASE } from './jit-machine.js';
@@ -78,14 +78,15 @@ test('Math.imul and imulOverflows give what JavaScript gives, and a plain * is r
   assert.throws(() => translateRegion({ cases: [{ start: 0, code: `r0 = (r0 * r1) | 0; ${EXIT}` }], key: 8, physPage: 1 }), Unsupported);
 });
 
-test('divQuot and divRem give what JavaScript gives: a 64-bit unsigned dividend, a 32-bit quotient', () => {
+test('DIV r/m32 (divWideSrc) gives what JavaScript gives: a 64-bit unsigned dividend, a 32-bit quotient', () => {
   const cases = [[0, 100, 7], [0, -1, 1], [6, 5, 7], [0x1fffff, -1, 0x200000], [0x200000, 0, 0x200001], [-2, -1, -1], [0x12345678, 0x9abcdef0 | 0, 0x87654321 | 0]];
   for (const [hi, lo, d] of cases) {
-    const { arena } = run([{ start: 0, code: `r3 = divQuot(r0, r1, r2); r4 = divRem(r0, r1, r2); ${EXIT}` }], [hi, lo, d, 0, 0, 0, 0, 0], 0);
+    const { arena } = run([{ start: 0, code: `${divWideSrc('r0', 'r1', 'r2', 'r3', 'r4', 'cpu.raise(0);')} ${EXIT}` }], [hi, lo, d, 0, 0, 0, 0, 0], 0);
     const n = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), bd = BigInt(d >>> 0);
     assert.equal(arena.regs[3], Number(BigInt.asIntN(32, n / bd)), `${hi}:${lo} / ${d}`);
     assert.equal(arena.regs[4], Number(BigInt.asIntN(32, n % bd)), `${hi}:${lo} % ${d}`);
-    assert.deepEqual([divQuot(hi, lo, d), divRem(hi, lo, d)], [arena.regs[3], arena.regs[4]]);
+    assert.equal(divU(hi, lo, d, 31), true);
+    assert.deepEqual([divResult.q, divResult.r], [arena.regs[3], arena.regs[4]]);
   }
 });
 

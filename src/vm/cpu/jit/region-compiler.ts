@@ -25,7 +25,7 @@ import { TLB_SLOW, fastPathBit } from '../mmu.js';
 import { executeOne } from '../interpreter.js';
 import {
   shift, doubleShift, imulOverflows, imulSrc, resultKnown, widthMask, widthOf, arithSrc, arithKnown, incDecSrc, incDecKnown, negSrc, negKnown,
-  shiftSrc, shiftKnown, bswapSrc, mulWideSrc, mulHigh, mulHighS, divWideSrc, divQuot, divRem,
+  shiftSrc, shiftKnown, bswapSrc, mulWideSrc, mulHigh, mulHighS, divWideSrc, divQuot,
 } from '../alu.js';
 import { PARITY, CF, conditionSrc, cfSrc, setBitsSrc, type FlagVars, type KnownFlags } from '../flags.js';
 import { decode, type Decoded } from './decoder.js';
@@ -178,7 +178,7 @@ export function finishRegion(plan: RegionPlan, env: RegionEnvironment, wasm: Com
   const factory = new Function('env', `${source}\n//# sourceURL=${name}`) as (e: object) => RegionFunction;
   const user = (region.key & KEY_CPL3) !== 0;
   region.run = factory({
-    cpu, mem: user ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulOverflows, mulHigh, mulHighS, divQuot, divRem, modeKey, PARITY,
+    cpu, mem: user ? env.memoryUser : env.memorySuper, self: region, executeOne, shift, doubleShift, imulOverflows, mulHigh, mulHighS, divQuot, modeKey, PARITY,
   });
   return region;
 }
@@ -307,7 +307,7 @@ class RegionSource {
     return `'use strict';
 const cpu = env.cpu, lf = cpu.lf, tr = cpu.mmu.tlbRead, self = env.self, ints = cpu.host.interrupts;
 const executeOne = env.executeOne, shift = env.shift, doubleShift = env.doubleShift, imulOverflows = env.imulOverflows;
-const mulHigh = env.mulHigh, mulHighS = env.mulHighS, divQuot = env.divQuot, divRem = env.divRem;
+const mulHigh = env.mulHigh, mulHighS = env.mulHighS, divQuot = env.divQuot;
 const modeKey = env.modeKey, PARITY = env.PARITY;
 const CM = ${checkMask}, NB = ${needBits};
 const mem = env.mem, ld8 = mem.ld8, ld16 = mem.ld16, ld32 = mem.ld32, st8 = mem.st8, st16 = mem.st16, st32 = mem.st32;

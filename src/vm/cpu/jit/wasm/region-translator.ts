@@ -617,8 +617,8 @@ class Translator {
       this.multiplyHigh(e.callee === 'mulHighS', e.args);
       return true;
     }
-    if (e.callee === 'divQuot' || e.callee === 'divRem') {
-      this.divide64(e.callee === 'divRem', e.args);
+    if (e.callee === 'divQuot') {
+      this.divide64(e.args);
       return true;
     }
     let name = CPU_CALLS[e.callee] ?? e.callee;
@@ -665,10 +665,10 @@ class Translator {
   }
 
   /**
-   * divQuot, divRem (hi, lo, d): the unsigned 64-bit hi:lo divided by d. Emitted only after
-   * divWideSrc's #DE check, so the divide cannot trap and the quotient fits 32 bits.
+   * divQuot(hi, lo, d): the unsigned 64-bit hi:lo divided by d. Emitted only after divWideSrc's
+   * #DE check, so the divide cannot trap and the quotient fits 32 bits.
    */
-  private divide64(remainder: boolean, args: Expr[]): void {
+  private divide64(args: Expr[]): void {
     if (args.length !== 3) throw new Unsupported('divide with other than three arguments');
     const o = this.out;
     this.expr(args[0]);
@@ -676,7 +676,7 @@ class Translator {
     this.expr(args[1]);
     o.op(Op.I64ExtendI32U).op(Op.I64Or);
     this.expr(args[2]);
-    o.op(Op.I64ExtendI32U).op(remainder ? Op.I64RemU : Op.I64DivU).op(Op.I32WrapI64);
+    o.op(Op.I64ExtendI32U).op(Op.I64DivU).op(Op.I32WrapI64);
   }
 
   /**
