@@ -81,8 +81,9 @@ export class Cpu {
   instructionCount = 0;
   /** Set by requestExit; compiled regions leave when they see it (read, never written, outside Cpu). */
   exitRequested = false;
-  /** The linear page interpretOnPage keeps to, or -1. */
-  private stayOnPage = -1;
+  /** The linear range [stayStart, stayStart + stayLength) interpretWithin keeps CS:EIP in; length 0: none. */
+  private stayStart = 0;
+  private stayLength = 0;
   private nmiPending = false;
   /** Set while an NMI handler runs; IRET clears it. */
   nmiBlocked = false;
@@ -235,27 +236,29 @@ export class Cpu {
   }
 
   /**
-   * Interprets up to `budget` instructions while CS:EIP stays on linear page `page`: the
-   * JIT's cold code, where no compiled code can appear meanwhile (see interpretCold).
+   * Interprets up to `budget` instructions while CS:EIP's linear address stays in
+   * [start, start + length): the JIT's cold pages, where no compiled code can appear
+   * meanwhile, and blocks whose code is on its way from the translator (jit-runner.ts).
    */
-  interpretOnPage(budget: number, page: number): number {
-    this.stayOnPage = page;
+  interpretWithin(budget: number, start: number, length: number): number {
+    this.stayStart = start;
+    this.stayLength = length;
     try {
       return this.interpret(budget);
     } finally {
-      this.stayOnPage = -1;
+      this.stayLength = 0;
     }
   }
 
-  /** While interpretOnPage runs: CS:EIP has left its page. */
-  private leftPage(): boolean {
-    return this.stayOnPage >= 0 && ((this.segBase[CS] + this.eip) | 0) >>> 12 !== this.stayOnPage;
+  /** While interpretWithin runs: CS:EIP has left its range. */
+  private leftRange(): boolean {
+    return this.stayLength !== 0 && ((this.segBase[CS] + this.eip - this.stayStart) >>> 0) >= this.stayLength;
   }
 
   private interpret(budget: number): number {
     if (this.shutdown) return 0;
     let done = 0;
-    while (done < budget && !this.exitRequested && !this.leftPage()) {
+    while (done < budget && !this.exitRequested && !this.leftRange()) {
       if (this.halted) {
         if (!this.interruptDeliverable()) break;
       }
@@ -290,7 +293,7 @@ export class Cpu {
       this.instructionCount++;
       n++;
       if (trap) this.singleStepTrap();
-      if (this.halted || this.exitRequested || this.leftPage()) return n;
+      if (this.halted || this.exitRequested || this.leftRange()) return n;
     }
     return n;
   }

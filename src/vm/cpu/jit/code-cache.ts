@@ -210,7 +210,7 @@ export class CodeCache implements RegionEnvironment {
    */
   compile(phys: number, key: number): Region | undefined {
     if (this.background !== null && !this.background.alive) this.withoutBackground();
-    if (this.background !== null && this.pendingCovers(phys)) return undefined;
+    if (this.background !== null && this.pendingBlockEnd(phys) >= 0) return undefined;
     const plan = planRegion(this.cpu, phys, this);
     if (this.background !== null && plan.wasmBlocks !== null) {
       this.request(plan);
@@ -278,15 +278,18 @@ export class CodeCache implements RegionEnvironment {
     else list.splice(list.indexOf(p), 1);
   }
 
-  /** A pending region has a block holding the byte at `phys`: the code there is on its way. */
-  private pendingCovers(phys: number): boolean {
+  /**
+   * Where a pending region has a block holding the byte at `phys` (the code there is on its
+   * way): the physical address just past that block. -1 when none has.
+   */
+  pendingBlockEnd(phys: number): number {
     const list = this.pendingByPage.get(phys >>> 12);
-    if (list === undefined) return false;
+    if (list === undefined) return -1;
     for (const p of list) {
       const spans = p.plan.spans;
-      for (let i = 0; i < spans.length; i += 2) if (phys >= spans[i] && phys < spans[i + 1]) return true;
+      for (let i = 0; i < spans.length; i += 2) if (phys >= spans[i] && phys < spans[i + 1]) return spans[i + 1];
     }
-    return false;
+    return -1;
   }
 
   private install(region: Region): Region {

@@ -45,7 +45,8 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
       }
     }
     key = -1;
-    const n = phys >= 0 && cache.codePages[phys >>> 12] === 0 ? interpretCold(cpu, cache, phys, budget - done) : cpu.run(1);
+    const n = phys < 0 ? cpu.run(1) :
+      cache.codePages[phys >>> 12] === 0 ? interpretCold(cpu, cache, phys, budget - done) : interpretPending(cpu, cache, phys, budget - done);
     if (n === 0) break;
     done += n;
     cache.stats.interpretedInstructions += n;
@@ -55,6 +56,7 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
 
 /** The most instructions interpretCold runs before the run loop looks for compiled code again. */
 const COLD_STRETCH = 256;
+const PENDING_STRETCH = 256;
 
 /**
  * Interprets from physical `phys`, on a page without compiled code, while CS:EIP stays on
@@ -64,9 +66,21 @@ const COLD_STRETCH = 256;
  */
 function interpretCold(cpu: Cpu, cache: CodeCache, phys: number, budget: number): number {
   const limit = Math.min(budget, COLD_STRETCH, cache.heatLeft(phys));
-  const n = cpu.interpretOnPage(limit, ((cpu.segBase[CS] + cpu.eip) | 0) >>> 12);
+  const n = cpu.interpretWithin(limit, ((cpu.segBase[CS] + cpu.eip) & ~0xfff) | 0, 4096);
   if (n > 1) cache.countHeat(phys, n - 1);
   return n;
+}
+
+/**
+ * Interprets at physical `phys`, on a page with compiled code but none entered at CS:EIP. When
+ * the block there is on its way from the translator, the rest of that block runs as one stretch
+ * (up to PENDING_STRETCH instructions, so the module is taken soon after it is back);
+ * otherwise one instruction.
+ */
+function interpretPending(cpu: Cpu, cache: CodeCache, phys: number, budget: number): number {
+  const end = cache.pendingBlockEnd(phys);
+  if (end < 0) return cpu.run(1);
+  return cpu.interpretWithin(Math.min(budget, PENDING_STRETCH), (cpu.segBase[CS] + cpu.eip) | 0, end - phys);
 }
 
 /**
