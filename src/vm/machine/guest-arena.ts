@@ -42,6 +42,8 @@ export const CELL_TOTAL = 8;
 export const CELL_NO_CHAIN = 9;
 /** Region entries the hub made without returning to JavaScript. */
 export const CELL_CHAINED = 10;
+/** Set by an import that caught a fault (FAULT): the wasm region leaves with EXIT_FAULT. */
+export const CELL_FAULTED = 11;
 
 const WASM_PAGE = 0x10000;
 const MAX_WASM_PAGES = 65536;

@@ -8,7 +8,7 @@ import { CS, ESP, FAULT } from '../constants.js';
 import { IF, TF } from '../flags.js';
 import { modeKey } from './mode-key.js';
 import type { CodeCache } from './code-cache.js';
-import { EXIT_EVENT } from './region-compiler.js';
+import { EXIT_EVENT } from './exit-reasons.js';
 
 /** Executes up to about `budget` instructions (a region may stop a block past it); returns how many ran. */
 export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {

@@ -33,14 +33,7 @@ import type { MemoryHelpers } from './memory-helpers.js';
 import { KEY_CODE32, KEY_STACK32, KEY_CPL3, KEY_FLAT, modeKey } from './mode-key.js';
 import type { CompiledWasm, WasmRegions } from './wasm/wasm-regions.js';
 import type { RegionBlocks } from './wasm/region-translator.js';
-
-/** Why a region returned (cpu.eip always holds the next instruction to run). */
-export const EXIT_BRANCH = 0;
-export const EXIT_BUDGET = 1;
-/** After an interpreted instruction: halt, interrupt window, mode or mapping change, exit request. */
-export const EXIT_EVENT = 2;
-/** A store in the region hit a page with compiled code, this region's own included. */
-export const EXIT_INVALIDATED = 3;
+import { EXIT_BRANCH, EXIT_BUDGET, EXIT_EVENT, EXIT_INVALIDATED } from './exit-reasons.js';
 
 /** Runs up to about `budget` instructions; returns an EXIT_* reason. */
 export type RegionFunction = (budget: number) => number;

@@ -12,11 +12,13 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Cpu } from '../../cpu.js';
 import {
-  ARENA_CELLS, ARENA_MEMO, ARENA_TLB_READ, CELL_CHAINED, CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_K, CELL_NO_CHAIN,
+  ARENA_CELLS, ARENA_MEMO, ARENA_TLB_READ, CELL_CHAINED, CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_FAULTED, CELL_K, CELL_NO_CHAIN,
   CELL_START_EIP, CELL_START_ESP, CELL_SYNCED, CELL_TOTAL, MEMO_BITS, MEMO_EIP, MEMO_FIELDS, MEMO_KEY, MEMO_PHYS, MEMO_SLOT,
   MEMO_SLOTS, type GuestArena,
 } from '../../../machine/guest-arena.js';
 import { TLB_SLOW, TLB_SUPER, fastPathBit } from '../../mmu.js';
+import { FAULT } from '../../constants.js';
+import { EXIT_FAULT } from '../exit-reasons.js';
 import { PARITY, type LazyFlags } from '../../flags.js';
 import { executeOne } from '../../interpreter.js';
 import { doubleShift, shift } from '../../alu.js';
@@ -83,21 +85,34 @@ export class WasmRegions {
       f.flags = F[0]; f.lazyMask = F[1]; f.lazyKind = F[2]; f.lazyA = F[3]; f.lazyB = F[4]; f.lazyR = F[5]; f.lazyTop = F[6];
     };
     const tr = cpu.mmu.tlbRead, ints = cpu.host.interrupts;
+    // The imports that may fault (FAULTING_IMPORTS) catch FAULT and say so in CELL_FAULTED,
+    // which the region checks after the call; anything else thrown is a bug and goes on.
+    const faulted = (e: unknown): number => {
+      if (e !== FAULT) throw e;
+      cells[CELL_FAULTED] = 1;
+      return 0;
+    };
     const shared = {
-      write8: (s: number, o: number, v: number) => cpu.write8(s, o >>> 0, v),
-      write16: (s: number, o: number, v: number) => cpu.write16(s, o >>> 0, v),
-      write32: (s: number, o: number, v: number) => cpu.write32(s, o >>> 0, v),
-      read8: (s: number, o: number) => cpu.read8(s, o >>> 0),
-      read16: (s: number, o: number) => cpu.read16(s, o >>> 0),
-      read32: (s: number, o: number) => cpu.read32(s, o >>> 0),
-      probeWrite: (s: number, o: number, n: number) => cpu.probeWrite(s, o >>> 0, n),
-      raise: (vector: number) => cpu.raise(vector),
+      write8: (s: number, o: number, v: number) => { try { cpu.write8(s, o >>> 0, v); } catch (e) { faulted(e); } },
+      write16: (s: number, o: number, v: number) => { try { cpu.write16(s, o >>> 0, v); } catch (e) { faulted(e); } },
+      write32: (s: number, o: number, v: number) => { try { cpu.write32(s, o >>> 0, v); } catch (e) { faulted(e); } },
+      read8: (s: number, o: number) => { try { return cpu.read8(s, o >>> 0); } catch (e) { return faulted(e); } },
+      read16: (s: number, o: number) => { try { return cpu.read16(s, o >>> 0); } catch (e) { return faulted(e); } },
+      read32: (s: number, o: number) => { try { return cpu.read32(s, o >>> 0); } catch (e) { return faulted(e); } },
+      probeWrite: (s: number, o: number, n: number) => { try { cpu.probeWrite(s, o >>> 0, n); } catch (e) { faulted(e); } },
+      raise: (vector: number) => { try { cpu.raise(vector); } catch (e) { faulted(e); } },
       executeOne: () => {
         cpu.eip = cells[CELL_EIP] >>> 0;
         cpu.startEip = cells[CELL_START_EIP] >>> 0;
         cpu.startEsp = cells[CELL_START_ESP];
         fromArena(lf);
-        executeOne(cpu);
+        try {
+          executeOne(cpu);
+        } catch (e) {
+          // The state is the interpreter's (CELL_SYNCED): nothing goes back to the arena.
+          faulted(e);
+          return;
+        }
         toArena(lf);
         cells[CELL_EIP] = cpu.eip;
         cells[CELL_CODE32] = cpu.code32 ? 1 : 0;
@@ -124,7 +139,16 @@ export class WasmRegions {
     };
     const forwarding = new WebAssembly.Module(forwardingModule(IMPORTS));
     const forClass = (m: MemoryHelpers): Record<string, Record<string, unknown>> => {
-      const js = { ...shared, ld8: m.ld8, ld16: m.ld16, ld32: m.ld32, st8: m.st8, st16: m.st16, st32: m.st32, pw: m.pw };
+      const js = {
+        ...shared,
+        ld8: (s: number, o: number) => { try { return m.ld8(s, o); } catch (e) { return faulted(e); } },
+        ld16: (s: number, o: number) => { try { return m.ld16(s, o); } catch (e) { return faulted(e); } },
+        ld32: (s: number, o: number) => { try { return m.ld32(s, o); } catch (e) { return faulted(e); } },
+        st8: (s: number, o: number, v: number) => { try { m.st8(s, o, v); } catch (e) { faulted(e); } },
+        st16: (s: number, o: number, v: number) => { try { m.st16(s, o, v); } catch (e) { faulted(e); } },
+        st32: (s: number, o: number, v: number) => { try { m.st32(s, o, v); } catch (e) { faulted(e); } },
+        pw: (s: number, o: number, n: number) => { try { m.pw(s, o, n); } catch (e) { faulted(e); } },
+      };
       return { e: { m: memory, ...new WebAssembly.Instance(forwarding, { e: js }).exports } };
     };
     this.imports = [forClass(helpers[0]), forClass(helpers[1])];
@@ -134,11 +158,11 @@ export class WasmRegions {
       cells[CELL_EIP] = cpu.eip;
       cells[CELL_SYNCED] = 0;
       cells[CELL_NO_CHAIN] = 0;
+      cells[CELL_FAULTED] = 0;
       toArena(lf);
-      let reason: number;
-      try {
-        reason = hub(slot, budget, key);
-      } catch (e) {
+      const reason = hub(slot, budget, key);
+      if (reason === EXIT_FAULT) {
+        // As a JavaScript region's catch: the faulting instruction restarts from its start.
         if (cells[CELL_SYNCED] === 0) {
           fromArena(lf);
           const cur = cells[CELL_CUR] >>> 0;
@@ -146,8 +170,9 @@ export class WasmRegions {
           cpu.startEsp = R[4];
           cpu.eip = cur;
         }
-        cpu.instructionCount += cells[CELL_TOTAL] + cells[CELL_DONE] + cells[CELL_K];
-        throw e;
+        // CELL_TOTAL holds the faulting region's `done` too: the hub adds it as for any return.
+        cpu.instructionCount += cells[CELL_TOTAL] + cells[CELL_K];
+        throw FAULT;
       }
       fromArena(lf);
       cpu.eip = cells[CELL_EIP] >>> 0;
@@ -202,8 +227,9 @@ export class WasmRegions {
  * interrupt shadow, IF, TF, the mode and pending interrupts change only through interpreted
  * instructions — after which a region leaves with EXIT_EVENT when `leave` finds any of them
  * changed (those interpreted inside a block change none of them) — and through MMIO, which
- * sets CELL_NO_CHAIN. On the way out, a fault included, CELL_TOTAL gets the instructions of
- * the finished regions and CELL_CHAINED the entries made here.
+ * sets CELL_NO_CHAIN. On the way out (a fault is a region's EXIT_FAULT), CELL_TOTAL gets the
+ * instructions of the finished regions and of the faulting one's finished blocks, and
+ * CELL_CHAINED the entries made here.
  */
 function hubModule(): Uint8Array {
   const SLOT = 0, BUDGET = 1, KEY = 2, TOTAL = 3, REASON = 4, EIP = 5, E = 6, PHYS = 7, M = 8, NB = 9, CHAINED = 10;
@@ -211,7 +237,7 @@ function hubModule(): Uint8Array {
   const cell = (i: number): number => ARENA_CELLS + 4 * i;
   const loadCell = (i: number): Bytes => b.i32Const(0).mem(Op.I32Load, cell(i));
   const memo = (field: number): Bytes => b.local(Op.LocalGet, M).mem(Op.I32Load, ARENA_MEMO + 4 * field);
-  // The totals go to their cells once, on the way out (a fault included), not per region.
+  // The totals go to their cells once, on the way out, not per region.
   const storeTotals = (): void => {
     b.i32Const(0).local(Op.LocalGet, TOTAL).mem(Op.I32Store, cell(CELL_TOTAL));
     b.i32Const(0);
@@ -220,7 +246,7 @@ function hubModule(): Uint8Array {
   // The TLB entry of a code page must admit the region's privilege: (entry & (NB | TLB_SLOW)) === NB,
   // NB being TLB_SUPER, or TLB_USER (TLB_SUPER << 1) for CPL 3 (fastPathBit).
   b.i32Const(TLB_SUPER).local(Op.LocalGet, KEY).i32Const(KEY_CPL3).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Eqz).op(Op.I32Shl).local(Op.LocalSet, NB);
-  b.op(Op.Try).byte(VOID).op(Op.Block).byte(VOID).op(Op.Loop).byte(VOID);
+  b.op(Op.Block).byte(VOID).op(Op.Loop).byte(VOID);
   b.local(Op.LocalGet, BUDGET).local(Op.LocalGet, TOTAL).op(Op.I32Sub).local(Op.LocalGet, SLOT).op(Op.CallIndirect).u32(1).u32(0);
   b.local(Op.LocalSet, REASON);
   b.local(Op.LocalGet, TOTAL);
@@ -243,10 +269,6 @@ function hubModule(): Uint8Array {
   b.local(Op.LocalGet, CHAINED).i32Const(1).op(Op.I32Add).local(Op.LocalSet, CHAINED);
   b.op(Op.Br).u32(0);
   b.op(Op.End).op(Op.End);
-  b.op(Op.CatchAll);
-  storeTotals();
-  b.op(Op.Rethrow).u32(0);
-  b.op(Op.End);
   storeTotals();
   b.local(Op.LocalGet, REASON).op(Op.End);
   return buildModule({ imports: [], table: true, params: 3, locals: 8, body: b });
