@@ -59,16 +59,26 @@ const COLD_STRETCH = 256;
 const PENDING_STRETCH = 256;
 
 /**
- * Interprets from physical `phys`, on a page without compiled code, while CS:EIP stays on
- * that linear page, until the page is hot: no lookup could find code there meanwhile, so a
- * stretch of cold code (most of what a boot interprets) runs without one per instruction.
- * Counts the stretch's heat (its first instruction was counted by the caller). Returns how many ran.
+ * Interprets from physical `phys`, on a page without compiled code, until the page is hot:
+ * no lookup could find code there meanwhile, so a stretch of cold code (most of what a boot
+ * interprets) runs without one per instruction. When CS:EIP goes on to another cold page that
+ * is not about to turn hot, the stretch goes on there (kernel code calls across pages every
+ * ~15 instructions), up to COLD_STRETCH instructions in all. Counts each page's heat (the
+ * first instruction was counted by the caller). Returns how many ran.
  */
 function interpretCold(cpu: Cpu, cache: CodeCache, phys: number, budget: number): number {
-  const limit = Math.min(budget, COLD_STRETCH, cache.heatLeft(phys));
-  const n = cpu.interpretWithin(limit, ((cpu.segBase[CS] + cpu.eip) & ~0xfff) | 0, 4096);
-  if (n > 1) cache.countHeat(phys, n - 1);
-  return n;
+  const most = Math.min(budget, COLD_STRETCH);
+  let done = 0, counted = 1;
+  for (;;) {
+    const limit = Math.min(most - done, cache.heatLeft(phys));
+    const n = cpu.interpretWithin(limit, ((cpu.segBase[CS] + cpu.eip) & ~0xfff) | 0, 4096);
+    if (n > counted) cache.countHeat(phys, n - counted);
+    done += n;
+    if (n === 0 || n === limit || done >= most || cpu.exitRequested || cpu.shutdown) return done;
+    phys = compiledEntryPoint(cpu);
+    if (phys < 0 || cache.codePages[phys >>> 12] !== 0 || cache.heatLeft(phys) <= 1) return done;
+    counted = 0;
+  }
 }
 
 /**
