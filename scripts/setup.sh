@@ -8,7 +8,7 @@ packages=(
   qemu-utils qemu-system-x86 seabios   # reference qemu-img / qemu-system-i386, firmware
   nasm gcc gcc-multilib                # test programs for the CPU and Multiboot tests
   make python3 g++                     # node-gyp builds node-pty and native/seek-data at npm ci
-  e2fsprogs xorriso mtools grub-pc-bin syslinux isolinux syslinux-utils memtest86+ cpio
+  e2fsprogs xorriso mtools grub-pc-bin syslinux syslinux-common isolinux syslinux-utils memtest86+ cpio
   netcat-openbsd telnet libnbd-bin     # real clients for termu's servers
   zstd                                 # reference codec for qcow2 zstd clusters
   acpica-tools                         # iasl, to disassemble the ACPI tables termu builds
