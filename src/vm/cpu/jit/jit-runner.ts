@@ -56,6 +56,7 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
 
 /** The most instructions interpretCold runs before the run loop looks for compiled code again. */
 const COLD_STRETCH = 256;
+/** The most instructions interpretPending runs of a pending block, so its module is taken soon after it is back. */
 const PENDING_STRETCH = 256;
 
 /**

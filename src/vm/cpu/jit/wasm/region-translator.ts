@@ -20,7 +20,7 @@
 // locals back unless an interpreted instruction already had the state (CELL_SYNCED), stores
 // `cur`, `k` and `done`, and returns EXIT_FAULT; the caller finishes the JavaScript catch's
 // work and throws FAULT on. Not a wasm try/catch_all: an exception edge from every call made
-// every value the catch reads live at each slow path, and TurboFan's code ~15% bigger.
+// every value the catch reads live at each slow path, and TurboFan's code ~9% bigger.
 
 import {
   ARENA_CELLS, ARENA_CODE_PAGES, ARENA_FLAGS, ARENA_PARITY, ARENA_RAM, ARENA_REGS, ARENA_TLB_READ, ARENA_TLB_WRITE,
@@ -46,7 +46,7 @@ export const IMPORTS: readonly ImportSpec[] = [
   { name: 'raise', params: 1, results: 0 },
 ];
 const importIndex = new Map(IMPORTS.map((f, i) => [f.name, i]));
-/** The imports that may fault: each call is followed by the CELL_FAULTED check. */
+/** The imports that may fault: each call is followed by the CELL_FAULTED check (wasm-regions.ts makes them catch FAULT). */
 export const FAULTING_IMPORTS: ReadonlySet<string> = new Set([
   'ld8', 'ld16', 'ld32', 'st8', 'st16', 'st32', 'pw', 'write8', 'write16', 'write32', 'read8', 'read16', 'read32',
   'probeWrite', 'executeOne', 'raise',

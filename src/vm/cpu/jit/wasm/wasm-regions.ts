@@ -25,7 +25,7 @@ import { doubleShift, shift } from '../../alu.js';
 import type { MemoryHelpers } from '../memory-helpers.js';
 import { KEY_CPL3, modeKey } from '../mode-key.js';
 import type { RegionFunction } from '../region-compiler.js';
-import { IMPORTS, compileRegionModule, type RegionBlocks, type RegionModule } from './region-translator.js';
+import { FAULTING_IMPORTS, IMPORTS, compileRegionModule, type RegionBlocks, type RegionModule } from './region-translator.js';
 import { Bytes, Op, VOID, buildModule, forwardingModule } from './wasm-module.js';
 
 // V8 runs a wasm function in its baseline code (Liftoff) and optimises it with TurboFan once
@@ -91,34 +91,22 @@ export class WasmRegions {
       f.flags = F[0]; f.lazyMask = F[1]; f.lazyKind = F[2]; f.lazyA = F[3]; f.lazyB = F[4]; f.lazyR = F[5]; f.lazyTop = F[6];
     };
     const tr = cpu.mmu.tlbRead, ints = cpu.host.interrupts;
-    // The imports that may fault (FAULTING_IMPORTS) catch FAULT and say so in CELL_FAULTED,
-    // which the region checks after the call; anything else thrown is a bug and goes on.
-    const faulted = (e: unknown): number => {
-      if (e !== FAULT) throw e;
-      cells[CELL_FAULTED] = 1;
-      return 0;
-    };
     const shared = {
-      write8: (s: number, o: number, v: number) => { try { cpu.write8(s, o >>> 0, v); } catch (e) { faulted(e); } },
-      write16: (s: number, o: number, v: number) => { try { cpu.write16(s, o >>> 0, v); } catch (e) { faulted(e); } },
-      write32: (s: number, o: number, v: number) => { try { cpu.write32(s, o >>> 0, v); } catch (e) { faulted(e); } },
-      read8: (s: number, o: number) => { try { return cpu.read8(s, o >>> 0); } catch (e) { return faulted(e); } },
-      read16: (s: number, o: number) => { try { return cpu.read16(s, o >>> 0); } catch (e) { return faulted(e); } },
-      read32: (s: number, o: number) => { try { return cpu.read32(s, o >>> 0); } catch (e) { return faulted(e); } },
-      probeWrite: (s: number, o: number, n: number) => { try { cpu.probeWrite(s, o >>> 0, n); } catch (e) { faulted(e); } },
-      raise: (vector: number) => { try { cpu.raise(vector); } catch (e) { faulted(e); } },
+      write8: (s: number, o: number, v: number) => cpu.write8(s, o >>> 0, v),
+      write16: (s: number, o: number, v: number) => cpu.write16(s, o >>> 0, v),
+      write32: (s: number, o: number, v: number) => cpu.write32(s, o >>> 0, v),
+      read8: (s: number, o: number) => cpu.read8(s, o >>> 0),
+      read16: (s: number, o: number) => cpu.read16(s, o >>> 0),
+      read32: (s: number, o: number) => cpu.read32(s, o >>> 0),
+      probeWrite: (s: number, o: number, n: number) => cpu.probeWrite(s, o >>> 0, n),
+      raise: (vector: number) => cpu.raise(vector),
       executeOne: () => {
         cpu.eip = cells[CELL_EIP] >>> 0;
         cpu.startEip = cells[CELL_START_EIP] >>> 0;
         cpu.startEsp = cells[CELL_START_ESP];
         fromArena(lf);
-        try {
-          executeOne(cpu);
-        } catch (e) {
-          // The state is the interpreter's (CELL_SYNCED): nothing goes back to the arena.
-          faulted(e);
-          return;
-        }
+        // A fault leaves the state to the interpreter (CELL_SYNCED): nothing goes back to the arena.
+        executeOne(cpu);
         toArena(lf);
         cells[CELL_EIP] = cpu.eip;
         cells[CELL_CODE32] = cpu.code32 ? 1 : 0;
@@ -144,17 +132,24 @@ export class WasmRegions {
       },
     };
     const forwarding = new WebAssembly.Module(forwardingModule(IMPORTS));
+    // The imports that may fault (FAULTING_IMPORTS) catch FAULT and say so in CELL_FAULTED,
+    // which the region checks after the call; anything else thrown is a bug and goes on.
+    // (Each takes at most three arguments.)
+    type Import = (...args: number[]) => number | void;
+    const catchingFault = (f: Import): Import => (a: number, b: number, c: number): number | void => {
+      try {
+        return f(a, b, c);
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        cells[CELL_FAULTED] = 1;
+        return 0;
+      }
+    };
     const forClass = (m: MemoryHelpers): Record<string, Record<string, unknown>> => {
-      const js = {
-        ...shared,
-        ld8: (s: number, o: number) => { try { return m.ld8(s, o); } catch (e) { return faulted(e); } },
-        ld16: (s: number, o: number) => { try { return m.ld16(s, o); } catch (e) { return faulted(e); } },
-        ld32: (s: number, o: number) => { try { return m.ld32(s, o); } catch (e) { return faulted(e); } },
-        st8: (s: number, o: number, v: number) => { try { m.st8(s, o, v); } catch (e) { faulted(e); } },
-        st16: (s: number, o: number, v: number) => { try { m.st16(s, o, v); } catch (e) { faulted(e); } },
-        st32: (s: number, o: number, v: number) => { try { m.st32(s, o, v); } catch (e) { faulted(e); } },
-        pw: (s: number, o: number, n: number) => { try { m.pw(s, o, n); } catch (e) { faulted(e); } },
+      const js: Record<string, Import> = {
+        ...shared, ld8: m.ld8, ld16: m.ld16, ld32: m.ld32, st8: m.st8, st16: m.st16, st32: m.st32, pw: m.pw,
       };
+      for (const name of FAULTING_IMPORTS) js[name] = catchingFault(js[name]);
       return { e: { m: memory, ...new WebAssembly.Instance(forwarding, { e: js }).exports } };
     };
     this.imports = [forClass(helpers[0]), forClass(helpers[1])];
