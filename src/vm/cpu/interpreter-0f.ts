@@ -13,7 +13,7 @@ import { decodeModrm, getReg, setReg, readEa, getRm, getRmForWrite, setRm, regFi
 import { loadLdt, loadTr, accessRights, segmentLimit, verify } from './segments.js';
 import { sysenter, sysexit } from './transfers.js';
 import { cpuid } from './cpuid.js';
-import { jumpNear, popSeg, loadFarPointer, fpuChecks } from './interpreter.js';
+import { jumpNear, popSeg, loadFarPointer, fpuChecks, opcodeTable } from './interpreter.js';
 
 const cpuidOut = new Int32Array(4);
 
@@ -41,27 +41,61 @@ function protectedOnly(c: Cpu): void {
   if (!c.protectedMode || c.v86) c.ud();
 }
 
+/** Jcc rel16/32 (0F 80–8F). */
+function jccNear(c: Cpu, op: number): void {
+  const rel = c.o32 ? c.fetch32() : (c.fetch16() << 16) >> 16;
+  if (c.lf.condition(op & 0xf)) jumpNear(c, c.eip + rel);
+}
+
+/** SETcc r/m8 (0F 90–9F). */
+function setcc(c: Cpu, op: number): void {
+  decodeModrm(c);
+  setRm(c, 7, c.lf.condition(op & 0xf) ? 1 : 0);
+}
+
+/** CMOVcc reg, r/m (0F 40–4F): the source is read, and may fault, whatever the condition. */
+function cmovcc(c: Cpu, op: number): void {
+  const top = topV(c);
+  decodeModrm(c);
+  const v = getRm(c, top);
+  if (c.lf.condition(op & 0xf)) setReg(c, regField(c), top, v);
+}
+
+/** IMUL reg, r/m (0F AF). */
+function imulRegRm(c: Cpu): void {
+  const top = topV(c);
+  decodeModrm(c);
+  setReg(c, regField(c), top, imulTrunc(c.lf, getReg(c, regField(c), top), getRm(c, top), top));
+}
+
+/** MOVZX and MOVSX (0F B6 B7 BE BF). */
+function movExtend(c: Cpu, op: number): void {
+  decodeModrm(c);
+  const srcTop = op & 1 ? 15 : 7;
+  let v = getRm(c, srcTop);
+  if (op >= 0xbe) v = srcTop === 7 ? (v << 24) >> 24 : (v << 16) >> 16;
+  setReg(c, regField(c), topV(c), v);
+}
+
+/** As interpreter.ts's HANDLERS, for the second byte: the common opcodes in small functions. */
+const HANDLERS_0F = opcodeTable(execute0fRest, [
+  [0x40, 0x4f, cmovcc],
+  [0x80, 0x8f, jccNear],
+  [0x90, 0x9f, setcc],
+  [0xaf, 0xaf, imulRegRm],
+  [0xb6, 0xb7, movExtend],
+  [0xbe, 0xbf, movExtend],
+]);
+
 export function execute0f(c: Cpu): void {
   const op = c.fetch8();
+  HANDLERS_0F[op](c, op);
+}
+
+/** The 0F opcodes without a handler of their own. */
+function execute0fRest(c: Cpu, op: number): void {
   const lf = c.lf;
   const r = c.reg32;
-  if (op >= 0x80 && op <= 0x8f) {
-    const rel = c.o32 ? c.fetch32() : (c.fetch16() << 16) >> 16;
-    if (lf.condition(op & 0xf)) jumpNear(c, c.eip + rel);
-    return;
-  }
-  if (op >= 0x90 && op <= 0x9f) {
-    decodeModrm(c);
-    setRm(c, 7, lf.condition(op & 0xf) ? 1 : 0);
-    return;
-  }
-  if (op >= 0x40 && op <= 0x4f) {
-    const top = topV(c);
-    decodeModrm(c);
-    const v = getRm(c, top);
-    if (lf.condition(op & 0xf)) setReg(c, regField(c), top, v);
-    return;
-  }
   if (op >= 0xc8 && op <= 0xcf) {
     r[op & 7] = bswap(r[op & 7]);
     return;
@@ -190,12 +224,6 @@ export function execute0f(c: Cpu): void {
       if (count) setRm(c, top, res);
       return;
     }
-    case 0xaf: {
-      const top = topV(c);
-      decodeModrm(c);
-      setReg(c, regField(c), top, imulTrunc(lf, getReg(c, regField(c), top), getRm(c, top), top));
-      return;
-    }
     case 0xae: fxGroup(c); return;
     case 0xb0:
     case 0xb1: {
@@ -214,17 +242,6 @@ export function execute0f(c: Cpu): void {
     case 0xb2: farPointer(c, SS); return;
     case 0xb4: farPointer(c, FS); return;
     case 0xb5: farPointer(c, GS); return;
-    case 0xb6:
-    case 0xb7:
-    case 0xbe:
-    case 0xbf: {
-      decodeModrm(c);
-      const srcTop = op & 1 ? 15 : 7;
-      let v = getRm(c, srcTop);
-      if (op >= 0xbe) v = srcTop === 7 ? (v << 24) >> 24 : (v << 16) >> 16;
-      setReg(c, regField(c), topV(c), v);
-      return;
-    }
     case 0xbc:
     case 0xbd: {
       const top = topV(c);
