@@ -278,22 +278,26 @@ export class Cpu {
   }
 
   private runSlice(budget: number): number {
+    // Loaded once: no instruction replaces these objects or changes the range.
+    const lf = this.lf, interrupts = this.host.interrupts, reg32 = this.reg32, segBase = this.segBase;
+    const stayStart = this.stayStart, stayLength = this.stayLength;
     let n = 0;
     while (n < budget) {
       if (this.inhibitInterrupts) this.inhibitInterrupts = false;
       else if (this.nmiPending && !this.nmiBlocked) this.takeNmi();
-      else if (this.lf.flags & IF && this.host.interrupts.hasInterrupt()) this.takeExternalInterrupt();
+      else if (lf.flags & IF && interrupts.hasInterrupt()) this.takeExternalInterrupt();
       if (this.halted) return n;
-      const trap = (this.lf.flags & TF) !== 0;
+      const trap = (lf.flags & TF) !== 0;
       this.startEip = this.eip;
-      this.startEsp = this.reg32[ESP];
+      this.startEsp = reg32[ESP];
       executeOne(this);
       // IP is 16 bits in 16-bit code: an instruction ending at FFFF leaves IP = 0.
       if (!this.code32) this.eip &= 0xffff;
       this.instructionCount++;
       n++;
       if (trap) this.singleStepTrap();
-      if (this.halted || this.exitRequested || this.leftRange()) return n;
+      if (this.halted || this.exitRequested) return n;
+      if (stayLength !== 0 && ((segBase[CS] + this.eip - stayStart) >>> 0) >= stayLength) return n;
     }
     return n;
   }

@@ -30,6 +30,19 @@ export function executeOne(c: Cpu): void {
   c.lock = false;
   c.prefixBytes = 0;
   let op = c.fetch8();
+  if (PREFIX[op] !== 0) {
+    op = prefixes(c, op);
+    if (c.lock) checkLock(c, op);
+  }
+  HANDLERS[op](c, op);
+}
+
+/** The prefix bytes (a table lookup, so an instruction without any passes no compare chain). */
+const PREFIX = new Uint8Array(256);
+for (const op of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) PREFIX[op] = 1;
+
+/** Takes the prefixes starting with `op`; returns the opcode byte after them. */
+function prefixes(c: Cpu, op: number): number {
   for (;;) {
     switch (op) {
       case 0x26: c.segOverride = ES; break;
@@ -43,10 +56,7 @@ export function executeOne(c: Cpu): void {
       case 0xf0: c.lock = true; break;
       case 0xf2: c.rep = 2; break;
       case 0xf3: c.rep = 1; break;
-      default:
-        if (c.lock) checkLock(c, op);
-        HANDLERS[op](c, op);
-        return;
+      default: return op;
     }
     if (c.eip - c.startEip >= 14) c.gp(0);
     op = c.fetch8();
