@@ -84,14 +84,23 @@ function interpretCold(cpu: Cpu, cache: CodeCache, phys: number, budget: number)
 
 /**
  * Interprets at physical `phys`, on a page with compiled code but none entered at CS:EIP. When
- * the block there is on its way from the translator, the rest of that block runs as one stretch
- * (up to PENDING_STRETCH instructions, so the module is taken soon after it is back);
- * otherwise one instruction.
+ * the block there is on its way from the translator, the rest of that block runs as one stretch,
+ * and the stretch goes on into the next block while that one is also on its way and has no code
+ * (a hot loop whose region is being translated), up to PENDING_STRETCH instructions in all, so
+ * the module is taken soon after it is back; otherwise one instruction.
  */
 function interpretPending(cpu: Cpu, cache: CodeCache, phys: number, budget: number): number {
-  const end = cache.pendingBlockEnd(phys);
-  if (end < 0) return cpu.run(1);
-  return cpu.interpretWithin(Math.min(budget, PENDING_STRETCH), (cpu.segBase[CS] + cpu.eip) | 0, end - phys);
+  const most = Math.min(budget, PENDING_STRETCH);
+  let done = 0;
+  for (;;) {
+    const end = cache.pendingBlockEnd(phys);
+    if (end < 0) return done > 0 ? done : cpu.run(1);
+    const n = cpu.interpretWithin(most - done, (cpu.segBase[CS] + cpu.eip) | 0, end - phys);
+    done += n;
+    if (n === 0 || done >= most || cpu.exitRequested || cpu.shutdown) return done;
+    phys = compiledEntryPoint(cpu);
+    if (phys < 0 || cache.codePages[phys >>> 12] === 0 || cache.lookup(phys, modeKey(cpu), cpu.eip | 0)) return done;
+  }
 }
 
 /**
