@@ -278,9 +278,8 @@ export class Cpu {
   }
 
   private runSlice(budget: number): number {
-    // Loaded once: no instruction replaces these objects or changes the range.
-    const lf = this.lf, interrupts = this.host.interrupts, reg32 = this.reg32, segBase = this.segBase;
-    const stayStart = this.stayStart, stayLength = this.stayLength;
+    // Loaded once: no instruction replaces these objects.
+    const lf = this.lf, interrupts = this.host.interrupts, reg32 = this.reg32;
     let n = 0;
     while (n < budget) {
       if (this.inhibitInterrupts) this.inhibitInterrupts = false;
@@ -296,8 +295,7 @@ export class Cpu {
       this.instructionCount++;
       n++;
       if (trap) this.singleStepTrap();
-      if (this.halted || this.exitRequested) return n;
-      if (stayLength !== 0 && ((segBase[CS] + this.eip - stayStart) >>> 0) >= stayLength) return n;
+      if (this.halted || this.exitRequested || this.leftRange()) return n;
     }
     return n;
   }
