@@ -129,6 +129,35 @@ test('CPUID reports GenuineIntel family 6 with exactly the implemented features'
   assert.equal(cpu.reg32[ECX], 0);
 });
 
+test('CPUID leaves 0x15 and 0x16 give the 1 GHz clock of the TSC and the APIC timer; higher leaves repeat 0x16', { skip: skipNoNasm }, () => {
+  const { cpu } = realMode(asm(`BITS 16
+    xor eax, eax
+    cpuid
+    mov [0x500], eax
+    mov eax, 0x15
+    cpuid
+    mov [0x504], eax
+    mov [0x508], ebx
+    mov [0x50c], ecx
+    mov eax, 0x16
+    cpuid
+    mov [0x510], eax
+    mov eax, 7
+    cpuid
+    mov [0x514], ebx
+    mov eax, 0x40
+    cpuid
+    hlt`));
+  cpu.run(100);
+  const m = Buffer.from(cpu.host.memory.ram.subarray(0x500, 0x518));
+  assert.equal(m.readUInt32LE(0), 0x16, 'highest basic leaf');
+  // TSC Hz = ECX (crystal) × EBX / EAX
+  assert.equal(m.readUInt32LE(0xc) * m.readUInt32LE(8) / m.readUInt32LE(4), 1e9);
+  assert.equal(m.readUInt32LE(0x10), 1000, 'base MHz');
+  assert.equal(m.readUInt32LE(0x14), 0, 'leaf 7: no extended features');
+  assert.equal(cpu.reg32[EAX], 1000, 'a leaf above the highest returns leaf 0x16');
+});
+
 test('RDTSC counts virtual nanoseconds; MSRs read back; unknown MSRs raise #GP', { skip: skipNoNasm }, () => {
   const { cpu, host } = realMode(asm(`BITS 16
 ORG 0x7c00

@@ -75,6 +75,9 @@ test('Debian i386 Linux boots to a shell with -nographic, sees the pc machine, a
     assert.match(dmesg, /rtc_cmos/);
     assert.match(dmesg, /IOAPIC\[0\]: apic_id \d+, version \d+, address 0xfec00000, GSI 0-23/);
     assert.match(dmesg, /ACPI: PM-Timer IO Port: 0x608/);
+    // CPUID leaf 0x15 gives the TSC's frequency: no calibration against the PIT.
+    assert.match(dmesg, /tsc: Detected 1000\.000 MHz processor/);
+    assert.doesNotMatch(dmesg, /calibrat\w* (?:failed|against PIT)/i);
     assert.match(dmesg, /pci 0000:00:00\.0: \[8086:1237\]/);
     assert.match(dmesg, /pci 0000:00:01\.0: \[8086:7000\]/);
     assert.match(dmesg, /pci 0000:00:01\.1: \[8086:7010\]/);

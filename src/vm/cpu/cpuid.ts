@@ -22,6 +22,18 @@ export const CPUID_FEATURES =
 /** Family 6, model 5 (Pentium II), stepping 3 — also what EDX holds after reset. */
 export const CPUID_SIGNATURE = 0x0653;
 
+/** The highest basic leaf: 0x15 and 0x16 report the clocks (below). */
+const MAX_BASIC_LEAF = 0x16;
+
+/**
+ * The TSC (msr.ts) and the local APIC timer's bus clock (local-apic.ts) both count virtual
+ * nanoseconds. Leaves 0x15 and 0x16 say so, as Intel CPUs since Skylake do: Linux then takes
+ * the TSC's frequency as known instead of calibrating it against the PIT and the HPET, and
+ * the APIC timer's period from the crystal. That calibration is timed in wall-clock
+ * milliseconds, and an emulator's uneven instruction timing makes it fail and retry.
+ */
+const CLOCK_HZ = 1_000_000_000;
+
 const VENDOR = 'GenuineIntel';
 const BRAND = 'termu virtual CPU (i686)';
 
@@ -37,7 +49,7 @@ export function cpuid(leaf: number, out: Int32Array): void {
   out.fill(0);
   switch (leaf) {
     case 0:
-      out[0] = 2;
+      out[0] = MAX_BASIC_LEAF;
       out[1] = str4(VENDOR, 0);
       out[3] = str4(VENDOR, 4);
       out[2] = str4(VENDOR, 8);
@@ -51,6 +63,18 @@ export function cpuid(leaf: number, out: Int32Array): void {
       out[0] = 0x03020101;
       out[3] = 0x0c040843;
       return;
+    case 0x15:
+      // TSC = crystal × EBX / EAX: a 1:1 ratio over a crystal of CLOCK_HZ.
+      out[0] = 1;
+      out[1] = 1;
+      out[2] = CLOCK_HZ;
+      return;
+    case 0x16:
+      // Base, maximum and bus (reference) frequencies in MHz.
+      out[0] = CLOCK_HZ / 1e6;
+      out[1] = CLOCK_HZ / 1e6;
+      out[2] = CLOCK_HZ / 1e6;
+      return;
     case 0x80000000:
       out[0] = 0x80000004 | 0;
       return;
@@ -62,7 +86,8 @@ export function cpuid(leaf: number, out: Int32Array): void {
       return;
     }
     default:
-      // Leaves above the maximum return the highest basic leaf's data on Intel.
-      if (leaf < 0x80000000) cpuid(2, out);
+      // Leaves 3–0x14 describe features this CPU does not have: all zero. Leaves above the
+      // maximum return the highest basic leaf's data on Intel.
+      if (leaf > MAX_BASIC_LEAF && leaf < 0x80000000) cpuid(MAX_BASIC_LEAF, out);
   }
 }
