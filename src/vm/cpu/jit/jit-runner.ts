@@ -1,7 +1,8 @@
-// The run loop with the JIT: what Cpu.run will do once the JIT is integrated. Where
-// compiled code exists for CS:EIP (same physical address and mode key) it runs it;
-// otherwise it interprets one instruction through Cpu.run(1), which also takes care of
-// interrupts, the STI/MOV SS shadow, single-stepping and HLT, and counts heat.
+// The run loop with the JIT, which Cpu.run hands execution to. Where compiled code exists
+// for CS:EIP (same physical address and mode key) it runs it; otherwise it interprets,
+// counting heat: a stretch on a page without code (interpretCold), the rest of a block whose
+// code is on its way (interpretPending), else one instruction through Cpu.run(1). The
+// interpreter takes care of interrupts, the STI/MOV SS shadow, single-stepping and HLT.
 
 import type { Cpu } from '../cpu.js';
 import { CS, ESP, FAULT } from '../constants.js';
