@@ -17,6 +17,7 @@ import {
   CR0_PE, CR0_ET, CR0_CD, CR0_NW, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE,
   DESC_A, DESC_RW, DESC_CE, DESC_CODE, DESC_S, DESC_P, DESC_B, FAULT,
 } from './constants.js';
+import { DOUBLE_FIELD } from '../machine/double-field.js';
 
 export * from './constants.js';
 
@@ -42,7 +43,7 @@ export class Cpu {
   readonly reg32: Int32Array;
   readonly reg16: Uint16Array;
   readonly reg8: Uint8Array;
-  eip = 0;
+  eip = DOUBLE_FIELD;
   readonly lf = new LazyFlags();
 
   // Segment registers ES CS SS DS FS GS LDTR TR: visible selector and hidden cache.
@@ -62,9 +63,9 @@ export class Cpu {
   stack32 = false;
   stackMask = 0xffff;
 
-  private cr0Value = 0;
-  cr2 = 0;
-  private cr3Value = 0;
+  private cr0Value = DOUBLE_FIELD;
+  cr2 = DOUBLE_FIELD;
+  private cr3Value = DOUBLE_FIELD;
   private cr4Value = 0;
   readonly dr = new Int32Array(8);
   gdtr = { base: 0, limit: 0xffff };
@@ -78,11 +79,11 @@ export class Cpu {
   halted = false;
   /** After a triple fault: nothing runs until reset() (the board decides, see tripleFault). */
   shutdown = false;
-  instructionCount = 0;
+  instructionCount = DOUBLE_FIELD;
   /** Set by requestExit; compiled regions leave when they see it (read, never written, outside Cpu). */
   exitRequested = false;
   /** The linear range [stayStart, stayStart + stayLength) interpretWithin keeps CS:EIP in; length 0: none. */
-  private stayStart = 0;
+  private stayStart = DOUBLE_FIELD;
   private stayLength = 0;
   private nmiPending = false;
   /** Set while an NMI handler runs; IRET clears it. */
@@ -91,8 +92,8 @@ export class Cpu {
   inhibitInterrupts = false;
 
   // Per-instruction decode state (interpreter.ts fills it).
-  startEip = 0;
-  startEsp = 0;
+  startEip = DOUBLE_FIELD;
+  startEsp = DOUBLE_FIELD;
   o32 = false;
   a32 = false;
   segOverride = -1;
@@ -100,7 +101,7 @@ export class Cpu {
   lock = false;
   modrm = 0;
   eaSeg = DS;
-  eaOff = 0;
+  eaOff = DOUBLE_FIELD;
   prefixBytes = 0;
 
   // The pending fault raised by raise().

@@ -13,6 +13,8 @@
 // of instruction produced the flags (`KnownFlags`), specialised to it: `cmp; jb` becomes one
 // unsigned compare.
 
+import { DOUBLE_FIELD } from '../machine/double-field.js';
+
 export const CF = 0x1;
 export const PF = 0x4;
 export const AF = 0x10;
@@ -247,9 +249,9 @@ export class LazyFlags {
   flags = 2;
   lazyMask = 0;
   lazyKind = LAZY_LOGIC;
-  lazyA = 0;
-  lazyB = 0;
-  lazyR = 0;
+  lazyA = DOUBLE_FIELD;
+  lazyB = DOUBLE_FIELD;
+  lazyR = DOUBLE_FIELD;
   /** Operand width minus one (7, 15 or 31): the sign bit's position. */
   lazyTop = 31;
 

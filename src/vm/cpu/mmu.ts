@@ -14,6 +14,7 @@
 // A write entry is filled only once the page's dirty bit is set, so the first write walks.
 
 import { PAGE_RAM, type PhysicalMemory } from '../machine/physical-memory.js';
+import { DOUBLE_FIELD } from '../machine/double-field.js';
 
 export const TLB_SUPER = 1;
 export const TLB_USER = 2;
@@ -50,7 +51,7 @@ export class Mmu {
   writeProtect = false;
   pse = false;
   pge = false;
-  cr3 = 0;
+  cr3 = DOUBLE_FIELD;
   a20Mask = -1;
 
   /**

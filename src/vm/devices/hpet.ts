@@ -12,6 +12,7 @@ import type { Clock, Timer } from '../machine/clock.js';
 import type { IrqLine } from '../machine/irq.js';
 import type { MmioHandler, PhysicalMemory } from '../machine/physical-memory.js';
 import { pickKnown } from './device-state.js';
+import { DOUBLE_FIELD } from '../machine/double-field.js';
 
 export const HPET_BASE = 0xfed00000;
 /** Counter period in femtoseconds (10 ns: 100 MHz), as QEMU's HPET_CLK_PERIOD. */
@@ -117,8 +118,8 @@ export class Hpet implements MmioHandler {
   private config = 0;
   private isr = 0;
   /** Counter value while halted; while running, ticks = (now + offsetNs) / 10 ns. */
-  private haltedCounter = 0;
-  private offsetNs = 0;
+  private haltedCounter = DOUBLE_FIELD;
+  private offsetNs = DOUBLE_FIELD;
   private readonly timers: HpetTimer[] = [];
   /** The PIT's and RTC's interrupt outputs pass through here (QEMU's HPET legacy inputs). */
   readonly pitInput: IrqLine;

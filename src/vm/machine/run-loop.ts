@@ -17,6 +17,7 @@ import type { DeviceRequest } from './device-requests.js';
 import type { VmClock } from './machine-snapshot.js';
 import type { SnapshotReply, SnapshotRequest } from './machine-snapshot-store.js';
 import { DOORBELL, WAKE, type ControlRequest, type GuestShutdownReason, type WorkerInit, type WorkerMessage } from './worker-protocol.js';
+import { DOUBLE_FIELD } from './double-field.js';
 
 /** Instructions per slice in real-time mode: short enough for sub-millisecond timer latency. */
 const SLICE = 20000;
@@ -50,8 +51,9 @@ export class RunLoop implements VmClock {
   /** Real-time reads are cached per instruction; the loop bumps the generation between slices. */
   private timeGeneration = 0;
   private timeReadGeneration = -1;
-  private timeReadAtCount = -1;
-  private cachedTimeNs = 0;
+  /** NaN (a double, see DOUBLE_FIELD): no read yet. */
+  private timeReadAtCount = NaN;
+  private cachedTimeNs = DOUBLE_FIELD;
 
   constructor(
     private readonly board: PcBoard,

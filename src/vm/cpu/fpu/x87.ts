@@ -30,6 +30,7 @@ import {
   extendedToDouble, extendedToSingle, mulExtended, remainderExtended, remainderPartial, remainderQuotient,
   result as xResult, resultFlags as xFlags, scaleExtended, setExtendedTraps, sqrtExtended,
 } from './extended-arith.js';
+import { DOUBLE_FIELD } from '../../machine/double-field.js';
 
 // Status word bits.
 export const SW_IE = 0x0001;
@@ -102,9 +103,9 @@ export class X87 {
   cw = 0x0040;
   /** Status word without TOP (bits 11-13 live in `top`). */
   sw = 0;
-  fip = 0;
+  fip = DOUBLE_FIELD;
   fcs = 0;
-  fdp = 0;
+  fdp = DOUBLE_FIELD;
   fds = 0;
   /** Last non-control opcode: 11 bits, ((first byte & 7) << 8) | ModRM. */
   fop = 0;

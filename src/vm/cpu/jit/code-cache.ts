@@ -9,6 +9,7 @@ import { BackgroundTranslator } from './wasm/background-translator.js';
 import { memoryHelpers, type MemoryHelpers } from './memory-helpers.js';
 import { WasmRegions } from './wasm/wasm-regions.js';
 import { MEMO_BITS, MEMO_EIP, MEMO_FIELDS, MEMO_KEY, MEMO_PHYS, MEMO_SLOT, MEMO_SLOTS } from '../../machine/guest-arena.js';
+import { DOUBLE_FIELD } from '../../machine/double-field.js';
 
 export interface JitOptions {
   /** Instructions interpreted on a physical page before code there is compiled; 0 = at first sight. */
@@ -75,7 +76,7 @@ export class CodeCache implements RegionEnvironment {
   readonly maxRegions: number;
   /** 1 for each physical page holding compiled code (the store check's table). */
   readonly codePages: Uint8Array;
-  readonly stats: JitStats = { compiled: 0, invalidations: 0, flushes: 0, hits: 0, misses: 0, compiledInstructions: 0, interpretedInstructions: 0 };
+  readonly stats: JitStats = { compiled: 0, invalidations: 0, flushes: 0, hits: 0, misses: 0, compiledInstructions: DOUBLE_FIELD, interpretedInstructions: DOUBLE_FIELD };
   private readonly heat = new Uint32Array(PAGES);
   /**
    * Regions by the physical address of each of their blocks (a small integer below 1 GiB,
