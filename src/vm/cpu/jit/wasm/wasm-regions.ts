@@ -61,8 +61,11 @@ export class WasmRegions {
   /** Modules V8 rejected (a translator bug: the tests require none); the region stays JavaScript. */
   invalid = 0;
   private readonly imports: [Record<string, Record<string, unknown>>, Record<string, Record<string, unknown>>];
-  /** Runs the region in a table slot with the entry and exit work of a JavaScript region. */
-  private readonly enter: (slot: number, budget: number, key: number) => number;
+  /**
+   * Runs the region in a table slot with the entry and exit work of a JavaScript region. The
+   * run loop calls it directly (one call target) rather than each region's `run` closure.
+   */
+  readonly enter: (slot: number, budget: number, key: number) => number;
   /**
    * Every live region's function, called through one exported `hub` function: a call from
    * JavaScript into a wasm export goes through V8's generic wrapper until that export has
