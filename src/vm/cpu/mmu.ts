@@ -16,6 +16,9 @@
 import { PAGE_RAM, type PhysicalMemory } from '../machine/physical-memory.js';
 import { DOUBLE_FIELD } from '../machine/double-field.js';
 
+/** Typed-array element access matches x86 byte order only on little-endian hosts. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export const TLB_SUPER = 1;
 export const TLB_USER = 2;
 export const TLB_GLOBAL = 4;
@@ -67,6 +70,8 @@ export class Mmu {
   private globalCount = 0;
   private readonly listed = new Uint8Array(1 << 20);
   private readonly ram: Uint8Array;
+  private readonly ram16: Uint16Array;
+  private readonly ram32: Int32Array;
 
   /** Raises #PF; never returns (the CPU throws its fault). */
   onPageFault: (linear: number, error: number) => never = () => {
@@ -80,7 +85,10 @@ export class Mmu {
   onCodeWrite: (page: number) => void = () => {};
 
   constructor(readonly memory: PhysicalMemory) {
-    this.ram = memory.ram;
+    const ram = memory.ram;
+    this.ram = ram;
+    this.ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >> 1);
+    this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >> 2);
     this.tlbRead = memory.arena.tlbRead;
     this.tlbWrite = memory.arena.tlbWrite;
   }
@@ -263,6 +271,7 @@ export class Mmu {
     const e = this.tlbRead[linear >>> 12];
     if ((e & this.checkMask) === this.needBits && (linear & 0xfff) !== 0xfff) {
       const p = (e & ~0xfff) | (linear & 0xfff);
+      if ((linear & 1) === 0 && LITTLE_ENDIAN) return this.ram16[p >> 1];
       return this.ram[p] | (this.ram[p + 1] << 8);
     }
     return this.readSlow(linear, 2, this.user);
@@ -272,6 +281,7 @@ export class Mmu {
     const e = this.tlbRead[linear >>> 12];
     if ((e & this.checkMask) === this.needBits && (linear & 0xfff) <= 0xffc) {
       const p = (e & ~0xfff) | (linear & 0xfff);
+      if ((linear & 3) === 0 && LITTLE_ENDIAN) return this.ram32[p >> 2];
       const m = this.ram;
       return m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24);
     }
@@ -291,8 +301,11 @@ export class Mmu {
     const e = this.tlbWrite[linear >>> 12];
     if ((e & this.checkMask) === this.needBits && (linear & 0xfff) !== 0xfff) {
       const p = (e & ~0xfff) | (linear & 0xfff);
-      this.ram[p] = v;
-      this.ram[p + 1] = v >> 8;
+      if ((linear & 1) === 0 && LITTLE_ENDIAN) this.ram16[p >> 1] = v;
+      else {
+        this.ram[p] = v;
+        this.ram[p + 1] = v >> 8;
+      }
       return;
     }
     this.writeSlow(linear, 2, v, this.user);
@@ -302,6 +315,10 @@ export class Mmu {
     const e = this.tlbWrite[linear >>> 12];
     if ((e & this.checkMask) === this.needBits && (linear & 0xfff) <= 0xffc) {
       const p = (e & ~0xfff) | (linear & 0xfff);
+      if ((linear & 3) === 0 && LITTLE_ENDIAN) {
+        this.ram32[p >> 2] = v;
+        return;
+      }
       const m = this.ram;
       m[p] = v;
       m[p + 1] = v >> 8;

@@ -12,7 +12,7 @@
 // optimised accessors, and optimised regions inline them at a monomorphic call site.
 
 import type { Cpu } from '../cpu.js';
-import { TLB_CODE, TLB_SLOW, fastPathBit } from '../mmu.js';
+import { LITTLE_ENDIAN, TLB_CODE, TLB_SLOW, fastPathBit } from '../mmu.js';
 
 export interface MemoryHelpers {
   ld8(seg: number, off: number): number;
@@ -24,9 +24,6 @@ export interface MemoryHelpers {
   /** Faults exactly as a store of `n` bytes would, writing nothing. */
   pw(seg: number, off: number, n: number): void;
 }
-
-/** Typed-array element access matches x86 byte order only on little-endian hosts. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The helpers for code running at CPL 3 (`user`) or CPL 0-2, for flat segments: `off` is the linear address. */
 export function memoryHelpers(cpu: Cpu, user: boolean): MemoryHelpers {
