@@ -8,7 +8,7 @@ const OPTIONS_HELP: readonly [string, string][] = [
   ['Standard options:', ''],
   ['-h or -help', 'display this help and exit'],
   ['-version', 'display version information and exit'],
-  ['-accel tcg[,thread=single|multi][,jit=on|off][,jit-threshold=n][,jit-wasm=on|off]', "the CPU emulator: termu's JIT (compiling code after n instructions on its page), or the interpreter alone"],
+  ['-accel tcg[,thread=single|multi][,jit=on|off][,jit-threshold=n][,jit-entry-threshold=n][,jit-wasm=on|off]', "the CPU emulator: termu's JIT (compiling code after n instructions on its page, or after n entries at one address), or the interpreter alone"],
   ['-m [size=]megs', 'guest RAM size (default: 128M; suffixes k, M, G)'],
   ['-k language', "keyboard layout from keymaps/ (e.g. 'de', 'fr'); default en-us"],
   ['-name string', 'the guest name, for the monitor and the status line'],

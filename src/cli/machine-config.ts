@@ -20,6 +20,8 @@ export type ClockConfig = { mode: 'realtime' } | { mode: 'icount'; shift: number
 export interface JitConfig {
   enabled: boolean;
   threshold: number;
+  /** Entries at one address before code there is compiled, however cold its page. */
+  entryThreshold: number;
   /** Compile flat code to WebAssembly (jit-wasm=on, the default) or only to JavaScript. */
   wasm: boolean;
 }
@@ -54,7 +56,7 @@ export interface MachineConfig {
   /** -version, -h/-help: print the version or the help and exit, as QEMU does where the option stands. */
   show: 'version' | 'help' | null;
   clock: ClockConfig;
-  /** termu's -accel tcg suboptions: jit=on|off, jit-threshold=N (instructions per page before compiling) and jit-wasm=on|off. */
+  /** termu's -accel tcg suboptions: jit=on|off, jit-threshold=N (instructions per page before compiling), jit-entry-threshold=N (entries at one address before compiling) and jit-wasm=on|off. */
   jit: JitConfig;
   /** Drives, boot order, VGA and firmware (-drive, -hda, -cdrom, -fda, -boot, -vga, -bios, -L, -snapshot). */
   storage: StorageConfig;

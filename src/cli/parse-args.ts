@@ -20,10 +20,16 @@ const JIT_BY_DEFAULT = true;
  * 40,000 0.99, 0.98, 0.99; 160,000 against 80,000 1.01, 0.97, 1.01.
  */
 const DEFAULT_JIT_THRESHOLD = 80000;
+/**
+ * Entries at one physical address before a region is compiled there, whatever its page's
+ * heat (CodeCache.countEntry): 72% of what a boot interpreted on cold pages was code entered
+ * more than 64 times, and 62% more than 128 (kernel functions called from all over).
+ */
+const DEFAULT_JIT_ENTRY_THRESHOLD = 128;
 
 /**
  * One -accel property: QEMU's tcg ones (thread, and tb-size/split-wx, which only tune QEMU's
- * own code buffer and are checked, then ignored) and termu's jit, jit-threshold and jit-wasm.
+ * own code buffer and are checked, then ignored) and termu's jit, jit-threshold, jit-entry-threshold and jit-wasm.
  */
 function applyAccelProperty(jit: MachineConfig['jit'], opt: string, key: string, value: string): void {
   switch (key) {
@@ -48,6 +54,12 @@ function applyAccelProperty(jit: MachineConfig['jit'], opt: string, key: string,
       const n = parseCInteger(value);
       if (n === undefined || n > 0xffffffff) throw CliError.forOption(opt, "Parameter 'jit-threshold' expects uint32");
       jit.threshold = n;
+      return;
+    }
+    case 'jit-entry-threshold': {
+      const n = parseCInteger(value);
+      if (n === undefined || n > 0xffff) throw CliError.forOption(opt, "Parameter 'jit-entry-threshold' expects uint16");
+      jit.entryThreshold = n;
       return;
     }
     case 'jit-wasm': {
@@ -222,7 +234,7 @@ export function parseArgs(argv: string[]): MachineConfig {
       startPaused: false,
       show: null,
       clock: { mode: 'realtime' },
-      jit: { enabled: JIT_BY_DEFAULT, threshold: DEFAULT_JIT_THRESHOLD, wasm: true },
+      jit: { enabled: JIT_BY_DEFAULT, threshold: DEFAULT_JIT_THRESHOLD, entryThreshold: DEFAULT_JIT_ENTRY_THRESHOLD, wasm: true },
       storage: defaultStorageConfig(),
       virtualConsoles: [],
       warnings: [],

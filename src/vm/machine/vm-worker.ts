@@ -52,7 +52,7 @@ function main(): void {
     throw e;
   }
   const cpu = new Cpu(board);
-  if (config.jit.enabled) cpu.setJit({ threshold: config.jit.threshold, wasm: config.jit.wasm, background: true });
+  if (config.jit.enabled) cpu.setJit({ threshold: config.jit.threshold, entryThreshold: config.jit.entryThreshold, wasm: config.jit.wasm, background: true });
   board.setCpu(cpu);
   let hw: BiosHardware;
   try {

@@ -19,12 +19,13 @@ function termuError(argv: string[]): string {
   return '';
 }
 
-test('-accel tcg and tcg,thread=single are accepted; jit= and jit-threshold= set the JIT', () => {
+test('-accel tcg and tcg,thread=single are accepted; jit=, jit-threshold= and jit-entry-threshold= set the JIT', () => {
   for (const arg of ['tcg', 'tcg,thread=single', 'tcg,thread=multi', 'tcg,tb-size=256']) assert.equal(termuError(['-accel', arg]), '', arg);
   const defaults = parseArgs([]).jit;
   assert.equal(parseArgs(['-accel', 'tcg,jit=off']).jit.enabled, false);
   assert.equal(parseArgs(['-accel', 'tcg,jit=on']).jit.enabled, true);
-  assert.deepEqual(parseArgs(['-accel', 'tcg,jit=on,jit-threshold=0']).jit, { enabled: true, threshold: 0, wasm: true });
+  assert.deepEqual(parseArgs(['-accel', 'tcg,jit=on,jit-threshold=0']).jit, { enabled: true, threshold: 0, entryThreshold: defaults.entryThreshold, wasm: true });
+  assert.equal(parseArgs(['-accel', 'tcg,jit-entry-threshold=16']).jit.entryThreshold, 16);
   assert.equal(parseArgs(['-accel', 'tcg,jit-wasm=off']).jit.wasm, false);
   assert.equal(parseArgs(['-accel', 'tcg,jit-threshold=0x100']).jit.threshold, 256);
   assert.equal(parseArgs(['-accel', 'tcg']).jit.threshold, defaults.threshold);
@@ -35,6 +36,7 @@ test('bad termu JIT properties fail with QEMU-style property errors', () => {
   assert.equal(termuError(['-accel', 'tcg,jit-wasm=2']), "termu: -accel tcg,jit-wasm=2: Parameter 'jit-wasm' expects 'on' or 'off'");
   assert.equal(termuError(['-accel', 'tcg,jit-threshold=-1']), "termu: -accel tcg,jit-threshold=-1: Parameter 'jit-threshold' expects uint32");
   assert.equal(termuError(['-accel', 'tcg,jit-threshold=lots']), "termu: -accel tcg,jit-threshold=lots: Parameter 'jit-threshold' expects uint32");
+  assert.equal(termuError(['-accel', 'tcg,jit-entry-threshold=65536']), "termu: -accel tcg,jit-entry-threshold=65536: Parameter 'jit-entry-threshold' expects uint16");
 });
 
 for (const arg of ['tcg,foo=1', 'tcg,thread=bogus', 'tcg,tb-size=abc', 'tcg,split-wx=maybe']) {

@@ -35,6 +35,23 @@ test('nothing is compiled before a page has run `threshold` instructions', { ski
   assert.deepEqual(diffStates(cold.m.state(), warm.m.state()), []);
 });
 
+test('code entered `entryThreshold` times is compiled however cold its page; the rest of its page is still interpreted', { skip }, () => {
+  // A loop on one page calling two routines on the next, 300 times: ~2,700 instructions,
+  // far below the page threshold, but each routine and each return address is entered 300 times.
+  const code = assemble(`bits 32\norg 0x${CODE_BASE.toString(16)}\nmov ecx, 300\ntop: call routine\ncall other\ndec ecx\njnz top\nhlt\n` +
+    'times 0x1000 - ($ - $$) db 0x90\nroutine: add eax, ecx\nrol eax, 3\nret\nother: xor ebx, eax\ninc edx\nret\n');
+  const never = machine(code, { threshold: 1_000_000, entryThreshold: 0xffff });
+  never.m.runToHalt(never.cache);
+  assert.equal(never.cache.stats.compiled, 0);
+  const entries = machine(code, { threshold: 1_000_000, entryThreshold: 16 });
+  entries.m.runToHalt(entries.cache);
+  assert.ok(entries.cache.stats.compiled >= 2, `${entries.cache.stats.compiled} regions`);
+  const { compiledInstructions, interpretedInstructions } = entries.cache.stats;
+  assert.ok(interpretedInstructions < compiledInstructions / 4, `${interpretedInstructions} interpreted, ${compiledInstructions} compiled`);
+  assert.equal(compiledInstructions + interpretedInstructions, entries.m.cpu.instructionCount);
+  assert.deepEqual(diffStates(never.m.state(), entries.m.state()), []);
+});
+
 test('reaching the cap flushes everything, and execution stays correct', { skip }, () => {
   // A loop on one page calling a routine on the next: at least two regions are needed.
   const code = assemble(`bits 32\norg 0x${CODE_BASE.toString(16)}\nmov ecx, 1000\ntop: call routine\ndec ecx\njnz top\nhlt\n` +

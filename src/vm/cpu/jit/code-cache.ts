@@ -14,6 +14,11 @@ import { DOUBLE_FIELD } from '../../machine/double-field.js';
 export interface JitOptions {
   /** Instructions interpreted on a physical page before code there is compiled; 0 = at first sight. */
   threshold?: number;
+  /**
+   * Times code must be entered at one physical address (from a region, or from interpreted
+   * code on another page) before a region is compiled there, however cold its page.
+   */
+  entryThreshold?: number;
   /** Compiled regions kept before everything is flushed. */
   maxRegions?: number;
   /** false: compile every region to JavaScript, never to WebAssembly. */
@@ -64,6 +69,11 @@ function memoSlot(eip: number): number {
   return (eip ^ (eip >>> MEMO_BITS)) & MEMO_MASK;
 }
 
+/** Entry counters, direct-mapped by physical address (countEntry). */
+const ENTRY_SLOTS = 1 << 16;
+const ENTRY_MASK = ENTRY_SLOTS - 1;
+const ENTRY_COUNT_MAX = 0xffff;
+
 /** Appends `item` to the list kept under `key`. */
 function addTo<T>(lists: Map<number, T[]>, key: number, item: T): void {
   const list = lists.get(key);
@@ -73,11 +83,20 @@ function addTo<T>(lists: Map<number, T[]>, key: number, item: T): void {
 
 export class CodeCache implements RegionEnvironment {
   readonly threshold: number;
+  readonly entryThreshold: number;
   readonly maxRegions: number;
   /** 1 for each physical page holding compiled code (the store check's table). */
   readonly codePages: Uint8Array;
   readonly stats: JitStats = { compiled: 0, invalidations: 0, flushes: 0, hits: 0, misses: 0, compiledInstructions: DOUBLE_FIELD, interpretedInstructions: DOUBLE_FIELD };
   private readonly heat = new Uint32Array(PAGES);
+  /**
+   * How often code was entered at a physical address (`entryAt`): a function called from
+   * all over the kernel heats its page slowly, while most of what a boot interprets is such
+   * code entered again and again, so it gets a region after `entryThreshold` entries. A slot
+   * that another address takes over starts again.
+   */
+  private readonly entryAt = new Int32Array(ENTRY_SLOTS).fill(-1);
+  private readonly entryCount = new Uint16Array(ENTRY_SLOTS);
   /**
    * Regions by the physical address of each of their blocks (a small integer below 1 GiB,
    * so no boxing): a region is entered at any block start, not just where it was compiled
@@ -111,6 +130,7 @@ export class CodeCache implements RegionEnvironment {
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
     this.threshold = options.threshold ?? 10000;
+    this.entryThreshold = Math.min(options.entryThreshold ?? 128, ENTRY_COUNT_MAX);
     // A Linux boot and its workload keep ~7,600 regions live; at 4,096 the cache flushed
     // four times and compiled 18,700 regions instead of 9,100, each flush throwing away
     // code V8 had just optimised (boot to the bench line: -12% CPU, +8% peak RSS).
@@ -197,6 +217,39 @@ export class CodeCache implements RegionEnvironment {
     const h = this.heat[page] + n;
     this.heat[page] = h;
     return h >= this.threshold;
+  }
+
+  /**
+   * Counts an entry into code at `phys` (the run loop arriving there, or a cold stretch going
+   * on to its page); true once code there has been entered `entryThreshold` times. As for
+   * heat, only RAM compiles.
+   */
+  countEntry(phys: number): boolean {
+    if (this.cpu.host.memory.pageKind[phys >>> 12] !== PAGE_RAM) return false;
+    const slot = (phys ^ (phys >>> 16)) & ENTRY_MASK;
+    let n = 1;
+    if (this.entryAt[slot] === (phys | 0)) n = Math.min(this.entryCount[slot] + 1, ENTRY_COUNT_MAX);
+    else this.entryAt[slot] = phys | 0;
+    this.entryCount[slot] = n;
+    return n >= this.entryThreshold;
+  }
+
+  /**
+   * Where a stretch interpreted from `phys`, on a page with code but none at `phys` and none
+   * on its way, must stop to look for code: the nearest block start after `phys` that has a
+   * region or is being translated, else the end of the page.
+   */
+  codeFreeEnd(phys: number): number {
+    const page = phys >>> 12;
+    let end = (page + 1) * 4096;
+    for (const r of this.byPage.get(page) ?? []) {
+      for (const at of r.blockPhys) if (at > phys && at < end) end = at;
+    }
+    for (const p of this.pendingByPage.get(page) ?? []) {
+      const spans = p.plan.spans;
+      for (let i = 0; i < spans.length; i += 2) if (spans[i] > phys && spans[i] < end) end = spans[i];
+    }
+    return end;
   }
 
   /** Instructions the page of `phys` may still interpret before it is hot (at least 1). */
@@ -333,6 +386,8 @@ export class CodeCache implements RegionEnvironment {
     const list = this.byPage.get(page);
     this.codePages[page] = 0;
     this.heat[page] = 0;
+    // Its entries start counting again too, so code that keeps changing is not recompiled at once.
+    for (let i = 0; i < ENTRY_SLOTS; i++) if (this.entryAt[i] >>> 12 === page) this.entryAt[i] = -1;
     for (const p of this.pendingByPage.get(page) ?? []) this.pending.delete(p.ticket);
     this.pendingByPage.delete(page);
     if (!list) return;
@@ -408,6 +463,7 @@ export class CodeCache implements RegionEnvironment {
     this.count = 0;
     this.byPage.clear();
     this.heat.fill(0);
+    this.entryAt.fill(-1);
     this.stats.flushes++;
   }
 }

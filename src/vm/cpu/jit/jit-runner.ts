@@ -1,8 +1,10 @@
 // The run loop with the JIT, which Cpu.run hands execution to. Where compiled code exists
 // for CS:EIP (same physical address and mode key) it runs it; otherwise it interprets,
-// counting heat: a stretch on a page without code (interpretCold), the rest of a block whose
-// code is on its way (interpretPending), else one instruction through Cpu.run(1). The
-// interpreter takes care of interrupts, the STI/MOV SS shadow, single-stepping and HLT.
+// counting heat (per page, and entries per address): a stretch on a page without code
+// (interpretCold), the rest of a block whose code is on its way (interpretPending), a stretch
+// up to the next code on a page that has some (interpretBetweenCode), else one instruction
+// through Cpu.run(1). The interpreter takes care of interrupts, the STI/MOV SS shadow,
+// single-stepping and HLT.
 
 import type { Cpu } from '../cpu.js';
 import { CS, ESP, FAULT } from '../constants.js';
@@ -27,8 +29,9 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
       cache.collect();
       if (key < 0) key = modeKey(cpu);
       let region = cache.lookup(phys, key, cpu.eip | 0);
-      // Heat: one interpreted instruction is about to run here, unless code gets compiled.
-      if (!region && cache.countHeat(phys, 1)) region = cache.compile(phys, key);
+      // Heat: one interpreted instruction is about to run here, unless code gets compiled;
+      // code entered here often enough is compiled however cold its page.
+      if (!region && (cache.countHeat(phys, 1) || cache.countEntry(phys))) region = cache.compile(phys, key);
       if (region) {
         const before = cpu.instructionCount;
         try {
@@ -82,7 +85,7 @@ function interpretCold(cpu: Cpu, cache: CodeCache, phys: number, budget: number)
     done += n;
     if (n === 0 || n === limit || done >= most || cpu.exitRequested || cpu.shutdown) return done;
     phys = compiledEntryPoint(cpu);
-    if (phys < 0 || cache.codePages[phys >>> 12] !== 0 || cache.heatLeft(phys) <= 1) return done;
+    if (phys < 0 || cache.codePages[phys >>> 12] !== 0 || cache.heatLeft(phys) <= 1 || cache.countEntry(phys)) return done;
     counted = 0;
   }
 }
@@ -92,20 +95,33 @@ function interpretCold(cpu: Cpu, cache: CodeCache, phys: number, budget: number)
  * the block there is on its way from the translator, the rest of that block runs as one stretch,
  * and the stretch goes on into the next block while that one is also on its way and has no code
  * (a hot loop whose region is being translated), up to PENDING_STRETCH instructions in all, so
- * the module is taken soon after it is back; otherwise one instruction.
+ * the module is taken soon after it is back; otherwise up to the next code (interpretBetweenCode).
  */
 function interpretPending(cpu: Cpu, cache: CodeCache, phys: number, budget: number): number {
   const most = Math.min(budget, PENDING_STRETCH);
   let done = 0;
   for (;;) {
     const end = cache.pendingBlockEnd(phys);
-    if (end < 0) return done > 0 ? done : cpu.run(1);
+    if (end < 0) return done > 0 ? done : interpretBetweenCode(cpu, cache, phys, most);
     const n = cpu.interpretWithin(most - done, (cpu.segBase[CS] + cpu.eip) | 0, end - phys);
     done += n;
     if (n === 0 || done >= most || cpu.exitRequested || cpu.shutdown) return done;
     phys = compiledEntryPoint(cpu);
     if (phys < 0 || cache.codePages[phys >>> 12] === 0 || cache.lookup(phys, modeKey(cpu), cpu.eip | 0)) return done;
   }
+}
+
+/**
+ * Interprets from `phys`, on a page with code (not yet hot: regions only at its busiest
+ * entries) but none at `phys` and none on its way, up to the next block start with code,
+ * where the run loop must look again. Counts the page's heat (the first instruction was
+ * counted by the caller). Returns how many ran.
+ */
+function interpretBetweenCode(cpu: Cpu, cache: CodeCache, phys: number, budget: number): number {
+  const limit = Math.min(budget, cache.heatLeft(phys));
+  const n = cpu.interpretWithin(limit, (cpu.segBase[CS] + cpu.eip) | 0, cache.codeFreeEnd(phys) - phys);
+  if (n > 1) cache.countHeat(phys, n - 1);
+  return n;
 }
 
 /**
