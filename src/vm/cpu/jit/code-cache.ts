@@ -110,6 +110,12 @@ export class CodeCache implements RegionEnvironment {
   private readonly variants = new Map<number, Region[]>();
   private readonly byPage = new Map<number, Region[]>();
   /**
+   * Per page with code, a bit for every block start that has a region or is on its way
+   * (codeFreeEnd). Bits are only dropped with the page, so they may mark more starts than
+   * still have code: a stretch then stops early and the run loop looks again.
+   */
+  private readonly codeStarts = new Map<number, Uint32Array>();
+  /**
    * A direct-mapped memo of recent lookups: the run loop looks a region up at every entry
    * (tens of millions in a Linux boot), and a Map probe plus a list scan cost as much as a
    * short region's run. A slot is used only while its region is valid. The arrays are in the
@@ -240,16 +246,26 @@ export class CodeCache implements RegionEnvironment {
    * region or is being translated, else the end of the page.
    */
   codeFreeEnd(phys: number): number {
+    const base = phys - (phys & 0xfff);
+    const bits = this.codeStarts.get(phys >>> 12);
+    const from = (phys & 0xfff) + 1;
+    if (bits !== undefined && from < 4096) {
+      let w = from >>> 5;
+      let word = bits[w] & (-1 << (from & 31));
+      for (;;) {
+        if (word !== 0) return base + (w << 5) + 31 - Math.clz32(word & -word);
+        if (++w === 128) break;
+        word = bits[w];
+      }
+    }
+    return base + 4096;
+  }
+
+  private markCodeStart(phys: number): void {
     const page = phys >>> 12;
-    let end = (page + 1) * 4096;
-    for (const r of this.byPage.get(page) ?? []) {
-      for (const at of r.blockPhys) if (at > phys && at < end) end = at;
-    }
-    for (const p of this.pendingByPage.get(page) ?? []) {
-      const spans = p.plan.spans;
-      for (let i = 0; i < spans.length; i += 2) if (spans[i] > phys && spans[i] < end) end = spans[i];
-    }
-    return end;
+    let bits = this.codeStarts.get(page);
+    if (bits === undefined) this.codeStarts.set(page, (bits = new Uint32Array(128)));
+    bits[(phys & 0xfff) >>> 5] |= 1 << (phys & 31);
   }
 
   /** Instructions the page of `phys` may still interpret before it is hot (at least 1). */
@@ -320,6 +336,7 @@ export class CodeCache implements RegionEnvironment {
     this.pending.set(ticket, p);
     const page = plan.region.phys >>> 12;
     addTo(this.pendingByPage, page, p);
+    for (let i = 0; i < plan.spans.length; i += 2) this.markCodeStart(plan.spans[i]);
     this.holdsCode(page);
     this.background!.request(ticket, plan.wasmBlocks!);
   }
@@ -348,7 +365,10 @@ export class CodeCache implements RegionEnvironment {
 
   private install(region: Region): Region {
     if (this.count >= this.maxRegions) this.flush();
-    for (let i = 0; i < region.blockPhys.length; i++) this.enter(region, region.blockPhys[i]);
+    for (let i = 0; i < region.blockPhys.length; i++) {
+      this.enter(region, region.blockPhys[i]);
+      this.markCodeStart(region.blockPhys[i]);
+    }
     this.count++;
     const page = region.phys >>> 12;
     addTo(this.byPage, page, region);
@@ -386,6 +406,7 @@ export class CodeCache implements RegionEnvironment {
     const list = this.byPage.get(page);
     this.codePages[page] = 0;
     this.heat[page] = 0;
+    this.codeStarts.delete(page);
     // Its entries start counting again too, so code that keeps changing is not recompiled at once.
     for (let i = 0; i < ENTRY_SLOTS; i++) if (this.entryAt[i] >>> 12 === page) this.entryAt[i] = -1;
     for (const p of this.pendingByPage.get(page) ?? []) this.pending.delete(p.ticket);
@@ -464,6 +485,7 @@ export class CodeCache implements RegionEnvironment {
     this.byPage.clear();
     this.heat.fill(0);
     this.entryAt.fill(-1);
+    this.codeStarts.clear();
     this.stats.flushes++;
   }
 }
