@@ -89,17 +89,14 @@ function tokenize(src: string): Token[] {
   return out;
 }
 
-/** Punctuators by their first character, longest first. */
-const PUNCTUATORS_BY_FIRST = new Map<string, string[]>();
-for (const p of [...PUNCTUATORS].sort((a, b) => b.length - a.length)) {
-  const list = PUNCTUATORS_BY_FIRST.get(p[0]) ?? [];
-  list.push(p);
-  PUNCTUATORS_BY_FIRST.set(p[0], list);
-}
+/** Punctuators by the code of their first character, longest first (an array: no hashing per token). */
+const PUNCTUATORS_BY_FIRST: (string[] | undefined)[] = new Array<string[] | undefined>(128).fill(undefined);
+for (const p of [...PUNCTUATORS].sort((a, b) => b.length - a.length)) (PUNCTUATORS_BY_FIRST[p.charCodeAt(0)] ??= []).push(p);
 
 /** The longest punctuator at `i`. */
 function punctuationAt(src: string, i: number): string {
-  const list = PUNCTUATORS_BY_FIRST.get(src[i]);
+  const c = src.charCodeAt(i);
+  const list = c < 128 ? PUNCTUATORS_BY_FIRST[c] : undefined;
   if (list) for (const p of list) if (p.length === 1 || src.startsWith(p, i)) return p;
   throw new Unsupported(`unexpected '${src[i]}'`);
 }
