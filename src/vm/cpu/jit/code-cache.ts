@@ -73,6 +73,12 @@ function memoSlot(eip: number): number {
 const ENTRY_SLOTS = 1 << 16;
 const ENTRY_MASK = ENTRY_SLOTS - 1;
 const ENTRY_COUNT_MAX = 0xffff;
+/**
+ * Times a page's code may be dropped by stores before its entries stop counting: code
+ * sharing its page with data the guest keeps writing (BIOS code in shadow RAM, self-modifying
+ * programs) then compiles by the page's heat alone, not again after every few entries.
+ */
+const ENTRY_DROPS_MAX = 2;
 
 /** Appends `item` to the list kept under `key`. */
 function addTo<T>(lists: Map<number, T[]>, key: number, item: T): void {
@@ -97,6 +103,8 @@ export class CodeCache implements RegionEnvironment {
    */
   private readonly entryAt = new Int32Array(ENTRY_SLOTS).fill(-1);
   private readonly entryCount = new Uint16Array(ENTRY_SLOTS);
+  /** Times each page's code was dropped by a store or DMA (saturating). */
+  private readonly drops = new Uint8Array(PAGES);
   /**
    * Regions by the physical address of each of their blocks (a small integer below 1 GiB,
    * so no boxing): a region is entered at any block start, not just where it was compiled
@@ -231,7 +239,8 @@ export class CodeCache implements RegionEnvironment {
    * heat, only RAM compiles.
    */
   countEntry(phys: number): boolean {
-    if (this.cpu.host.memory.pageKind[phys >>> 12] !== PAGE_RAM) return false;
+    const page = phys >>> 12;
+    if (this.cpu.host.memory.pageKind[page] !== PAGE_RAM || this.drops[page] >= ENTRY_DROPS_MAX) return false;
     const slot = (phys ^ (phys >>> 16)) & ENTRY_MASK;
     let n = 1;
     if (this.entryAt[slot] === (phys | 0)) n = Math.min(this.entryCount[slot] + 1, ENTRY_COUNT_MAX);
@@ -407,6 +416,7 @@ export class CodeCache implements RegionEnvironment {
     this.codePages[page] = 0;
     this.heat[page] = 0;
     this.codeStarts.delete(page);
+    if (this.drops[page] < 255) this.drops[page]++;
     // Its entries start counting again too, so code that keeps changing is not recompiled at once.
     for (let i = 0; i < ENTRY_SLOTS; i++) if (this.entryAt[i] >>> 12 === page) this.entryAt[i] = -1;
     for (const p of this.pendingByPage.get(page) ?? []) this.pending.delete(p.ticket);
