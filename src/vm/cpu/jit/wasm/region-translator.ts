@@ -31,6 +31,7 @@ import { Bytes, I32, Op, VOID, buildModule, type BranchHint, type ImportSpec } f
 import { TLB_CODE, TLB_SLOW, fastPathBit } from '../../mmu.js';
 import { KEY_CPL3 } from '../mode-key.js';
 import { parseStatements, Unsupported, type Expr, type Stmt } from './js-subset.js';
+import { tieringBudget, useTieringBudget } from './tiering-budget.js';
 
 /** The functions every region module imports, in this order. */
 export const IMPORTS: readonly ImportSpec[] = [
@@ -105,6 +106,7 @@ export function compileRegionModule(region: RegionBlocks): RegionModule {
     throw e;
   }
   try {
+    useTieringBudget(tieringBudget(region.key));
     return { outcome: 'module', module: new WebAssembly.Module(bytes), size: bytes.length };
   } catch {
     return { outcome: 'invalid' };

@@ -27,18 +27,10 @@ import { KEY_CPL3, modeKey } from '../mode-key.js';
 import type { RegionFunction } from '../region-compiler.js';
 import { FAULTING_IMPORTS, IMPORTS, compileRegionModule, type RegionBlocks, type RegionModule } from './region-translator.js';
 import { Bytes, Op, VOID, buildModule, forwardingModule } from './wasm-module.js';
+import { USER_TIERING_BUDGET, useTieringBudget } from './tiering-budget.js';
 
-// V8 runs a wasm function in its baseline code (Liftoff) and optimises it with TurboFan once
-// it has run ~1.8 MB worth of code. At that default nearly every region of a Linux boot was
-// optimised: ~40 s of background compiling on the 2 cores the VM thread shares, for ~8 s less
-// on the VM thread (boot+workload 64 s against 59 s with Liftoff only). 50 times the budget
-// optimised only the hottest regions: 53 s. Since regions are also compiled at busy entries
-// of cold pages (CodeCache.countEntry), ~550 times the default: TurboFan optimises ~270
-// regions a boot in ~3.9 s instead of ~770 in ~10.4 s, and the VM thread waits ~0.7 s for a
-// core instead of ~2 s. Alternated boots+workloads, four pairs each: 500 M 17.9 s against
-// 19.8 s at 100 M; 1,000 M faster than 500 M in all four; 2,000 M no better than 1,000 M.
-// Set before any module is compiled.
-setFlagsFromString('--wasm-tiering-budget=1000000000');
+// The hub and forwarding modules compiled below run for every region: optimised soon.
+useTieringBudget(USER_TIERING_BUDGET);
 // Region modules are compiled whole where they are built (the translate worker), not
 // function by function on their first call, which would be on the VM thread: 1.5–3% of a boot.
 setFlagsFromString('--no-wasm-lazy-compilation');
