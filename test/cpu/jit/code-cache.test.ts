@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { assemble, hasNasm } from './assemble.js';
 import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
 import { runWithJit } from '../../../src/vm/cpu/jit/jit-runner.js';
-import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, STUBS } from './jit-machine.js';
+import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, STUBS, type MachineState } from './jit-machine.js';
 
 const skip = hasNasm ? false : 'nasm is not installed';
 const STACK = DATA_BASE + 0xf00;
@@ -18,6 +18,13 @@ function machine(code: Uint8Array, options: ConstructorParameters<typeof CodeCac
   m.host.memory.ram.set(code, CODE_BASE);
   m.enter([0, 0, 0, 0, STACK, 0, 0, 0], CODE_BASE, 2);
   return { m, cache };
+}
+
+/** The state the interpreter alone leaves when `code` has run to HLT. */
+function interpretedState(code: Uint8Array): MachineState {
+  const interp = machine(code, {});
+  interp.m.runToHalt(null);
+  return interp.m.state();
 }
 
 test('nothing is compiled before a page has run `threshold` instructions', { skip }, () => {
@@ -59,9 +66,7 @@ test('code whose page keeps being written stops compiling by entries after its c
   const run = machine(code, { threshold: 1_000_000, entryThreshold: 16 });
   run.m.runToHalt(run.cache);
   assert.equal(run.cache.stats.invalidations, 2);
-  const interp = machine(code, {});
-  interp.m.runToHalt(null);
-  assert.deepEqual(diffStates(interp.m.state(), run.m.state()), []);
+  assert.deepEqual(diffStates(interpretedState(code), run.m.state()), []);
 });
 
 test('reaching the cap flushes everything, and execution stays correct', { skip }, () => {
@@ -72,9 +77,7 @@ test('reaching the cap flushes everything, and execution stays correct', { skip 
   capped.m.runToHalt(capped.cache);
   assert.ok(capped.cache.stats.flushes > 0, 'flushed');
   assert.ok(capped.cache.regionCount <= 1);
-  const interp = machine(code, {});
-  interp.m.runToHalt(null);
-  assert.deepEqual(diffStates(interp.m.state(), capped.m.state()), []);
+  assert.deepEqual(diffStates(interpretedState(code), capped.m.state()), []);
 });
 
 test('invalidateRange drops only pages holding code', { skip }, () => {

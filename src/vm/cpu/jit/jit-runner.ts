@@ -20,8 +20,8 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
   // and a region whose interpreted instruction changed them returns EXIT_EVENT. A fault
   // and an interpreted step may change it, so they forget it (-1).
   let key = -1;
-  // A wasm region (a table slot) is entered through WasmRegions.enter: one call target here
-  // instead of each region's own closure, which V8 could only call through its generic stub.
+  // A wasm region (a table slot) is entered through WasmRegions.enter: one call target for
+  // every region, which V8 calls directly.
   const wasm = cache.wasm;
   while (done < budget && !cpu.shutdown) {
     const phys = compiledEntryPoint(cpu);
@@ -35,7 +35,7 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
       if (region) {
         const before = cpu.instructionCount;
         try {
-          const reason = region.slot >= 0 ? wasm!.enter(region.slot, budget - done, region.key) : region.run(budget - done);
+          const reason = region.slot >= 0 ? wasm!.enter(region.slot, budget - done, region.key) : region.run!(budget - done);
           if (reason === EXIT_EVENT) key = -1;
         } catch (e) {
           if (e !== FAULT) throw e;

@@ -39,8 +39,11 @@ import { EXIT_BRANCH, EXIT_BUDGET, EXIT_EVENT, EXIT_INVALIDATED } from './exit-r
 export type RegionFunction = (budget: number) => number;
 
 export interface Region {
-  /** Set once, when the region's code is built (finishRegion). */
-  run: RegionFunction;
+  /**
+   * A JavaScript region's function, set once when its code is built (finishRegion); null for
+   * a wasm region, which runs through WasmRegions.enter with its `slot`.
+   */
+  run: RegionFunction | null;
   /** Physical address of the entry instruction and the mode key compiled for. */
   readonly phys: number;
   readonly key: number;
@@ -144,7 +147,7 @@ export function planRegion(cpu: Cpu, phys: number, env: RegionEnvironment): Regi
   const source = new RegionSource(cpu, phys, key, forWasm ? WASM_LIMITS : JS_LIMITS);
   const cases = source.cases();
   const region: Region = {
-    run: null as unknown as RegionFunction,
+    run: null,
     phys, key, entryEip: cpu.eip >>> 0, blockPhys: source.blockEips.map((e) => source.physOf(e)),
     blocks: source.blockCount, instructions: source.insnCount,
     sourceLength: 0, valid: true, slot: -1,
@@ -159,7 +162,6 @@ export function planRegion(cpu: Cpu, phys: number, env: RegionEnvironment): Regi
 export function finishRegion(plan: RegionPlan, env: RegionEnvironment, wasm: CompiledWasm | null): Region {
   const { region, cpu } = plan;
   if (wasm) {
-    region.run = wasm.run;
     region.slot = wasm.slot;
     region.sourceLength = wasm.size;
     return region;

@@ -1,9 +1,10 @@
 // The WebAssembly back end of the region compiler: translates a region's blocks to a module
 // (region-translator.ts), instantiates it against the guest arena and the imports below,
-// and wraps it in the RegionFunction the run loop calls. V8 compiles a module with its
-// single-pass baseline compiler in well under a millisecond and optimises hot functions in
-// the background without speculation, where a JavaScript region runs in V8's bytecode
-// interpreter until TurboFan, which costs milliseconds per region, has optimised it.
+// and puts its function in a table slot, which the run loop enters through `enter`. V8
+// compiles a module with its single-pass baseline compiler in well under a millisecond and
+// optimises hot functions in the background without speculation, where a JavaScript region
+// runs in V8's bytecode interpreter until TurboFan, which costs milliseconds per region, has
+// optimised it.
 //
 // The lazy flags live in a LazyFlags object for the interpreter and in the arena while a
 // region runs: they are copied in on entry, out on exit and around every import that uses
@@ -24,7 +25,6 @@ import { executeOne } from '../../interpreter.js';
 import { doubleShift, shift } from '../../alu.js';
 import type { MemoryHelpers } from '../memory-helpers.js';
 import { KEY_CPL3, modeKey } from '../mode-key.js';
-import type { RegionFunction } from '../region-compiler.js';
 import { FAULTING_IMPORTS, IMPORTS, compileRegionModule, type RegionBlocks, type RegionModule } from './region-translator.js';
 import { Bytes, Op, VOID, buildModule, forwardingModule } from './wasm-module.js';
 import { USER_TIERING_BUDGET, useTieringBudget } from './tiering-budget.js';
@@ -46,7 +46,6 @@ setFlagsFromString('--experimental-wasm-branch-hinting');
 
 /** A region's wasm function in its table slot, and the module's byte size. */
 export interface CompiledWasm {
-  run: RegionFunction;
   slot: number;
   size: number;
 }
@@ -202,9 +201,8 @@ export class WasmRegions {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
     if (slot >= this.table.length) this.table.grow(this.table.length);
     this.table.set(slot, instance.exports.run);
-    const enter = this.enter;
     this.compiled++;
-    return { run: (budget) => enter(slot, budget, key), slot, size };
+    return { slot, size };
   }
 
   /** Region entries the hub made from one wasm region to the next, without the run loop. */
