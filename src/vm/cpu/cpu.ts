@@ -18,6 +18,7 @@ import {
   DESC_A, DESC_RW, DESC_CE, DESC_CODE, DESC_S, DESC_P, DESC_B, FAULT,
 } from './constants.js';
 import { DOUBLE_FIELD } from '../machine/double-field.js';
+import { SEG_OPEN_READ, SEG_OPEN_WRITE } from '../machine/guest-arena.js';
 
 export * from './constants.js';
 
@@ -48,13 +49,16 @@ export class Cpu {
 
   // Segment registers ES CS SS DS FS GS LDTR TR: visible selector and hidden cache.
   readonly segSel = new Uint16Array(8);
-  readonly segBase = new Int32Array(8);
+  /** In the guest arena, with segOpen. */
+  readonly segBase: Int32Array;
   readonly segLimit = new Uint32Array(8);
   readonly segFlags = new Int32Array(8);
   /** Valid offsets are [segLo, segRHi] for reads and [segLo, segWHi] for writes; -1 = none. */
   readonly segLo = new Float64Array(8);
   readonly segRHi = new Float64Array(8);
   readonly segWHi = new Float64Array(8);
+  /** Per segment, SEG_OPEN_READ and SEG_OPEN_WRITE: its [segLo, segRHi] or [segLo, segWHi] is all of 0…2^32-1. */
+  readonly segOpen: Int32Array;
 
   cpl = 0;
   protectedMode = false;
@@ -127,6 +131,8 @@ export class Cpu {
     this.reg32 = regs;
     this.reg16 = new Uint16Array(regs.buffer, regs.byteOffset, 16);
     this.reg8 = new Uint8Array(regs.buffer, regs.byteOffset, 32);
+    this.segBase = host.memory.arena.segBase;
+    this.segOpen = host.memory.arena.segOpen;
     this.mmu = new Mmu(host.memory);
     this.ram = host.memory.ram;
     this.msr = new MsrFile(this);
@@ -518,6 +524,7 @@ export class Cpu {
     const usable = (flags & DESC_P) !== 0;
     this.segRHi[i] = usable && (readable || !this.protectedMode || this.v86) ? hi : -1;
     this.segWHi[i] = usable && (writable || !this.protectedMode || this.v86) ? hi : -1;
+    this.segOpen[i] = (lo === 0 && this.segRHi[i] === 0xffffffff ? SEG_OPEN_READ : 0) | (lo === 0 && this.segWHi[i] === 0xffffffff ? SEG_OPEN_WRITE : 0);
     if (i === CS || i === SS) this.updateMode();
   }
 
@@ -530,6 +537,7 @@ export class Cpu {
     this.segLo[i] = 0;
     this.segRHi[i] = -1;
     this.segWHi[i] = -1;
+    this.segOpen[i] = 0;
   }
 
   /** Real-mode and V86 segment load: selector and base only (the limit is kept, as on real CPUs). */

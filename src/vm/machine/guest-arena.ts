@@ -11,6 +11,11 @@ export const ARENA_REGS = 0;
 export const ARENA_FLAGS = 32;
 /** Cells shared with the run loop (int32 each); see CELL_*. */
 export const ARENA_CELLS = 64;
+/** Cpu.segBase, and which accesses through each segment need no limit check (SEG_OPEN_*): wasm regions read both for FS and GS. */
+export const ARENA_SEG_BASE = 128;
+export const ARENA_SEG_OPEN = 160;
+/** A segment's reads (writes) are valid at every offset: no limit to check, only the 4 GiB wrap. */
+export const SEG_OPEN_READ = 1, SEG_OPEN_WRITE = 2;
 export const ARENA_PARITY = 256;
 export const ARENA_TLB_READ = 0x10000;
 export const ARENA_TLB_WRITE = ARENA_TLB_READ + (4 << 20);
@@ -55,6 +60,8 @@ export class GuestArena {
   readonly regs: Int32Array;
   readonly flags: Int32Array;
   readonly cells: Int32Array;
+  readonly segBase: Int32Array;
+  readonly segOpen: Int32Array;
   readonly parity: Uint8Array;
   readonly tlbRead: Int32Array;
   readonly tlbWrite: Int32Array;
@@ -69,6 +76,8 @@ export class GuestArena {
     this.regs = new Int32Array(this.buffer, ARENA_REGS, 8);
     this.flags = new Int32Array(this.buffer, ARENA_FLAGS, 7);
     this.cells = new Int32Array(this.buffer, ARENA_CELLS, 16);
+    this.segBase = new Int32Array(this.buffer, ARENA_SEG_BASE, 8);
+    this.segOpen = new Int32Array(this.buffer, ARENA_SEG_OPEN, 8);
     this.parity = new Uint8Array(this.buffer, ARENA_PARITY, 256);
     this.tlbRead = new Int32Array(this.buffer, ARENA_TLB_READ, 1 << 20);
     this.tlbWrite = new Int32Array(this.buffer, ARENA_TLB_WRITE, 1 << 20);

@@ -9,7 +9,7 @@ import { randomSequences } from '../native/random-sequences.js';
 import { integerSnippets, rng } from '../native/integer-snippets.js';
 import { assemble, hasNasm } from './assemble.js';
 import { CodeCache } from '../../../src/vm/cpu/jit/code-cache.js';
-import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, DATA_SIZE, HOLE, SUPERVISOR_PAGE } from './jit-machine.js';
+import { JitTestMachine, diffStates, CODE_BASE, DATA_BASE, DATA_SIZE, GS_BASE, HOLE, SUPERVISOR_PAGE } from './jit-machine.js';
 
 
 const FAULTING = [
@@ -18,6 +18,12 @@ const FAULTING = [
   `add dword [0x${(HOLE - 2).toString(16)}], ecx`,
   'mov ecx, [fs:0x1000]',
   'push dword [fs:0x10]\npop edx',
+  // GS: a base and no limit. Past 4 GiB less the size raises #GP; below it the offset wraps.
+  `mov eax, [gs:0x${(HOLE - GS_BASE + 0x20).toString(16)}]`,
+  `add [gs:0x${(HOLE - GS_BASE - 2).toString(16)}], bx`,
+  'mov eax, [gs:0xfffffffe]',
+  'mov [gs:0xffffffff], bx',
+  'mov ecx, [gs:0xffffffe0]\nmov [gs:0xfffffffc], ecx',
   'ud2',
   `mov esi, 0x${(HOLE - 8).toString(16)}\nmov edi, [esi + 8]`,
   'call .sub\njmp .after\n.sub:\nadd eax, ebx\nret\n.after:',
@@ -29,6 +35,7 @@ const FAULTING = [
 
 /** Instructions the native generator does not produce; at most one per sequence (labels). */
 const EXTRAS = [
+  'mov eax, [gs:0x100]\nadd [gs:0x104], eax\nmov [gs:0xfee], ebx\nmov cx, [gs:0x108]\nmov [gs:0x10a], cl\nadc edx, [gs:0x10c]',
   'push ebp\nmov ebp, esp\npush eax\npush ebx\nleave',
   'o16 push bp\nmov bp, sp\npush eax\no16 leave',
   'mov ecx, 5\n.l1:\nadd eax, ecx\nloop .l1',

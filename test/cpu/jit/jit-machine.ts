@@ -11,6 +11,8 @@ import { runWithJit } from '../../../src/vm/cpu/jit/jit-runner.js';
 export const CODE_BASE = 0x400000;
 export const DATA_BASE = 0x500000;
 export const DATA_SIZE = 0x1000;
+/** GS's base in protected mode: in the data page, off a page boundary. */
+export const GS_BASE = DATA_BASE + 0x10;
 /** A 4 KiB page that is not present. */
 export const HOLE = 0x600000;
 /** A second virtual mapping of the code page at CODE_BASE. */
@@ -95,8 +97,10 @@ export class JitTestMachine {
     cpu.loadSegmentCache(1, SEL_CODE, 0, 0xffffffff, 0x00cf9b00);
     for (const seg of [0, 2, 3, 4, 5]) cpu.loadSegmentCache(seg, SEL_DATA, 0, 0xffffffff, 0x00cf9300);
     if (shortDs) cpu.loadSegmentCache(3, SEL_SHORT, 0, DATA_BASE + 0xfff, 0x00c09300);
-    // FS is a 4 KiB window onto the data page: offsets past 0xfff raise #GP.
+    // FS is a 4 KiB window onto the data page: offsets past 0xfff raise #GP. GS is based in
+    // the data page (off a page boundary) with a 4 GiB limit, as Linux's per-CPU and TLS segments.
     cpu.loadSegmentCache(4, SEL_DATA, DATA_BASE, 0xfff, 0x00409300);
+    cpu.loadSegmentCache(5, SEL_DATA, GS_BASE, 0xffffffff, 0x00cf9300);
     for (let r = 0; r < 8; r++) cpu.reg32[r] = regs[r] | 0;
     cpu.eip = eip;
     cpu.setEflags(eflags);
@@ -117,8 +121,9 @@ export class JitTestMachine {
     const cpu = this.cpu;
     cpu.loadSegmentCache(7, SEL_TSS, TSS, 0x67, 0x8b00);
     cpu.loadSegmentCache(1, SEL_USER_CODE, 0, 0xffffffff, 0x00cffb00);
-    for (const seg of [0, 2, 3, 5]) cpu.loadSegmentCache(seg, SEL_USER_DATA, 0, 0xffffffff, 0x00cff300);
+    for (const seg of [0, 2, 3]) cpu.loadSegmentCache(seg, SEL_USER_DATA, 0, 0xffffffff, 0x00cff300);
     cpu.loadSegmentCache(4, SEL_USER_DATA, DATA_BASE, 0xfff, 0x0040f300);
+    cpu.loadSegmentCache(5, SEL_USER_DATA, GS_BASE, 0xffffffff, 0x00cff300);
     cpu.setCpl(3);
   }
 

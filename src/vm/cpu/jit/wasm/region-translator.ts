@@ -23,7 +23,8 @@
 // every value the catch reads live at each slow path, and TurboFan's code ~9% bigger.
 
 import {
-  ARENA_CELLS, ARENA_CODE_PAGES, ARENA_FLAGS, ARENA_PARITY, ARENA_RAM, ARENA_REGS, ARENA_TLB_READ, ARENA_TLB_WRITE,
+  ARENA_CELLS, ARENA_CODE_PAGES, ARENA_FLAGS, ARENA_PARITY, ARENA_RAM, ARENA_REGS, ARENA_SEG_BASE, ARENA_SEG_OPEN, ARENA_TLB_READ, ARENA_TLB_WRITE,
+  SEG_OPEN_READ, SEG_OPEN_WRITE,
   CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_FAULTED, CELL_K, CELL_START_EIP, CELL_START_ESP, CELL_SYNCED,
 } from '../../../machine/guest-arena.js';
 import { EXIT_FAULT } from '../exit-reasons.js';
@@ -67,9 +68,9 @@ const NAMED_LOCALS = [
   'budget', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', ...FLAG_LOCALS,
   'pc', 'done', 'k', 'cur', 'reason', 'o', 'a', 'b', 'v', 't', 'n', 'codeLin', 'bi',
 ];
-/** Temporaries of the inline memory paths: address, TLB entry, value; one set per nesting depth. */
+/** Temporaries of the inline memory paths: offset, TLB entry, value, linear address; one set per nesting depth. */
 const TEMP_DEPTHS = 4;
-const TEMPS_PER_DEPTH = 3;
+const TEMPS_PER_DEPTH = 4;
 /** The function's i32 locals after its parameter, `budget`; the v128 local after them is the imports' tag. */
 const I32_LOCALS = NAMED_LOCALS.length - 1 + TEMP_DEPTHS * TEMPS_PER_DEPTH;
 const TAG_LOCAL = 1 + I32_LOCALS;
@@ -619,6 +620,17 @@ class Translator {
       this.probe(e.args);
       return false;
     }
+    if (e.callee === 'codeIs') {
+      this.codeIs(e.args);
+      return true;
+    }
+    const segmented = /^cpu\.(read|write)(8|16|32)$/.exec(e.callee);
+    if (segmented && e.args[0]?.k === 'num') {
+      const bytes = Number(segmented[2]) >> 3;
+      if (segmented[1] === 'read') this.segmentLoad(e.args, bytes);
+      else this.segmentStore(e.args, bytes);
+      return segmented[1] === 'read';
+    }
     if (e.callee === 'Math.imul' || e.callee === 'imulOverflows') {
       this.multiply(e.callee === 'imulOverflows', e.args);
       return true;
@@ -769,6 +781,72 @@ class Translator {
     o.local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
     o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).local(Op.LocalGet, v);
     this.callImport(importIndex.get(`st${bytes * 8}`)!);
+    this.close();
+  }
+
+  /**
+   * Pushes whether an access of `bytes` at offset `l` through `seg` may take the fast path:
+   * the segment admits it at every offset (SEG_OPEN_*, kept by the CPU in the arena) and the
+   * offset does not wrap past 4 GiB. Leaves the linear address in `lin`.
+   */
+  private segmentOpen(seg: number, l: number, lin: number, bytes: number, write: boolean): void {
+    const o = this.out;
+    o.i32Const(0).mem(Op.I32Load, ARENA_SEG_BASE + 4 * seg).local(Op.LocalGet, l).op(Op.I32Add).local(Op.LocalSet, lin);
+    o.i32Const(0).mem(Op.I32Load, ARENA_SEG_OPEN + 4 * seg).i32Const(write ? SEG_OPEN_WRITE : SEG_OPEN_READ).op(Op.I32And);
+    o.i32Const(0).op(Op.I32Ne);
+    if (bytes > 1) o.local(Op.LocalGet, l).i32Const(-bytes).op(Op.I32LeU).op(Op.I32And);
+  }
+
+  /**
+   * A load through a segment with a base (FS, GS: per-CPU data and thread-local storage):
+   * the fast path when the segment has no limit to check, else the import (Cpu.read*).
+   */
+  private segmentLoad(args: Expr[], bytes: number): void {
+    const { seg, l, e } = this.access(args, 2);
+    const lin = this.temp(this.depth, 3), o = this.out;
+    this.segmentOpen(seg, l, lin, bytes, false);
+    this.tlbHit(ARENA_TLB_READ, lin, e, bytes);
+    o.op(Op.I32And);
+    this.hintedIf(true, I32);
+    this.physical(lin, e);
+    o.mem(bytes === 1 ? Op.I32Load8U : bytes === 2 ? Op.I32Load16U : Op.I32Load, ARENA_RAM);
+    o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l);
+    this.callImport(importIndex.get(`read${bytes * 8}`)!);
+    this.close();
+  }
+
+  /** A store through a segment with a base, as segmentLoad; a page with compiled code takes the import. */
+  private segmentStore(args: Expr[], bytes: number): void {
+    const { seg, l, e } = this.access(args, 3);
+    const lin = this.temp(this.depth, 3), o = this.out;
+    const v = this.inLocal(args[2], this.temp(this.depth, 2));
+    this.segmentOpen(seg, l, lin, bytes, true);
+    this.tlbHit(ARENA_TLB_WRITE, lin, e, bytes, TLB_CODE);
+    o.op(Op.I32And);
+    this.hintedIf(true);
+    this.physical(lin, e);
+    o.local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
+    o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).local(Op.LocalGet, v);
+    this.callImport(importIndex.get(`write${bytes * 8}`)!);
+    this.close();
+  }
+
+  /**
+   * codeIs(lin, expected, mask): whether the page at constant `lin` is in the TLB for the
+   * region's privilege and its first word, under `mask`, is `expected` (the bytes of an
+   * instruction that crosses onto it).
+   */
+  private codeIs(args: Expr[]): void {
+    const [lin, expected, mask] = args;
+    if (args.length !== 3 || lin.k !== 'num' || expected.k !== 'num' || mask.k !== 'num') throw new Unsupported('codeIs arguments');
+    const o = this.out, e = this.temp(this.depth, 1);
+    const need = fastPathBit((this.r.key & KEY_CPL3) !== 0);
+    o.i32Const(0).mem(Op.I32Load, ARENA_TLB_READ + 4 * (lin.v >>> 12)).local(Op.LocalTee, e);
+    o.i32Const(need | TLB_SLOW).op(Op.I32And).i32Const(need).op(Op.I32Eq);
+    this.open(Op.If, '', I32);
+    o.local(Op.LocalGet, e).i32Const(-4096).op(Op.I32And).mem(Op.I32Load, ARENA_RAM);
+    o.i32Const(mask.v | 0).op(Op.I32And).i32Const(expected.v | 0).op(Op.I32Eq);
+    o.op(Op.Else).i32Const(0);
     this.close();
   }
 
