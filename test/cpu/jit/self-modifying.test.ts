@@ -174,3 +174,47 @@ next2:
   // turned the second nop into inc edx.
   assert.equal(jit.regs[2] >>> 0, 0xffffff92);
 });
+
+for (const wasm of [true, false]) {
+  test(`an instruction that crosses onto the next page is compiled behind a check of its bytes there, which another page rewrites (${wasm ? 'WebAssembly' : 'JavaScript'})`, { skip }, () => {
+    // MOV EAX, imm32 starts 2 bytes before the end of the routine's page: three bytes of its
+    // immediate lie on the next page, which the driver rewrites between calls (invalidating
+    // that page's code, not the routine's).
+    const crossAt = CODE_BASE + 0x1ffe;
+    const code = assemble(`bits 32
+org 0x${CODE_BASE.toString(16)}
+    xor edx, edx
+    mov ecx, 3
+again:
+    call cross
+    add edx, eax
+    add dword [0x${(CODE_BASE + 0x2000).toString(16)}], 0x100   ; the immediate's second byte
+    dec ecx
+    jnz again
+    hlt
+times 0x${(crossAt - CODE_BASE).toString(16)} - ($ - $$) db 0x90
+cross:
+    mov eax, 0x11223344
+    ret
+`);
+    const run = (jit: boolean): [MachineState, CodeCache] => {
+      const m = new JitTestMachine();
+      const cache = new CodeCache(m.cpu, { threshold: 0, wasm });
+      m.host.memory.ram.set(code, CODE_BASE);
+      m.enter([0, 0, 0, 0, STACK, 0, 0, 0], CODE_BASE, 2);
+      m.runToHalt(jit ? cache : null);
+      return [m.state(), cache];
+    };
+    const [interp] = run(false);
+    const [jit, cache] = run(true);
+    assert.deepEqual(diffStates(interp, jit), []);
+    assert.equal(jit.regs[2], (0x11223344 + 0x11233344 + 0x11243344) | 0);
+    if (!wasm) {
+      // The first call is interpreted (the routine's page is not in the TLB yet); the second
+      // compiles it with the bytes as they are then, which the third call no longer finds.
+      const key = 8 | 1 | 2 | 16; // flat, 32-bit code and stack, protected mode
+      const region = cache.lookup(crossAt, key, crossAt);
+      assert.ok(region?.run?.toString().includes(`codeIs(${CODE_BASE + 0x2000}, ${0x112333}, ${0xffffff})`), 'the crossing MOV is compiled behind the check');
+    }
+  });
+}

@@ -74,15 +74,14 @@ function immKind0f(op: number): number {
 
 /**
  * Decodes the instruction at page offset `offset` of `page` (4096 bytes), whose EIP is `eip`.
- * `code32` is the CS default size. Bytes past the page end make the result incomplete.
+ * `code32` is the CS default size. Bytes at or past `end` (the page end unless given) make the result incomplete.
  */
-export function decode(page: Uint8Array, offset: number, eip: number, code32: boolean): Decoded {
+export function decode(page: Uint8Array, offset: number, eip: number, code32: boolean, end = 4096): Decoded {
   const d: Decoded = {
     eip, len: 0, op: 0, o32: code32, a32: code32, seg: -1, rep: 0, lock: false, modrm: -1,
     base: -1, index: -1, scale: 0, disp: 0, defSeg: DS, imm: 0, imm2: 0, complete: false,
   };
   let p = offset;
-  const end = 4096;
   const byte = (): number => (p < end ? page[p++] : (p++, -1));
   let op = byte();
   for (let n = 0; n < 14 && op >= 0; n++) {

@@ -23,6 +23,8 @@ export interface MemoryHelpers {
   st32(seg: number, off: number, v: number): void;
   /** Faults exactly as a store of `n` bytes would, writing nothing. */
   pw(seg: number, off: number, n: number): void;
+  /** Whether the page at linear `lin` (page-aligned) is in the TLB for this privilege and its first bytes, under `mask`, are `expected`. */
+  codeIs(lin: number, expected: number, mask: number): boolean;
 }
 
 /** The helpers for code running at CPL 3 (`user`) or CPL 0-2, for flat segments: `off` is the linear address. */
@@ -93,6 +95,10 @@ export function memoryHelpers(cpu: Cpu, user: boolean): MemoryHelpers {
         return;
       }
       cpu.write32(s, o >>> 0, v);
+    },
+    codeIs(lin, expected, mask) {
+      const e = tr[lin >>> 12];
+      return (e & (NB | TLB_SLOW)) === NB && (ram32[(e & -4096) >> 2] & mask) === expected;
     },
     pw(s, o, n) {
       const l = o | 0, e = tw[l >>> 12];

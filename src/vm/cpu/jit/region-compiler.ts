@@ -219,6 +219,31 @@ class RegionSource {
     return lin >>> 12 === this.linPage ? lin & 0xfff : -1;
   }
 
+  /**
+   * The instruction at page offset `off` decoded across the page end, with the check that its
+   * bytes on the next page are still those: flat code only, whose next page is in the TLB
+   * for this privilege, with at most 4 bytes there (the check is one aligned 32-bit load).
+   * Null when it cannot be compiled so.
+   */
+  private crossingTail(off: number, eip: number): { d: Decoded; lin: number; expected: number; mask: number } | null {
+    if (!this.flat || this.linPage === 0xfffff) return null;
+    const lin = (this.linPage + 1) << 12;
+    const e = this.cpu.mmu.tlbRead[lin >>> 12];
+    const need = fastPathBit((this.key & KEY_CPL3) !== 0);
+    const frame = e & -4096;
+    const ram = this.cpu.host.memory.ram;
+    if ((e & (need | TLB_SLOW)) !== need || frame < 0 || frame + 4096 > ram.length) return null;
+    const window = new Uint8Array(4096 + 16);
+    window.set(this.bytes.subarray(4096 - 16), 4096 - 16);
+    window.set(ram.subarray(frame, frame + 16), 4096);
+    const d = decode(window, off, eip, this.code32, window.length);
+    const n = off + d.len - 4096;
+    if (!d.complete || n < 1 || n > 4) return null;
+    const mask = n === 4 ? -1 : (1 << (8 * n)) - 1;
+    const expected = (ram[frame] | (ram[frame + 1] << 8) | (ram[frame + 2] << 16) | (ram[frame + 3] << 24)) & mask;
+    return { d, lin: lin | 0, expected, mask };
+  }
+
   /** The region's blocks as the cases of its `switch (pc)`, each ending in a jump or falling into the next. */
   cases(): { start: number; code: string }[] {
     const blocks: Block[] = [];
@@ -252,15 +277,22 @@ class RegionSource {
     const out: string[] = [];
     for (let i = 0; ; i++) {
       const off = this.offsetOf(eip);
-      const d = decode(this.bytes, off, eip, this.code32);
+      let d = decode(this.bytes, off, eip, this.code32);
+      // An instruction that ends on the next page is compiled behind a check of its bytes there.
+      const tail = d.complete && off + d.len <= 4096 ? null : this.crossingTail(off, eip);
+      if (tail) d = tail.d;
       const next = this.code32 ? eip + d.len : (eip + d.len) & 0xffff;
       this.insnCount++;
       let e: Emitted | null = null;
       const inLimit = this.flat || eip + d.len - 1 <= this.csLimit;
       this.knownAfter = this.known;
-      if (d.complete && inLimit && off + d.len <= 4096) e = this.insn(d, next, i);
+      if (d.complete && inLimit && (tail || off + d.len <= 4096)) e = this.insn(d, next, i);
       if (!e && d.complete && inLimit && staysInRegion(d)) {
         e = { code: this.interpretedInline(d, next, i), end: 'next', targets: [] };
+        this.knownAfter = undefined;
+      }
+      if (e && tail) {
+        e = { ...e, code: `if (!codeIs(${tail.lin}, ${tail.expected}, ${tail.mask})) {\n${this.fallback(d, i)}\n}\n${e.code}` };
         this.knownAfter = undefined;
       }
       this.known = this.knownAfter;
@@ -306,7 +338,7 @@ const mulHigh = env.mulHigh, mulHighS = env.mulHighS, divQuot = env.divQuot;
 const modeKey = env.modeKey, PARITY = env.PARITY;
 const CM = ${checkMask}, NB = ${needBits};
 const mem = env.mem, ld8 = mem.ld8, ld16 = mem.ld16, ld32 = mem.ld32, st8 = mem.st8, st16 = mem.st16, st32 = mem.st32;
-const pw = mem.pw;
+const pw = mem.pw, codeIs = mem.codeIs;
 // After an interpreted instruction: anything that the compiled code's assumptions or the run loop care about.
 function leaveAfterInterpreted(codeLin) {
   const e = tr[codeLin];
