@@ -702,15 +702,20 @@ class Translator {
   }
 
   /**
-   * Pushes whether the TLB entry for the address in temp `l` admits an access of `bytes` on one
-   * page, with the bits of `alsoClear` clear too; leaves the entry in `e`.
+   * Pushes zero when the TLB entry for the address in temp `l` admits an access of `bytes` on
+   * one page with the bits of `alsoClear` clear too, else non-zero (bits, not a boolean: V8
+   * compiles the test into the branch instead of materialising two compares); leaves the entry in `e`.
    */
-  private tlbHit(table: number, l: number, e: number, bytes: number, alsoClear = 0): void {
+  private tlbMiss(table: number, l: number, e: number, bytes: number, alsoClear = 0): void {
     const o = this.out;
     o.local(Op.LocalGet, l).i32Const(12).op(Op.I32ShrU).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, table);
     const need = fastPathBit((this.r.key & KEY_CPL3) !== 0);
-    o.local(Op.LocalTee, e).i32Const(need | TLB_SLOW | alsoClear).op(Op.I32And).i32Const(need).op(Op.I32Eq);
-    if (bytes > 1) o.local(Op.LocalGet, l).i32Const(4095).op(Op.I32And).i32Const(4096 - bytes).op(Op.I32LeU).op(Op.I32And);
+    o.local(Op.LocalTee, e).i32Const(need | TLB_SLOW | alsoClear).op(Op.I32And).i32Const(need).op(Op.I32Xor);
+    // The last byte on the next page: adding bytes - 1 (< 4096) carried into bit 12.
+    if (bytes > 1) {
+      o.local(Op.LocalGet, l).i32Const(bytes - 1).op(Op.I32Add).local(Op.LocalGet, l).op(Op.I32Xor).i32Const(0x1000).op(Op.I32And);
+      o.op(Op.I32Or);
+    }
   }
 
   /** Pushes the physical address (RAM-relative) of the address in temp `l` under TLB entry `e`. */
@@ -758,7 +763,8 @@ class Translator {
   private load(args: Expr[], bytes: number): void {
     const { seg, l, e } = this.access(args, 2);
     const o = this.out;
-    this.tlbHit(ARENA_TLB_READ, l, e, bytes);
+    this.tlbMiss(ARENA_TLB_READ, l, e, bytes);
+    o.op(Op.I32Eqz);
     this.hintedIf(true, I32);
     this.physical(l, e);
     o.mem(bytes === 1 ? Op.I32Load8U : bytes === 2 ? Op.I32Load16U : Op.I32Load, ARENA_RAM);
@@ -775,7 +781,8 @@ class Translator {
     const { seg, l, e } = this.access(args, 3);
     const o = this.out;
     const v = this.inLocal(args[2], this.temp(this.depth, 2));
-    this.tlbHit(ARENA_TLB_WRITE, l, e, bytes, TLB_CODE);
+    this.tlbMiss(ARENA_TLB_WRITE, l, e, bytes, TLB_CODE);
+    o.op(Op.I32Eqz);
     this.hintedIf(true);
     this.physical(l, e);
     o.local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
@@ -785,16 +792,15 @@ class Translator {
   }
 
   /**
-   * Pushes whether an access of `bytes` at offset `l` through `seg` may take the fast path:
-   * the segment admits it at every offset (SEG_OPEN_*, kept by the CPU in the arena) and the
-   * offset does not wrap past 4 GiB. Leaves the linear address in `lin`.
+   * Pushes zero when an access of `bytes` at offset `l` through `seg` may take the fast path,
+   * else non-zero: the segment admits it at every offset (SEG_OPEN_*, kept by the CPU in the
+   * arena) and the offset does not wrap past 4 GiB. Leaves the linear address in `lin`.
    */
-  private segmentOpen(seg: number, l: number, lin: number, bytes: number, write: boolean): void {
-    const o = this.out;
+  private segmentClosed(seg: number, l: number, lin: number, bytes: number, write: boolean): void {
+    const o = this.out, open = write ? SEG_OPEN_WRITE : SEG_OPEN_READ;
     o.i32Const(0).mem(Op.I32Load, ARENA_SEG_BASE + 4 * seg).local(Op.LocalGet, l).op(Op.I32Add).local(Op.LocalSet, lin);
-    o.i32Const(0).mem(Op.I32Load, ARENA_SEG_OPEN + 4 * seg).i32Const(write ? SEG_OPEN_WRITE : SEG_OPEN_READ).op(Op.I32And);
-    o.i32Const(0).op(Op.I32Ne);
-    if (bytes > 1) o.local(Op.LocalGet, l).i32Const(-bytes).op(Op.I32LeU).op(Op.I32And);
+    o.i32Const(0).mem(Op.I32Load, ARENA_SEG_OPEN + 4 * seg).i32Const(open).op(Op.I32And).i32Const(open).op(Op.I32Xor);
+    if (bytes > 1) o.local(Op.LocalGet, l).i32Const(-bytes).op(Op.I32GtU).op(Op.I32Or);
   }
 
   /**
@@ -804,9 +810,9 @@ class Translator {
   private segmentLoad(args: Expr[], bytes: number): void {
     const { seg, l, e } = this.access(args, 2);
     const lin = this.temp(this.depth, 3), o = this.out;
-    this.segmentOpen(seg, l, lin, bytes, false);
-    this.tlbHit(ARENA_TLB_READ, lin, e, bytes);
-    o.op(Op.I32And);
+    this.segmentClosed(seg, l, lin, bytes, false);
+    this.tlbMiss(ARENA_TLB_READ, lin, e, bytes);
+    o.op(Op.I32Or).op(Op.I32Eqz);
     this.hintedIf(true, I32);
     this.physical(lin, e);
     o.mem(bytes === 1 ? Op.I32Load8U : bytes === 2 ? Op.I32Load16U : Op.I32Load, ARENA_RAM);
@@ -820,9 +826,9 @@ class Translator {
     const { seg, l, e } = this.access(args, 3);
     const lin = this.temp(this.depth, 3), o = this.out;
     const v = this.inLocal(args[2], this.temp(this.depth, 2));
-    this.segmentOpen(seg, l, lin, bytes, true);
-    this.tlbHit(ARENA_TLB_WRITE, lin, e, bytes, TLB_CODE);
-    o.op(Op.I32And);
+    this.segmentClosed(seg, l, lin, bytes, true);
+    this.tlbMiss(ARENA_TLB_WRITE, lin, e, bytes, TLB_CODE);
+    o.op(Op.I32Or).op(Op.I32Eqz);
     this.hintedIf(true);
     this.physical(lin, e);
     o.local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
@@ -856,8 +862,7 @@ class Translator {
     if (!size || size.k !== 'num') throw new Unsupported('probe size');
     const { seg, l, e } = this.access(args, 3);
     const o = this.out;
-    this.tlbHit(ARENA_TLB_WRITE, l, e, size.v);
-    o.op(Op.I32Eqz);
+    this.tlbMiss(ARENA_TLB_WRITE, l, e, size.v);
     this.hintedIf(false);
     o.i32Const(seg).local(Op.LocalGet, l).i32Const(size.v);
     this.callImport(importIndex.get('pw')!);
