@@ -59,19 +59,6 @@ test('code entered `entryThreshold` times is compiled however cold its page; the
   assert.deepEqual(diffStates(never.m.state(), entries.m.state()), []);
 });
 
-test('a long interpreted stretch counts as many entries: a routine looping inside is compiled after a few calls', { skip }, () => {
-  // 40 calls of a 300-instruction loop: far below the page threshold, and no address is
-  // arrived at 128 times, but each 256-instruction stretch counts 16 entries where it began.
-  const code = assemble(`bits 32\norg 0x${CODE_BASE.toString(16)}\nmov ecx, 40\ntop: call routine\ndec ecx\njnz top\nhlt\n` +
-    'times 0x1000 - ($ - $$) db 0x90\nroutine: mov edx, 100\nl: add eax, edx\ndec edx\njnz l\nret\n');
-  const run = machine(code, { threshold: 1_000_000, entryThreshold: 128 });
-  run.m.runToHalt(run.cache);
-  const { compiled, compiledInstructions, interpretedInstructions } = run.cache.stats;
-  assert.ok(compiled >= 1, `${compiled} regions`);
-  assert.ok(compiledInstructions > interpretedInstructions, `${interpretedInstructions} interpreted, ${compiledInstructions} compiled`);
-  assert.deepEqual(diffStates(interpretedState(code), run.m.state()), []);
-});
-
 test('code whose page keeps being written stops compiling by entries after its code was dropped twice', { skip }, () => {
   // The routine stores next to itself: each time it is compiled, its first run drops it.
   const code = assemble(`bits 32\norg 0x${CODE_BASE.toString(16)}\nmov ecx, 300\ntop: call routine\ndec ecx\njnz top\nhlt\n` +

@@ -235,15 +235,15 @@ export class CodeCache implements RegionEnvironment {
 
   /**
    * Counts an entry into code at `phys` (the run loop arriving there, or a cold stretch going
-   * on to its page) `weight` times; true once code there has been entered `entryThreshold`
-   * times. As for heat, only RAM compiles.
+   * on to its page); true once code there has been entered `entryThreshold` times. As for
+   * heat, only RAM compiles.
    */
-  countEntry(phys: number, weight = 1): boolean {
+  countEntry(phys: number): boolean {
     const page = phys >>> 12;
     if (this.cpu.host.memory.pageKind[page] !== PAGE_RAM || this.drops[page] >= ENTRY_DROPS_MAX) return false;
     const slot = (phys ^ (phys >>> 16)) & ENTRY_MASK;
-    let n = Math.min(weight, ENTRY_COUNT_MAX);
-    if (this.entryAt[slot] === (phys | 0)) n = Math.min(this.entryCount[slot] + weight, ENTRY_COUNT_MAX);
+    let n = 1;
+    if (this.entryAt[slot] === (phys | 0)) n = Math.min(this.entryCount[slot] + 1, ENTRY_COUNT_MAX);
     else this.entryAt[slot] = phys | 0;
     this.entryCount[slot] = n;
     return n >= this.entryThreshold;

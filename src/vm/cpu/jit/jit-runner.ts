@@ -56,18 +56,12 @@ export function runWithJit(cpu: Cpu, cache: CodeCache, budget: number): number {
     const n = phys < 0 ? cpu.run(1) :
       cache.codePages[phys >>> 12] === 0 ? interpretCold(cpu, cache, phys, budget - done) : interpretPending(cpu, cache, phys, budget - done);
     if (n === 0) break;
-    // A long stretch from here (a loop, or a long path) counts as more entries: code that
-    // keeps the interpreter busy that long is worth compiling after fewer arrivals.
-    if (phys >= 0 && n >= LONG_STRETCH) cache.countEntry(phys, n >> LONG_STRETCH_SHIFT);
     done += n;
     cache.stats.interpretedInstructions += n;
   }
   return done;
 }
 
-/** An interpreted stretch this long counts as n >> LONG_STRETCH_SHIFT entries at its start (CodeCache.countEntry). */
-const LONG_STRETCH = 64;
-const LONG_STRETCH_SHIFT = 4;
 /** The most instructions interpretCold runs before the run loop looks for compiled code again. */
 const COLD_STRETCH = 256;
 /** The most instructions interpretPending runs of a pending block, so its module is taken soon after it is back. */
