@@ -130,6 +130,8 @@ class Translator {
   private pcConst: number | null = null;
   /** Case index by block start. */
   private readonly caseAt = new Map<number, number>();
+  /** Emitted on the next store's slow path, after the import (stmts: the page-lost check). */
+  private slowExit: (() => void) | null = null;
 
   constructor(private readonly r: RegionBlocks) {
     NAMED_LOCALS.forEach((n, i) => this.locals.set(n, i));
@@ -170,7 +172,7 @@ class Translator {
       this.close();
       this.caseIndex = i;
       this.pcConst = null;
-      for (const s of this.bodies[i]) this.stmt(s);
+      this.stmts(this.bodies[i]);
     }
     this.close();
     this.br('exit');
@@ -408,10 +410,82 @@ class Translator {
 
   // ---- statements --------------------------------------------------------------------
 
+  /**
+   * A statement list. A store followed (after plain assignments) by `if (!self.valid) …`
+   * gets that check on its slow path only: a fast-path store never reaches a page with
+   * code (its TLB write entry would carry TLB_CODE), so only the import can have dropped the
+   * region's page. There the check runs the assignments and the exit; the fast path has
+   * no check at all.
+   */
+  private stmts(list: readonly Stmt[]): void {
+    for (let j = 0; j < list.length; j++) {
+      const k = Translator.validCheckAfterStore(list, j);
+      if (k < 0) {
+        this.stmt(list[j]);
+        continue;
+      }
+      const between = list.slice(j + 1, k), check = list[k];
+      if (check.k !== 'if') throw new Error('unreachable');
+      this.slowExit = () => {
+        const before = this.pcConst;
+        this.out.i32Const(0).mem(Op.I32Load8U, ARENA_CODE_PAGES + this.r.physPage).op(Op.I32Eqz);
+        this.hintedIf(false);
+        for (const x of between) this.stmt(x);
+        this.stmt(check.t);
+        this.close();
+        this.pcConst = before;
+      };
+      this.stmt(list[j]);
+      if (this.slowExit !== null) throw new Error('a store statement emitted no slow path');
+      for (const x of between) this.stmt(x);
+      j = k;
+    }
+  }
+
+  /**
+   * When list[j] is a store (st8/16/32, cpu.write8/16/32 through a constant segment) and
+   * `if (!self.valid) …` follows after assignments of call-free values to locals other
+   * than pc, that check's index; else -1.
+   */
+  private static validCheckAfterStore(list: readonly Stmt[], j: number): number {
+    const s = list[j];
+    if (s.k !== 'expr' || s.e.k !== 'call' || !/^(st|cpu\.write)(8|16|32)$/.test(s.e.callee) || s.e.args[0]?.k !== 'num') return -1;
+    for (let k = j + 1; k < list.length; k++) {
+      const x = list[k];
+      if (x.k === 'if') {
+        const c = x.c;
+        const valid = c.k === 'unary' && c.op === '!' && c.x.k === 'member' && c.x.obj === 'self' && c.x.prop === 'valid';
+        return valid && x.f === null ? k : -1;
+      }
+      if (x.k !== 'expr' || x.e.k !== 'assign' || x.e.target.k !== 'id' || x.e.target.name === 'pc' || x.e.target.name === 'synced' ||
+        Translator.hasCall(x.e.value)) return -1;
+    }
+    return -1;
+  }
+
+  private static hasCall(e: Expr): boolean {
+    switch (e.k) {
+      case 'call': return true;
+      case 'index': return Translator.hasCall(e.index);
+      case 'unary': return Translator.hasCall(e.x);
+      case 'binary': return Translator.hasCall(e.l) || Translator.hasCall(e.r);
+      case 'cond': return Translator.hasCall(e.c) || Translator.hasCall(e.t) || Translator.hasCall(e.f);
+      case 'assign': return true;
+      default: return false;
+    }
+  }
+
+  /** On a store's slow path, after the import: the exit stmts() gave it, if any. */
+  private emitSlowExit(): void {
+    const exit = this.slowExit;
+    this.slowExit = null;
+    exit?.();
+  }
+
   private stmt(s: Stmt): void {
     switch (s.k) {
       case 'block':
-        for (const x of s.body) this.stmt(x);
+        this.stmts(s.body);
         return;
       case 'if': {
         this.expr(s.c);
@@ -788,6 +862,7 @@ class Translator {
     o.local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
     o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).local(Op.LocalGet, v);
     this.callImport(importIndex.get(`st${bytes * 8}`)!);
+    this.emitSlowExit();
     this.close();
   }
 
@@ -834,6 +909,7 @@ class Translator {
     o.local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
     o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).local(Op.LocalGet, v);
     this.callImport(importIndex.get(`write${bytes * 8}`)!);
+    this.emitSlowExit();
     this.close();
   }
 
