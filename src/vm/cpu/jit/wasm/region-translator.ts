@@ -66,7 +66,7 @@ const FLAG_LOCALS = ['ff', 'fm', 'fk', 'fa', 'fb', 'fr', 'ft'];
 const CPU_CELLS: Record<string, number> = { eip: CELL_EIP, startEip: CELL_START_EIP, startEsp: CELL_START_ESP, code32: CELL_CODE32 };
 const NAMED_LOCALS = [
   'budget', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', ...FLAG_LOCALS,
-  'pc', 'done', 'k', 'cur', 'reason', 'o', 'a', 'b', 'v', 't', 'n', 'codeLin', 'bi',
+  'pc', 'left', 'k', 'cur', 'reason', 'o', 'a', 'b', 'v', 't', 'n', 'codeLin', 'bi',
 ];
 /** Temporaries of the inline memory paths: offset, TLB entry, value, linear address; one set per nesting depth. */
 const TEMP_DEPTHS = 4;
@@ -150,7 +150,7 @@ class Translator {
     this.open(Op.Block, 'exit');
     this.open(Op.Block, 'fault');
     this.open(Op.Loop, 'L');
-    this.get('done').get('budget').out.op(Op.I32GeS);
+    this.get('left').out.i32Const(0).op(Op.I32LeS);
     this.hintedIf(false);
     o.i32Const(1);
     this.set('reason');
@@ -183,13 +183,13 @@ class Translator {
     this.writeBack();
     this.setCell(CELL_CUR, () => this.get('cur'));
     this.close();
-    this.setCell(CELL_DONE, () => this.get('done'));
+    this.setCell(CELL_DONE, () => this.done());
     this.setCell(CELL_K, () => this.get('k'));
     o.i32Const(EXIT_FAULT).op(Op.Return);
     this.close(); // exit
     this.writeBack();
     this.setCell(CELL_EIP, () => this.get('pc'));
-    this.setCell(CELL_DONE, () => this.get('done'));
+    this.setCell(CELL_DONE, () => this.done());
     this.get('reason');
     o.op(Op.End);
     return buildModule({ imports: IMPORTS, params: 1, locals: I32_LOCALS, body: o, hints: this.hints });
@@ -210,7 +210,14 @@ class Translator {
     return all.filter((s) => this.named.has(s.name));
   }
 
+  /** Pushes the instructions the region has run: the blocks' `done`, kept as `left` = budget - done (one value fewer live in the loop). */
+  private done(): void {
+    this.get('budget').get('left').out.op(Op.I32Sub);
+  }
+
   private prologue(): void {
+    this.get('budget');
+    this.set('left');
     for (const { name, offset } of this.stateLocals()) {
       this.out.i32Const(0).mem(Op.I32Load, offset);
       this.set(name);
@@ -542,6 +549,14 @@ class Translator {
 
   private assign(op: string, target: Expr, value: Expr): void {
     const combined: Expr = op === '=' ? value : { k: 'binary', op: op.slice(0, -1), l: target, r: value };
+    if (target.k === 'id' && target.name === 'done') {
+      if (op !== '+=') throw new Unsupported(`done ${op}`);
+      this.get('left');
+      this.expr(value);
+      this.out.op(Op.I32Sub);
+      this.set('left');
+      return;
+    }
     if (target.k === 'id') {
       if (target.name === 'pc') this.pcConst = op === '=' && value.k === 'num' ? value.v | 0 : null;
       if (target.name === 'synced') return this.setCell(CELL_SYNCED, () => this.expr(combined));
