@@ -698,12 +698,14 @@ class Translator {
 
   /** Emits a call; true when it leaves a value. */
   private call(e: { callee: string; args: Expr[] }): boolean {
-    const inline = /^(ld|st)(8|16|32)$/.exec(e.callee);
-    if (inline) {
-      const bytes = Number(inline[2]) >> 3;
-      if (inline[1] === 'ld') this.load(e.args, bytes);
-      else this.store(e.args, bytes);
-      return inline[1] === 'ld';
+    // Loads and stores, flat or through a segment with a base (a constant segment number).
+    const access = /^(ld|st|cpu\.read|cpu\.write)(8|16|32)$/.exec(e.callee);
+    if (access && (access[1].length === 2 || e.args[0]?.k === 'num')) {
+      const bytes = Number(access[2]) >> 3, based = access[1].length > 2;
+      const load = access[1] === 'ld' || access[1] === 'cpu.read';
+      if (load) this.load(e.args, bytes, based);
+      else this.store(e.args, bytes, based);
+      return load;
     }
     if (e.callee === 'pw') {
       this.probe(e.args);
@@ -712,13 +714,6 @@ class Translator {
     if (e.callee === 'codeIs') {
       this.codeIs(e.args);
       return true;
-    }
-    const segmented = /^cpu\.(read|write)(8|16|32)$/.exec(e.callee);
-    if (segmented && e.args[0]?.k === 'num') {
-      const bytes = Number(segmented[2]) >> 3;
-      if (segmented[1] === 'read') this.segmentLoad(e.args, bytes);
-      else this.segmentStore(e.args, bytes);
-      return segmented[1] === 'read';
     }
     if (e.callee === 'Math.imul' || e.callee === 'imulOverflows') {
       this.multiply(e.callee === 'imulOverflows', e.args);
@@ -848,35 +843,44 @@ class Translator {
     this.close();
   }
 
-  /** A flat load: the TLB fast path, else the import (cpu.read* with the fault checks). */
-  private load(args: Expr[], bytes: number): void {
+  /**
+   * A load: flat (`ld*`, the offset is the linear address) or through a segment with a base
+   * (`cpu.read*`: FS, GS — per-CPU data, thread-local storage — when the segment has no limit
+   * to check, segmentClosed). The TLB fast path, else the import (Cpu.read* with the fault checks).
+   */
+  private load(args: Expr[], bytes: number, based: boolean): void {
     const { seg, l, e } = this.access(args, 2);
-    const o = this.out;
-    this.tlbMiss(ARENA_TLB_READ, l, e, bytes);
+    const lin = based ? this.temp(this.depth, 3) : l, o = this.out;
+    if (based) this.segmentClosed(seg, l, lin, bytes, false);
+    this.tlbMiss(ARENA_TLB_READ, lin, e, bytes);
+    if (based) o.op(Op.I32Or);
     o.op(Op.I32Eqz);
     this.hintedIf(true, I32);
-    this.physical(l, e);
+    this.physical(lin, e);
     o.mem(bytes === 1 ? Op.I32Load8U : bytes === 2 ? Op.I32Load16U : Op.I32Load, ARENA_RAM);
     o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l);
-    this.callImport(importIndex.get(`ld${bytes * 8}`)!);
+    this.callImport(importIndex.get(`${based ? 'read' : 'ld'}${bytes * 8}`)!);
     this.close();
   }
 
   /**
-   * A flat store: the TLB fast path, else the import. A page with compiled code takes the
-   * import (its write entries carry TLB_CODE), which invalidates it first.
+   * A store, flat (`st*`) or based (`cpu.write*`), as `load`. A page with compiled code takes
+   * the import (its write entries carry TLB_CODE), which invalidates it first; after the
+   * import comes the page-lost check stmts() gave (emitSlowExit).
    */
-  private store(args: Expr[], bytes: number): void {
+  private store(args: Expr[], bytes: number, based: boolean): void {
     const { seg, l, e } = this.access(args, 3);
-    const o = this.out;
+    const lin = based ? this.temp(this.depth, 3) : l, o = this.out;
     const v = this.inLocal(args[2], this.temp(this.depth, 2));
-    this.tlbMiss(ARENA_TLB_WRITE, l, e, bytes, TLB_CODE);
+    if (based) this.segmentClosed(seg, l, lin, bytes, true);
+    this.tlbMiss(ARENA_TLB_WRITE, lin, e, bytes, TLB_CODE);
+    if (based) o.op(Op.I32Or);
     o.op(Op.I32Eqz);
     this.hintedIf(true);
-    this.physical(l, e);
+    this.physical(lin, e);
     o.local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
     o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).local(Op.LocalGet, v);
-    this.callImport(importIndex.get(`st${bytes * 8}`)!);
+    this.callImport(importIndex.get(`${based ? 'write' : 'st'}${bytes * 8}`)!);
     this.emitSlowExit();
     this.close();
   }
@@ -891,41 +895,6 @@ class Translator {
     o.i32Const(0).mem(Op.I32Load, ARENA_SEG_BASE + 4 * seg).local(Op.LocalGet, l).op(Op.I32Add).local(Op.LocalSet, lin);
     o.i32Const(0).mem(Op.I32Load, ARENA_SEG_OPEN + 4 * seg).i32Const(open).op(Op.I32And).i32Const(open).op(Op.I32Xor);
     if (bytes > 1) o.local(Op.LocalGet, l).i32Const(-bytes).op(Op.I32GtU).op(Op.I32Or);
-  }
-
-  /**
-   * A load through a segment with a base (FS, GS: per-CPU data and thread-local storage):
-   * the fast path when the segment has no limit to check, else the import (Cpu.read*).
-   */
-  private segmentLoad(args: Expr[], bytes: number): void {
-    const { seg, l, e } = this.access(args, 2);
-    const lin = this.temp(this.depth, 3), o = this.out;
-    this.segmentClosed(seg, l, lin, bytes, false);
-    this.tlbMiss(ARENA_TLB_READ, lin, e, bytes);
-    o.op(Op.I32Or).op(Op.I32Eqz);
-    this.hintedIf(true, I32);
-    this.physical(lin, e);
-    o.mem(bytes === 1 ? Op.I32Load8U : bytes === 2 ? Op.I32Load16U : Op.I32Load, ARENA_RAM);
-    o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l);
-    this.callImport(importIndex.get(`read${bytes * 8}`)!);
-    this.close();
-  }
-
-  /** A store through a segment with a base, as segmentLoad; a page with compiled code takes the import. */
-  private segmentStore(args: Expr[], bytes: number): void {
-    const { seg, l, e } = this.access(args, 3);
-    const lin = this.temp(this.depth, 3), o = this.out;
-    const v = this.inLocal(args[2], this.temp(this.depth, 2));
-    this.segmentClosed(seg, l, lin, bytes, true);
-    this.tlbMiss(ARENA_TLB_WRITE, lin, e, bytes, TLB_CODE);
-    o.op(Op.I32Or).op(Op.I32Eqz);
-    this.hintedIf(true);
-    this.physical(lin, e);
-    o.local(Op.LocalGet, v).mem(bytes === 1 ? Op.I32Store8 : bytes === 2 ? Op.I32Store16 : Op.I32Store, ARENA_RAM);
-    o.op(Op.Else).i32Const(seg).local(Op.LocalGet, l).local(Op.LocalGet, v);
-    this.callImport(importIndex.get(`write${bytes * 8}`)!);
-    this.emitSlowExit();
-    this.close();
   }
 
   /**
