@@ -12,8 +12,9 @@
 // The names the blocks use map to the guest arena: `R[n]` (the CPU's registers), `lf.*` (the
 // lazy flags while the region runs), `cpu.eip/startEip/startEsp/code32` (cells shared with
 // the imports), `PARITY[x]`, and `self.valid` (the region's page still holds code: a region
-// is invalidated only with its page). Loads and stores through flat segments get the TLB
-// fast path inline; everything else calls the imports (IMPORTS).
+// is invalidated only with its page; after a store, checked on its slow path only). Loads and
+// stores through flat segments, and through segments with a base but no limit (FS, GS), get
+// the TLB fast path inline; everything else calls the imports (IMPORTS).
 //
 // Faults: an import that may fault catches the CPU's FAULT, sets CELL_FAULTED and returns;
 // the call is followed by a check of that cell, which branches to the fault path: it writes the
