@@ -29,6 +29,12 @@ export const MEMO_BITS = 14;
 export const MEMO_SLOTS = 1 << MEMO_BITS;
 export const MEMO_FIELDS = 4;
 export const MEMO_PHYS = 0, MEMO_EIP = 1, MEMO_KEY = 2, MEMO_SLOT = 3;
+/**
+ * The MEMO_SLOT word: a wasm region's table slot in its low MEMO_CASE_SHIFT bits and the
+ * index of the region's case for that EIP above them (the region starts there without
+ * searching its block starts); -1 for a JavaScript region.
+ */
+export const MEMO_CASE_SHIFT = 24;
 export const ARENA_RAM = ARENA_MEMO + 4 * MEMO_FIELDS * MEMO_SLOTS;
 
 /** The cells, as int32 indices from ARENA_CELLS. */

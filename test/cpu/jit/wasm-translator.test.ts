@@ -24,7 +24,7 @@ function run(cases: { start: number; code: string }[], regs: number[], eip: numb
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: imports });
   arena.regs.set(regs);
   arena.cells[CELL_EIP] = eip;
-  const reason = (instance.exports.run as (b: number) => number)(budget);
+  const reason = (instance.exports.run as (b: number, entry: number) => number)(budget, -1);
   return { arena, reason };
 }
 

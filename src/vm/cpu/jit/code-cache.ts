@@ -8,7 +8,7 @@ import { finishRegion, planRegion, type Region, type RegionEnvironment, type Reg
 import { BackgroundTranslator } from './wasm/background-translator.js';
 import { memoryHelpers, type MemoryHelpers } from './memory-helpers.js';
 import { WasmRegions } from './wasm/wasm-regions.js';
-import { MEMO_BITS, MEMO_EIP, MEMO_FIELDS, MEMO_KEY, MEMO_PHYS, MEMO_SLOT, MEMO_SLOTS } from '../../machine/guest-arena.js';
+import { MEMO_BITS, MEMO_CASE_SHIFT, MEMO_EIP, MEMO_FIELDS, MEMO_KEY, MEMO_PHYS, MEMO_SLOT, MEMO_SLOTS } from '../../machine/guest-arena.js';
 import { DOUBLE_FIELD } from '../../machine/double-field.js';
 
 export interface JitOptions {
@@ -216,7 +216,7 @@ export class CodeCache implements RegionEnvironment {
     m[at + MEMO_PHYS] = phys;
     m[at + MEMO_EIP] = eip;
     m[at + MEMO_KEY] = key;
-    m[at + MEMO_SLOT] = region.slot;
+    m[at + MEMO_SLOT] = region.slot < 0 ? -1 : region.slot | (region.blockPhys.indexOf(phys) << MEMO_CASE_SHIFT);
     this.memoRegion[slot] = region;
     return region;
   }

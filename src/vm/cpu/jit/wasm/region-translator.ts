@@ -29,7 +29,7 @@ import {
   CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_FAULTED, CELL_K, CELL_START_EIP, CELL_START_ESP, CELL_SYNCED,
 } from '../../../machine/guest-arena.js';
 import { EXIT_FAULT } from '../exit-reasons.js';
-import { Bytes, I32, Op, VOID, buildModule, type BranchHint, type ImportSpec } from './wasm-module.js';
+import { Bytes, I32, Op, REGION_PARAMS, VOID, buildModule, type BranchHint, type ImportSpec } from './wasm-module.js';
 import { TLB_CODE, TLB_SLOW, fastPathBit } from '../../mmu.js';
 import { KEY_CPL3 } from '../mode-key.js';
 import { parseStatements, Unsupported, type Expr, type Stmt } from './js-subset.js';
@@ -66,15 +66,15 @@ const FLAG_FIELDS = ['flags', 'lazyMask', 'lazyKind', 'lazyA', 'lazyB', 'lazyR',
 const FLAG_LOCALS = ['ff', 'fm', 'fk', 'fa', 'fb', 'fr', 'ft'];
 const CPU_CELLS: Record<string, number> = { eip: CELL_EIP, startEip: CELL_START_EIP, startEsp: CELL_START_ESP, code32: CELL_CODE32 };
 const NAMED_LOCALS = [
-  'budget', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', ...FLAG_LOCALS,
+  'budget', 'entry', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', ...FLAG_LOCALS,
   'pc', 'left', 'k', 'cur', 'reason', 'o', 'a', 'b', 'v', 't', 'n', 'codeLin', 'bi',
 ];
 /** Temporaries of the inline memory paths: offset, TLB entry, value, linear address; one set per nesting depth. */
 const TEMP_DEPTHS = 4;
 const TEMPS_PER_DEPTH = 4;
-/** The function's i32 locals after its parameter, `budget`; the v128 local after them is the imports' tag. */
-const I32_LOCALS = NAMED_LOCALS.length - 1 + TEMP_DEPTHS * TEMPS_PER_DEPTH;
-const TAG_LOCAL = 1 + I32_LOCALS;
+/** The function's i32 locals after its parameters, `budget` and `entry`; the v128 local after them is the imports' tag. */
+const I32_LOCALS = NAMED_LOCALS.length - REGION_PARAMS + TEMP_DEPTHS * TEMPS_PER_DEPTH;
+const TAG_LOCAL = REGION_PARAMS + I32_LOCALS;
 
 type Ty = 'i' | 'u' | 'x';
 
@@ -145,8 +145,9 @@ class Translator {
   module(): Uint8Array {
     this.prologue();
     const o = this.out;
-    // bi: the case to run next, or -1 when only pc tells (entry, computed jumps).
-    o.i32Const(-1);
+    // bi: the case to run next, or -1 when only pc tells (computed jumps; an entry from the run
+    // loop, while the hub passes the case its memo has for pc).
+    this.get('entry');
     this.set('bi');
     this.open(Op.Block, 'exit');
     this.open(Op.Block, 'fault');
@@ -193,7 +194,7 @@ class Translator {
     this.setCell(CELL_DONE, () => this.done());
     this.get('reason');
     o.op(Op.End);
-    return buildModule({ imports: IMPORTS, params: 1, locals: I32_LOCALS, body: o, hints: this.hints });
+    return buildModule({ imports: IMPORTS, params: REGION_PARAMS, locals: I32_LOCALS, body: o, hints: this.hints });
   }
 
   // ---- frame -------------------------------------------------------------------------

@@ -166,10 +166,13 @@ function header(): Bytes {
  * module, measured), and a v128 parameter is one JavaScript cannot pass. The body passes
  * its one v128 local (index `params + locals`, always zero) as the tag.
  */
+/** A region function's parameters: its budget and the case to start at (-1: the one `pc` names). Type 1 of every module. */
+export const REGION_PARAMS = 2;
+
 export function buildModule(spec: ModuleSpec): Uint8Array {
   const types = new TypeList();
   types.of(spec.params, 1);
-  types.of(1, 1);
+  types.of(REGION_PARAMS, 1);
   const importTypes = spec.imports.map((f) => types.of(f.params, f.results, true));
 
   const out = header();

@@ -14,7 +14,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Cpu } from '../../cpu.js';
 import {
   ARENA_CELLS, ARENA_MEMO, ARENA_TLB_READ, CELL_CHAINED, CELL_CODE32, CELL_CUR, CELL_DONE, CELL_EIP, CELL_FAULTED, CELL_K, CELL_NO_CHAIN,
-  CELL_START_EIP, CELL_START_ESP, CELL_SYNCED, CELL_TOTAL, MEMO_BITS, MEMO_EIP, MEMO_FIELDS, MEMO_KEY, MEMO_PHYS, MEMO_SLOT,
+  CELL_START_EIP, CELL_START_ESP, CELL_SYNCED, CELL_TOTAL, MEMO_BITS, MEMO_CASE_SHIFT, MEMO_EIP, MEMO_FIELDS, MEMO_KEY, MEMO_PHYS, MEMO_SLOT,
   MEMO_SLOTS, type GuestArena,
 } from '../../../machine/guest-arena.js';
 import { TLB_SLOW, TLB_SUPER, fastPathBit } from '../../mmu.js';
@@ -218,11 +218,12 @@ export class WasmRegions {
 }
 
 /**
- * `run(slot, budget, key)`: calls the region function in table slot `slot`, then, while the
- * region ended in a branch (EXIT_BRANCH) with budget left and no MMIO page was touched
- * (CELL_NO_CHAIN), looks the next CS:EIP up as the run loop would — the TLB entry for flat
- * code under `key`'s privilege, then the lookup memo in the arena — and calls that region
- * too. Between two such regions nothing the run loop checks can have changed: halt, the
+ * `run(slot, budget, key)`: calls the region function in table slot `slot` (at the case pc
+ * names), then, while the region ended in a branch (EXIT_BRANCH) with budget left and no
+ * MMIO page was touched (CELL_NO_CHAIN), looks the next CS:EIP up as the run loop would —
+ * the TLB entry for flat code under `key`'s privilege, then the lookup memo in the arena —
+ * and calls that region too, at the case the memo has for that EIP (no search of its block
+ * starts). Between two such regions nothing the run loop checks can have changed: halt, the
  * interrupt shadow, IF, TF, the mode and pending interrupts change only through interpreted
  * instructions — after which a region leaves with EXIT_EVENT when `leave` finds any of them
  * changed (those interpreted inside a block change none of them) — and through MMIO, which
@@ -231,7 +232,7 @@ export class WasmRegions {
  * CELL_CHAINED the entries made here.
  */
 function hubModule(): Uint8Array {
-  const SLOT = 0, BUDGET = 1, KEY = 2, TOTAL = 3, REASON = 4, EIP = 5, E = 6, PHYS = 7, M = 8, NB = 9, CHAINED = 10;
+  const SLOT = 0, BUDGET = 1, KEY = 2, TOTAL = 3, REASON = 4, EIP = 5, E = 6, PHYS = 7, M = 8, NB = 9, CHAINED = 10, CASE = 11;
   const b = new Bytes();
   const cell = (i: number): number => ARENA_CELLS + 4 * i;
   const loadCell = (i: number): Bytes => b.i32Const(0).mem(Op.I32Load, cell(i));
@@ -245,8 +246,11 @@ function hubModule(): Uint8Array {
   // The TLB entry of a code page must admit the region's privilege: (entry & (NB | TLB_SLOW)) === NB,
   // NB being TLB_SUPER, or TLB_USER (TLB_SUPER << 1) for CPL 3 (fastPathBit).
   b.i32Const(TLB_SUPER).local(Op.LocalGet, KEY).i32Const(KEY_CPL3).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Eqz).op(Op.I32Shl).local(Op.LocalSet, NB);
+  // The run loop's region starts where pc says; chained ones at the case the memo has.
+  b.i32Const(-1).local(Op.LocalSet, CASE);
   b.op(Op.Block).byte(VOID).op(Op.Loop).byte(VOID);
-  b.local(Op.LocalGet, BUDGET).local(Op.LocalGet, TOTAL).op(Op.I32Sub).local(Op.LocalGet, SLOT).op(Op.CallIndirect).u32(1).u32(0);
+  b.local(Op.LocalGet, BUDGET).local(Op.LocalGet, TOTAL).op(Op.I32Sub).local(Op.LocalGet, CASE);
+  b.local(Op.LocalGet, SLOT).op(Op.CallIndirect).u32(1).u32(0);
   b.local(Op.LocalSet, REASON);
   b.local(Op.LocalGet, TOTAL);
   loadCell(CELL_DONE).op(Op.I32Add).local(Op.LocalSet, TOTAL);
@@ -265,10 +269,12 @@ function hubModule(): Uint8Array {
   memo(MEMO_EIP).local(Op.LocalGet, EIP).op(Op.I32Ne).op(Op.BrIf).u32(1);
   memo(MEMO_KEY).local(Op.LocalGet, KEY).op(Op.I32Ne).op(Op.BrIf).u32(1);
   memo(MEMO_SLOT).local(Op.LocalTee, SLOT).i32Const(0).op(Op.I32LtS).op(Op.BrIf).u32(1);
+  b.local(Op.LocalGet, SLOT).i32Const(MEMO_CASE_SHIFT).op(Op.I32ShrU).local(Op.LocalSet, CASE);
+  b.local(Op.LocalGet, SLOT).i32Const((1 << MEMO_CASE_SHIFT) - 1).op(Op.I32And).local(Op.LocalSet, SLOT);
   b.local(Op.LocalGet, CHAINED).i32Const(1).op(Op.I32Add).local(Op.LocalSet, CHAINED);
   b.op(Op.Br).u32(0);
   b.op(Op.End).op(Op.End);
   storeTotals();
   b.local(Op.LocalGet, REASON).op(Op.End);
-  return buildModule({ imports: [], table: true, params: 3, locals: 8, body: b });
+  return buildModule({ imports: [], table: true, params: 3, locals: 9, body: b });
 }
