@@ -23,7 +23,7 @@ const FAULTING = [
   `add [gs:0x${(HOLE - GS_BASE - 2).toString(16)}], bx`,
   'mov eax, [gs:0xfffffffe]',
   'mov [gs:0xffffffff], bx',
-  'mov ecx, [gs:0xffffffe0]\nmov [gs:0xfffffffc], ecx',
+  'mov edx, [gs:0xffffffe0]\nmov [gs:0xfffffffc], edx',
   'ud2',
   `mov esi, 0x${(HOLE - 8).toString(16)}\nmov edi, [esi + 8]`,
   'call .sub\njmp .after\n.sub:\nadd eax, ebx\nret\n.after:',
@@ -35,7 +35,8 @@ const FAULTING = [
 
 /** Instructions the native generator does not produce; at most one per sequence (labels). */
 const EXTRAS = [
-  'mov eax, [gs:0x100]\nadd [gs:0x104], eax\nmov [gs:0xfee], ebx\nmov cx, [gs:0x108]\nmov [gs:0x10a], cl\nadc edx, [gs:0x10c]',
+  // (Not ECX: a count the sequence set for a REP or LOOP after it would become random.)
+  'mov eax, [gs:0x100]\nadd [gs:0x104], eax\nmov [gs:0xfee], ebx\nmov bx, [gs:0x108]\nmov [gs:0x10a], bl\nadc edx, [gs:0x10c]',
   'push ebp\nmov ebp, esp\npush eax\npush ebx\nleave',
   'o16 push bp\nmov bp, sp\npush eax\no16 leave',
   'mov ecx, 5\n.l1:\nadd eax, ecx\nloop .l1',
