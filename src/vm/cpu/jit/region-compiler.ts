@@ -290,6 +290,9 @@ class RegionSource {
       if (!e && d.complete && inLimit && staysInRegion(d)) {
         e = { code: this.interpretedInline(d, next, i), end: 'next', targets: [] };
         this.knownAfter = undefined;
+      } else if (!e && d.complete && inLimit && d.rep !== 0 && isMemoryStringOp(d.op)) {
+        e = { code: this.interpretedRep(d, next, i), end: 'next', targets: [] };
+        this.knownAfter = undefined;
       }
       if (e && tail) {
         e = { ...e, code: `if (!codeIs(${tail.lin}, ${tail.expected}, ${tail.mask})) {\n${this.fallback(d, i)}\n}\n${e.code}` };
@@ -405,6 +408,24 @@ continue;`;
     return `${this.interpret(d, i)}
 synced = false;
 ${STATE_FROM_CPU}
+${this.afterStore(next, i)}`;
+  }
+
+  /**
+   * A REP string instruction on memory (not INS/OUTS) through the interpreter, inside the
+   * block: it changes no mode, flow or interrupt state, but may stop part-way (REP_SLICE, a
+   * fault) with EIP still on it, and then leaves the block as `fallback` does.
+   */
+  private interpretedRep(d: Decoded, next: number, i: number): string {
+    return `${this.interpret(d, i)}
+if (!cpu.code32) cpu.eip &= 0xffff;
+synced = false;
+${STATE_FROM_CPU}
+if ((cpu.eip | 0) !== ${next | 0}) {
+k = 0; done += ${i + 1}; pc = cpu.eip | 0;
+if (leaveAfterInterpreted(codeLin)) { reason = ${EXIT_EVENT}; break L; }
+continue;
+}
 ${this.afterStore(next, i)}`;
   }
 
@@ -894,6 +915,11 @@ function staysInRegion(d: Decoded): boolean {
   if (op === 0x9c || op === 0xfa || op === 0x1a2) return true;
   if (op === 0x1a3 || op === 0x1ab || op === 0x1b3 || op === 0x1bb || op === 0x1ba) return true;
   return op === 0x1bc || op === 0x1bd || op === 0x1c0 || op === 0x1c1 || op === 0x1b0 || op === 0x1b1;
+}
+
+/** MOVS, CMPS, STOS, LODS, SCAS: the string instructions that touch only memory and registers. */
+function isMemoryStringOp(op: number): boolean {
+  return (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf);
 }
 
 function isStringOp(op: number): boolean {
