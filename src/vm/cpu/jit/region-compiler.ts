@@ -233,10 +233,11 @@ class RegionSource {
     const frame = e & -4096;
     const ram = this.cpu.host.memory.ram;
     if ((e & (need | TLB_SLOW)) !== need || frame < 0 || frame + 4096 > ram.length) return null;
-    const window = new Uint8Array(4096 + 16);
-    window.set(this.bytes.subarray(4096 - 16), 4096 - 16);
-    window.set(ram.subarray(frame, frame + 16), 4096);
-    const d = decode(window, off, eip, this.code32, window.length);
+    // The page's last 16 bytes (an instruction is at most 15) and the next page's first 16.
+    const window = new Uint8Array(32);
+    window.set(this.bytes.subarray(4096 - 16));
+    window.set(ram.subarray(frame, frame + 16), 16);
+    const d = decode(window, off - (4096 - 16), eip, this.code32, window.length);
     const n = off + d.len - 4096;
     if (!d.complete || n < 1 || n > 4) return null;
     const mask = n === 4 ? -1 : (1 << (8 * n)) - 1;
@@ -390,14 +391,25 @@ cpu.eip = ${d.eip}; cpu.startEip = ${d.eip}; cpu.startEsp = r4; k = ${i}; synced
 executeOne(cpu);`;
   }
 
-  /** Runs one instruction through the interpreter and ends the block. */
-  private fallback(d: Decoded, i: number): string {
+  /** Runs `d` through the interpreter and reads the state back, with EIP where it left it. */
+  private interpretAndReload(d: Decoded, i: number): string {
     return `${this.interpret(d, i)}
 if (!cpu.code32) cpu.eip &= 0xffff;
-synced = false; k = 0; done += ${i + 1}; pc = cpu.eip | 0;
-${STATE_FROM_CPU}
+synced = false;
+${STATE_FROM_CPU}`;
+  }
+
+  /** Ends the block at cpu.eip after an interpreted instruction, leaving the region when `leave` says so. */
+  private endAfterInterpreted(i: number): string {
+    return `k = 0; done += ${i + 1}; pc = cpu.eip | 0;
 if (leaveAfterInterpreted(codeLin)) { reason = ${EXIT_EVENT}; break L; }
 continue;`;
+  }
+
+  /** Runs one instruction through the interpreter and ends the block. */
+  private fallback(d: Decoded, i: number): string {
+    return `${this.interpretAndReload(d, i)}
+${this.endAfterInterpreted(i)}`;
   }
 
   /**
@@ -417,14 +429,9 @@ ${this.afterStore(next, i)}`;
    * fault) with EIP still on it, and then leaves the block as `fallback` does.
    */
   private interpretedRep(d: Decoded, next: number, i: number): string {
-    return `${this.interpret(d, i)}
-if (!cpu.code32) cpu.eip &= 0xffff;
-synced = false;
-${STATE_FROM_CPU}
+    return `${this.interpretAndReload(d, i)}
 if ((cpu.eip | 0) !== ${next | 0}) {
-k = 0; done += ${i + 1}; pc = cpu.eip | 0;
-if (leaveAfterInterpreted(codeLin)) { reason = ${EXIT_EVENT}; break L; }
-continue;
+${this.endAfterInterpreted(i)}
 }
 ${this.afterStore(next, i)}`;
   }
@@ -922,6 +929,7 @@ function isMemoryStringOp(op: number): boolean {
   return (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf);
 }
 
+/** The memory string instructions and INS/OUTS. */
 function isStringOp(op: number): boolean {
-  return (op >= 0x6c && op <= 0x6f) || (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf);
+  return (op >= 0x6c && op <= 0x6f) || isMemoryStringOp(op);
 }

@@ -408,8 +408,12 @@ class Translator {
 
   /** The condition of an exit the region rarely takes: its page lost its code, or an interpreted instruction changed the state. */
   private static rareExit(c: Expr): boolean {
-    return (c.k === 'unary' && c.op === '!' && c.x.k === 'member' && c.x.obj === 'self' && c.x.prop === 'valid') ||
-      (c.k === 'call' && c.callee === 'leaveAfterInterpreted');
+    return Translator.pageLost(c) || (c.k === 'call' && c.callee === 'leaveAfterInterpreted');
+  }
+
+  /** `!self.valid`: the region's page lost its code. */
+  private static pageLost(c: Expr): boolean {
+    return c.k === 'unary' && c.op === '!' && c.x.k === 'member' && c.x.obj === 'self' && c.x.prop === 'valid';
   }
 
   /** A literal int32 in [0, 2^31): compares the same whatever the other side's type. */
@@ -437,7 +441,7 @@ class Translator {
       if (check.k !== 'if') throw new Error('unreachable');
       this.slowExit = () => {
         const before = this.pcConst;
-        this.out.i32Const(0).mem(Op.I32Load8U, ARENA_CODE_PAGES + this.r.physPage).op(Op.I32Eqz);
+        this.expr(check.c);
         this.hintedIf(false);
         for (const x of between) this.stmt(x);
         this.stmt(check.t);
@@ -461,11 +465,7 @@ class Translator {
     if (s.k !== 'expr' || s.e.k !== 'call' || !/^(st|cpu\.write)(8|16|32)$/.test(s.e.callee) || s.e.args[0]?.k !== 'num') return -1;
     for (let k = j + 1; k < list.length; k++) {
       const x = list[k];
-      if (x.k === 'if') {
-        const c = x.c;
-        const valid = c.k === 'unary' && c.op === '!' && c.x.k === 'member' && c.x.obj === 'self' && c.x.prop === 'valid';
-        return valid && x.f === null ? k : -1;
-      }
+      if (x.k === 'if') return Translator.pageLost(x.c) && x.f === null ? k : -1;
       if (x.k !== 'expr' || x.e.k !== 'assign' || x.e.target.k !== 'id' || x.e.target.name === 'pc' || x.e.target.name === 'synced' ||
         Translator.hasCall(x.e.value)) return -1;
     }
@@ -702,8 +702,9 @@ class Translator {
   private call(e: { callee: string; args: Expr[] }): boolean {
     // Loads and stores, flat or through a segment with a base (a constant segment number).
     const access = /^(ld|st|cpu\.read|cpu\.write)(8|16|32)$/.exec(e.callee);
-    if (access && (access[1].length === 2 || e.args[0]?.k === 'num')) {
-      const bytes = Number(access[2]) >> 3, based = access[1].length > 2;
+    const based = access !== null && access[1].startsWith('cpu.');
+    if (access && (!based || e.args[0]?.k === 'num')) {
+      const bytes = Number(access[2]) >> 3;
       const load = access[1] === 'ld' || access[1] === 'cpu.read';
       if (load) this.load(e.args, bytes, based);
       else this.store(e.args, bytes, based);
