@@ -91,3 +91,50 @@ test('when the translate thread is gone, pending regions are forgotten and code 
   assert.ok(cache.stats.compiledInstructions > 3000, `compiled instructions: ${cache.stats.compiledInstructions}`);
   assert.doesNotMatch(cache.infoText(), /translating/);
 });
+
+// A loop on one page calling a function on each of the next two: three regions on three
+// pages, requested one after the other.
+const CALLS = assemble(`bits 32
+org 0x${CODE_BASE.toString(16)}
+    xor ecx, ecx
+    xor ebx, ebx
+again:
+    call f1
+    call f2
+    inc ecx
+    cmp ecx, 1000
+    jne again
+    hlt
+times 0x1000 - ($ - $$) db 0x90
+f1: add ebx, 1
+    ret
+times 0x2000 - ($ - $$) db 0x90
+f2: add ebx, 2
+    ret
+`);
+
+test('regions are laid out by the translator while it has little waiting, and by the VM thread beyond', { skip }, (t) => {
+  const m = new JitTestMachine();
+  const cache = new CodeCache(m.cpu, { threshold: 0, background: true });
+  t.after(() => cache.detach());
+  const translator = (cache as unknown as { background: { request(r: object): void } }).background;
+  const sent: string[] = [];
+  const request = translator.request.bind(translator);
+  translator.request = (r) => {
+    sent.push('input' in r ? 'page' : 'blocks');
+    request(r);
+  };
+  m.host.memory.ram.set(CALLS, CODE_BASE);
+  m.enter([0, 0, 0, 0, STACK, 0, 0, 0], CODE_BASE, 2);
+  // Nothing is collected until settle(), so none comes back early: single steps request a
+  // region on each page as its code is first found in the TLB.
+  cache.collect = () => {};
+  for (let i = 0; i < 40 && sent.length < 3; i++) runWithJit(m.cpu, cache, 1);
+  assert.deepEqual(sent, ['page', 'page', 'blocks'], 'the third, with two waiting, was laid out here');
+  assert.equal(cache.regionCount, 0);
+  delete (cache as { collect?: unknown }).collect;
+  cache.settle();
+  m.runToHalt(cache);
+  assert.equal(m.cpu.reg32[3], 3 * 1000);
+  assert.ok(cache.regionCount >= 3, `regions: ${cache.regionCount}`);
+});

@@ -92,10 +92,12 @@ function interpretCold(cpu: Cpu, cache: CodeCache, phys: number, budget: number)
 
 /**
  * Interprets at physical `phys`, on a page with compiled code but none entered at CS:EIP. When
- * the block there is on its way from the translator, the rest of that block runs as one stretch,
- * and the stretch goes on into the next block while that one is also on its way and has no code
- * (a hot loop whose region is being translated), up to PENDING_STRETCH instructions in all, so
- * the module is taken soon after it is back; otherwise up to the next code (interpretBetweenCode).
+ * the block there is on its way from the translator, the rest of that block runs as one stretch
+ * (up to the page's next code while the translator has not said yet where the blocks of a
+ * region on its way lie), and the stretch goes on into the next block while that one is also
+ * on its way and has no code (a hot loop whose region is being translated), up to
+ * PENDING_STRETCH instructions in all, so the module is taken soon after it is back;
+ * otherwise up to the next code (interpretBetweenCode).
  */
 function interpretPending(cpu: Cpu, cache: CodeCache, phys: number, budget: number): number {
   const most = Math.min(budget, PENDING_STRETCH);

@@ -128,34 +128,93 @@ interface Block {
   fallthrough: number;
 }
 
+/**
+ * What laying a region out reads of the machine. The background translator lays regions out
+ * from a copy taken when the region is requested: a store to the page meanwhile drops the
+ * request, so a copy of stale bytes never becomes code.
+ */
+export interface RegionInput {
+  /** Physical address and EIP of the entry, and the mode key compiled for. */
+  readonly phys: number;
+  readonly eip: number;
+  readonly key: number;
+  readonly csBase: number;
+  readonly csLimit: number;
+  /** The code page's 4096 bytes. */
+  readonly page: Uint8Array;
+  /**
+   * The next page's first 16 bytes where an instruction may be compiled across the page end
+   * (flat code whose next page is a RAM page in the TLB for this privilege); else null.
+   */
+  readonly nextPage: Uint8Array | null;
+  /** Laid out for the wasm back end (its limits), else for JavaScript. */
+  readonly forWasm: boolean;
+}
+
+/**
+ * The input for the region entered at cpu.eip (physical `phys`, a RAM page) under `key`;
+ * `copy` takes the bytes out of guest RAM (for another thread), else they are views of it.
+ */
+export function regionInput(cpu: Cpu, phys: number, key: number, env: RegionEnvironment, copy: boolean): RegionInput {
+  const ram = cpu.host.memory.ram;
+  const start = phys & ~0xfff;
+  const bytes = (from: number, n: number) => (copy ? ram.slice(from, from + n) : ram.subarray(from, from + n));
+  const flat = (key & KEY_FLAT) !== 0;
+  const csBase = cpu.segBase[CS];
+  const linPage = ((csBase + cpu.eip) | 0) >>> 12;
+  let nextPage: Uint8Array | null = null;
+  if (flat && linPage !== 0xfffff) {
+    const e = cpu.mmu.tlbRead[linPage + 1];
+    const need = fastPathBit((key & KEY_CPL3) !== 0);
+    const frame = e & -4096;
+    if ((e & (need | TLB_SLOW)) === need && frame >= 0 && frame + 4096 <= ram.length) nextPage = bytes(frame, 16);
+  }
+  return {
+    phys, eip: cpu.eip >>> 0, key, csBase, csLimit: cpu.segLimit[CS], page: bytes(start, 4096), nextPage,
+    forWasm: env.wasm !== null && flat,
+  };
+}
+
+/** A region's decoded and emitted blocks. */
+export interface RegionLayout {
+  /** The switch's cases: each block's entry EIP (int32) and its statements. */
+  readonly cases: { start: number; code: string }[];
+  /** The physical address of every block start, and just past its end, in the order of `cases`. */
+  readonly blockPhys: number[];
+  readonly blockEnds: number[];
+  readonly instructions: number;
+}
+
+/** Decodes and emits the blocks of the region `input` describes (pure: any thread may run it). */
+export function layOutRegion(input: RegionInput): RegionLayout {
+  const source = new RegionSource(input);
+  const cases = source.cases();
+  const blockPhys = source.blockEips.map((e) => source.physOf(e));
+  return { cases, blockPhys, blockEnds: blockPhys.map((at, i) => at + (source.blockEnds[i] - source.blockEips[i])), instructions: source.insnCount };
+}
+
 /** A region whose blocks are decoded and emitted, waiting for its code. */
 export interface RegionPlan {
   readonly region: Region;
   /** What the wasm back end translates; null when the region is JavaScript (not flat code). */
   readonly wasmBlocks: RegionBlocks | null;
-  /** Each block's physical [start, end) bytes, in pairs. */
-  readonly spans: readonly number[];
-  readonly source: RegionSource;
-  readonly cases: readonly { start: number; code: string }[];
+  readonly input: RegionInput;
+  readonly layout: RegionLayout;
   readonly cpu: Cpu;
 }
 
-/** Decodes and emits the region entered at cpu.eip (physical `phys`, a RAM page); its code is built by finishRegion. */
-export function planRegion(cpu: Cpu, phys: number, env: RegionEnvironment): RegionPlan {
-  const key = modeKey(cpu);
-  const forWasm = env.wasm !== null && (key & KEY_FLAT) !== 0;
-  const source = new RegionSource(cpu, phys, key, forWasm ? WASM_LIMITS : JS_LIMITS);
-  const cases = source.cases();
+/** The plan for a region laid out from `input` (here, or by the background translator); its code is built by finishRegion. */
+export function planFrom(cpu: Cpu, input: RegionInput, layout: RegionLayout): RegionPlan {
+  const { phys, key } = input;
   const region: Region = {
     run: null,
-    phys, key, entryEip: cpu.eip >>> 0, blockPhys: source.blockEips.map((e) => source.physOf(e)),
-    blocks: source.blockCount, instructions: source.insnCount,
+    phys, key, entryEip: input.eip, blockPhys: layout.blockPhys,
+    blocks: layout.blockPhys.length, instructions: layout.instructions,
     sourceLength: 0, valid: true, slot: -1,
   };
-  const spans = source.blockEips.flatMap((e, i) => [source.physOf(e), source.physOf(e) + (source.blockEnds[i] - e)]);
   // Flat code goes to wasm where the translator takes every block; the rest stays JavaScript.
-  const wasmBlocks = forWasm ? { cases, key, physPage: phys >>> 12 } : null;
-  return { region, wasmBlocks, spans, source, cases, cpu };
+  const wasmBlocks = input.forWasm ? { cases: layout.cases, key, physPage: phys >>> 12 } : null;
+  return { region, wasmBlocks, input, layout, cpu };
 }
 
 /** Gives the planned region its code: the wasm module's function, or JavaScript when `wasm` is null (not flat, or refused). */
@@ -166,7 +225,7 @@ export function finishRegion(plan: RegionPlan, env: RegionEnvironment, wasm: Com
     region.sourceLength = wasm.size;
     return region;
   }
-  const source = plan.source.wrap(plan.cases.map((c) => `case ${c.start}: {\n${c.code}\n}`).join('\n'));
+  const source = new RegionSource(plan.input).wrap(plan.layout.cases.map((c) => `case ${c.start}: {\n${c.code}\n}`).join('\n'));
   region.sourceLength = source.length;
   // Named after its entry, so CPU profiles (node --cpu-prof) show time per region.
   const name = `region-${region.phys.toString(16)}-${region.entryEip.toString(16)}.js`;
@@ -184,6 +243,8 @@ class RegionSource {
   readonly blockEips: number[] = [];
   /** The EIP just past each block's last instruction. */
   readonly blockEnds: number[] = [];
+  private readonly key: number;
+  private readonly limits: RegionLimits;
   private readonly code32: boolean;
   private readonly flat: boolean;
   private readonly stackMask: string;
@@ -196,16 +257,18 @@ class RegionSource {
   private known: KnownFlags | undefined;
   private knownAfter: KnownFlags | undefined;
 
-  constructor(private readonly cpu: Cpu, phys: number, private readonly key: number, private readonly limits: RegionLimits) {
+  constructor(private readonly input: RegionInput) {
+    const key = input.key;
+    this.key = key;
+    this.limits = input.forWasm ? WASM_LIMITS : JS_LIMITS;
     this.code32 = (key & KEY_CODE32) !== 0;
     this.flat = (key & KEY_FLAT) !== 0;
     this.stackMask = (key & KEY_STACK32) !== 0 ? '-1' : '0xffff';
-    this.csBase = cpu.segBase[CS];
-    this.csLimit = cpu.segLimit[CS];
-    this.linPage = ((this.csBase + cpu.eip) | 0) >>> 12;
-    this.physPage = phys >>> 12;
-    const start = this.physPage << 12;
-    this.bytes = cpu.host.memory.ram.subarray(start, start + 4096);
+    this.csBase = input.csBase;
+    this.csLimit = input.csLimit;
+    this.linPage = ((this.csBase + input.eip) | 0) >>> 12;
+    this.physPage = input.phys >>> 12;
+    this.bytes = input.page;
   }
 
   /** The physical address of `eip`, which lies on the region's page. */
@@ -226,30 +289,25 @@ class RegionSource {
    * Null when it cannot be compiled so.
    */
   private crossingTail(off: number, eip: number): { d: Decoded; lin: number; expected: number; mask: number } | null {
-    if (!this.flat || this.linPage === 0xfffff) return null;
-    const lin = (this.linPage + 1) << 12;
-    const e = this.cpu.mmu.tlbRead[lin >>> 12];
-    const need = fastPathBit((this.key & KEY_CPL3) !== 0);
-    const frame = e & -4096;
-    const ram = this.cpu.host.memory.ram;
-    if ((e & (need | TLB_SLOW)) !== need || frame < 0 || frame + 4096 > ram.length) return null;
+    const next = this.input.nextPage;
+    if (next === null) return null;
     // The page's last 16 bytes (an instruction is at most 15) and the next page's first 16.
     const window = new Uint8Array(32);
     window.set(this.bytes.subarray(4096 - 16));
-    window.set(ram.subarray(frame, frame + 16), 16);
+    window.set(next, 16);
     const d = decode(window, off - (4096 - 16), eip, this.code32, window.length);
     const n = off + d.len - 4096;
     if (!d.complete || n < 1 || n > 4) return null;
     const mask = n === 4 ? -1 : (1 << (8 * n)) - 1;
-    const expected = (ram[frame] | (ram[frame + 1] << 8) | (ram[frame + 2] << 16) | (ram[frame + 3] << 24)) & mask;
-    return { d, lin: lin | 0, expected, mask };
+    const expected = (window[16] | (window[17] << 8) | (window[18] << 16) | (window[19] << 24)) & mask;
+    return { d, lin: ((this.linPage + 1) << 12) | 0, expected, mask };
   }
 
   /** The region's blocks as the cases of its `switch (pc)`, each ending in a jump or falling into the next. */
   cases(): { start: number; code: string }[] {
     const blocks: Block[] = [];
     const seen = new Set<number>();
-    const queue = [this.cpu.eip >>> 0];
+    const queue = [this.input.eip];
     let size = 0;
     const limits = this.limits;
     while (queue.length > 0 && this.blockCount < limits.blocks && this.insnCount < limits.insns && size < limits.source) {
