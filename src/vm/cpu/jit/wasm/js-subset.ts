@@ -30,11 +30,8 @@ const PUNCTUATORS = new Set([
   '{', '}', '(', ')', '[', ']', ';', ',', '.', '?', ':', '=', '<', '>', '+', '-', '*', '%', '&', '|', '^', '!', '~',
 ]);
 
-interface Token {
-  t: 'num' | 'id' | 'p';
-  s: string;
-  v: number;
-}
+/** Token kinds: the end of the source, a number, a name, a punctuator. */
+const END = 0, NUM = 1, NAME = 2, PUNCT = 3;
 
 /** Character classes for the scanner: 1 starts a name, 2 continues one (digits), 0 neither. */
 const NAME_CHAR = new Uint8Array(128);
@@ -43,50 +40,76 @@ for (let c = 0; c < 128; c++) {
   NAME_CHAR[c] = /[A-Za-z_$]/.test(ch) ? 1 : /[0-9]/.test(ch) ? 2 : 0;
 }
 
-/** Scans by character codes: regions carry tens of KiB of source, and a boot compiles thousands. */
-function tokenize(src: string): Token[] {
-  const out: Token[] = [];
-  const n = src.length;
-  let i = 0;
-  while (i < n) {
-    const c = src.charCodeAt(i);
-    if (c === 32 || c === 10 || c === 9 || c === 13) {
-      i++;
-    } else if (c === 47 && src.charCodeAt(i + 1) === 42) { // /* … */
-      const end = src.indexOf('*/', i + 2);
-      if (end < 0) throw new Unsupported('unterminated comment');
-      i = end + 2;
-    } else if (c === 47 && src.charCodeAt(i + 1) === 47) { // // …
-      const end = src.indexOf('\n', i);
-      i = end < 0 ? n : end;
-    } else if (c >= 48 && c <= 57) {
-      let j = i + 1;
-      const hex = c === 48 && (src.charCodeAt(j) | 0x20) === 120;
-      if (hex) j++;
-      for (; j < n; j++) {
-        const d = src.charCodeAt(j);
-        const digit = (d >= 48 && d <= 57) || (hex && (d | 0x20) >= 97 && (d | 0x20) <= 102);
-        if (!digit) break;
+/**
+ * Scans by character codes, one token ahead of the parser, with no token objects: regions
+ * carry tens of KiB of source, a boot translates thousands, and collecting a token array's
+ * garbage took a fifth of the translator's time.
+ */
+class Lexer {
+  private i = 0;
+  /** The current token: its kind, its text (names and punctuators) and its value (numbers). */
+  kind = END;
+  text = '';
+  value = 0;
+
+  constructor(private readonly src: string) {
+    this.advance();
+  }
+
+  advance(): void {
+    const src = this.src, n = src.length;
+    let i = this.i;
+    for (;;) {
+      if (i >= n) {
+        this.kind = END;
+        this.text = '';
+        this.i = i;
+        return;
       }
-      const s = src.slice(i, j);
-      out.push({ t: 'num', s, v: Number(s) });
-      i = j;
-    } else if (c < 128 && NAME_CHAR[c] === 1) {
-      let j = i + 1;
-      while (j < n) {
-        const d = src.charCodeAt(j);
-        if (d >= 128 || NAME_CHAR[d] === 0) break;
-        j++;
+      const c = src.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 9 || c === 13) {
+        i++;
+      } else if (c === 47 && src.charCodeAt(i + 1) === 42) { // /* … */
+        const end = src.indexOf('*/', i + 2);
+        if (end < 0) throw new Unsupported('unterminated comment');
+        i = end + 2;
+      } else if (c === 47 && src.charCodeAt(i + 1) === 47) { // // …
+        const end = src.indexOf('\n', i);
+        i = end < 0 ? n : end;
+      } else if (c >= 48 && c <= 57) {
+        let j = i + 1;
+        const hex = c === 48 && (src.charCodeAt(j) | 0x20) === 120;
+        if (hex) j++;
+        for (; j < n; j++) {
+          const d = src.charCodeAt(j);
+          const digit = (d >= 48 && d <= 57) || (hex && (d | 0x20) >= 97 && (d | 0x20) <= 102);
+          if (!digit) break;
+        }
+        this.set(NUM, '', Number(src.slice(i, j)), j);
+        return;
+      } else if (c < 128 && NAME_CHAR[c] === 1) {
+        let j = i + 1;
+        while (j < n) {
+          const d = src.charCodeAt(j);
+          if (d >= 128 || NAME_CHAR[d] === 0) break;
+          j++;
+        }
+        this.set(NAME, src.slice(i, j), 0, j);
+        return;
+      } else {
+        const p = punctuationAt(src, i);
+        this.set(PUNCT, p, 0, i + p.length);
+        return;
       }
-      out.push({ t: 'id', s: src.slice(i, j), v: 0 });
-      i = j;
-    } else {
-      const p = punctuationAt(src, i);
-      out.push({ t: 'p', s: p, v: 0 });
-      i += p.length;
     }
   }
-  return out;
+
+  private set(kind: number, text: string, value: number, next: number): void {
+    this.kind = kind;
+    this.text = text;
+    this.value = value;
+    this.i = next;
+  }
 }
 
 /** Punctuators by the code of their first character, longest first (an array: no hashing per token). */
@@ -128,46 +151,45 @@ function foldConstants(op: string, l: number, r: number): number | undefined {
 
 /** Parses a statement list. */
 export function parseStatements(src: string): Stmt[] {
-  return new Parser(tokenize(src)).program();
+  return new Parser(new Lexer(src)).program();
 }
 
 class Parser {
-  private pos = 0;
-
-  constructor(private readonly toks: Token[]) {}
+  constructor(private readonly lex: Lexer) {}
 
   program(): Stmt[] {
     const out: Stmt[] = [];
-    while (this.pos < this.toks.length) out.push(this.statement());
+    while (this.lex.kind !== END) out.push(this.statement());
     return out;
   }
 
+  /** The current token is the name or punctuator `s`. */
   private peek(s: string): boolean {
-    const t = this.toks[this.pos];
-    return t !== undefined && t.t !== 'num' && t.s === s;
+    return this.lex.kind >= NAME && this.lex.text === s;
   }
 
   private eat(s: string): boolean {
     if (!this.peek(s)) return false;
-    this.pos++;
+    this.lex.advance();
     return true;
   }
 
   private expect(s: string): void {
-    if (!this.eat(s)) throw new Unsupported(`expected '${s}' at token ${this.pos}`);
+    if (!this.eat(s)) throw new Unsupported(`expected '${s}'`);
   }
 
   private ident(): string {
-    const t = this.toks[this.pos++];
-    if (!t || t.t !== 'id') throw new Unsupported('expected a name');
-    return t.s;
+    if (this.lex.kind !== NAME) throw new Unsupported('expected a name');
+    const name = this.lex.text;
+    this.lex.advance();
+    return name;
   }
 
   private statement(): Stmt {
     if (this.eat('{')) {
       const body: Stmt[] = [];
       while (!this.eat('}')) {
-        if (this.pos >= this.toks.length) throw new Unsupported('unterminated block');
+        if (this.lex.kind === END) throw new Unsupported('unterminated block');
         body.push(this.statement());
       }
       return { k: 'block', body };
@@ -197,11 +219,12 @@ class Parser {
 
   private expression(): Expr {
     const left = this.conditional();
-    const t = this.toks[this.pos];
-    if (t && t.t === 'p' && ASSIGN_OPS.has(t.s)) {
-      this.pos++;
+    const lex = this.lex;
+    if (lex.kind === PUNCT && ASSIGN_OPS.has(lex.text)) {
+      const op = lex.text;
+      lex.advance();
       if (left.k !== 'id' && left.k !== 'member' && left.k !== 'index') throw new Unsupported('bad assignment target');
-      return { k: 'assign', op: t.s, target: left, value: this.expression() };
+      return { k: 'assign', op, target: left, value: this.expression() };
     }
     return left;
   }
@@ -217,41 +240,45 @@ class Parser {
   /** Precedence climbing: operators of at least `min`, left-associative. */
   private binary(min: number): Expr {
     let l = this.unary();
+    const lex = this.lex;
     for (;;) {
-      const t = this.toks[this.pos];
-      if (!t || t.t !== 'p') return l;
-      const prec = PRECEDENCE.get(t.s);
+      if (lex.kind !== PUNCT) return l;
+      const op = lex.text;
+      const prec = PRECEDENCE.get(op);
       if (prec === undefined || prec < min) return l;
-      this.pos++;
+      lex.advance();
       const r = this.binary(prec + 1);
-      const folded = l.k === 'num' && r.k === 'num' ? foldConstants(t.s, l.v, r.v) : undefined;
-      l = folded === undefined ? { k: 'binary', op: t.s, l, r } : { k: 'num', v: folded };
+      const folded = l.k === 'num' && r.k === 'num' ? foldConstants(op, l.v, r.v) : undefined;
+      l = folded === undefined ? { k: 'binary', op, l, r } : { k: 'num', v: folded };
     }
   }
 
   private unary(): Expr {
-    const t = this.toks[this.pos];
-    if (t && t.t === 'p' && (t.s === '!' || t.s === '~' || t.s === '-')) {
-      this.pos++;
+    const lex = this.lex;
+    if (lex.kind === PUNCT && (lex.text === '!' || lex.text === '~' || lex.text === '-')) {
+      const op = lex.text;
+      lex.advance();
       const x = this.unary();
-      if (x.k === 'num' && t.s !== '!') return { k: 'num', v: t.s === '-' ? -x.v : ~x.v };
-      return { k: 'unary', op: t.s, x };
+      if (x.k === 'num' && op !== '!') return { k: 'num', v: op === '-' ? -x.v : ~x.v };
+      return { k: 'unary', op, x };
     }
     return this.postfix();
   }
 
   private postfix(): Expr {
-    const t = this.toks[this.pos++];
-    if (!t) throw new Unsupported('unexpected end');
-    if (t.t === 'num') return { k: 'num', v: t.v };
-    if (t.t === 'p') {
-      if (t.s !== '(') throw new Unsupported(`unexpected '${t.s}'`);
+    const lex = this.lex;
+    const kind = lex.kind, text = lex.text, value = lex.value;
+    if (kind === END) throw new Unsupported('unexpected end');
+    lex.advance();
+    if (kind === NUM) return { k: 'num', v: value };
+    if (kind === PUNCT) {
+      if (text !== '(') throw new Unsupported(`unexpected '${text}'`);
       const e = this.expression();
       this.expect(')');
       return e;
     }
-    if (t.s === 'true' || t.s === 'false') return { k: 'num', v: t.s === 'true' ? 1 : 0 };
-    let name = t.s;
+    if (text === 'true' || text === 'false') return { k: 'num', v: text === 'true' ? 1 : 0 };
+    let name = text;
     if (this.eat('.')) name = `${name}.${this.ident()}`;
     if (this.eat('[')) {
       const index = this.expression();
