@@ -77,15 +77,23 @@ class Lexer {
         const end = src.indexOf('\n', i);
         i = end < 0 ? n : end;
       } else if (c >= 48 && c <= 57) {
-        let j = i + 1;
-        const hex = c === 48 && (src.charCodeAt(j) | 0x20) === 120;
-        if (hex) j++;
-        for (; j < n; j++) {
-          const d = src.charCodeAt(j);
-          const digit = (d >= 48 && d <= 57) || (hex && (d | 0x20) >= 97 && (d | 0x20) <= 102);
-          if (!digit) break;
+        // The value as the digits go by (exact: literals are below 2^53), not Number() of a slice.
+        let j = i + 1, v = c - 48;
+        if (c === 48 && (src.charCodeAt(j) | 0x20) === 120) {
+          for (j++; j < n; j++) {
+            const d = src.charCodeAt(j), lower = d | 0x20;
+            if (d >= 48 && d <= 57) v = v * 16 + (d - 48);
+            else if (lower >= 97 && lower <= 102) v = v * 16 + (lower - 87);
+            else break;
+          }
+        } else {
+          for (; j < n; j++) {
+            const d = src.charCodeAt(j);
+            if (d < 48 || d > 57) break;
+            v = v * 10 + (d - 48);
+          }
         }
-        this.set(NUM, '', Number(src.slice(i, j)), j);
+        this.set(NUM, '', v, j);
         return;
       } else if (c < 128 && NAME_CHAR[c] === 1) {
         let j = i + 1;

@@ -353,26 +353,31 @@ class Translator {
 
   /** The type of every local: the join of what is assigned to it, iterated to a fixed point. */
   private inferTypes(): void {
+    // The statements that assign a local, with the value each assigns, gathered once.
+    const names: string[] = [];
+    const values: Expr[] = [];
+    const gather = (s: Stmt): void => {
+      if (s.k === 'block') s.body.forEach(gather);
+      else if (s.k === 'if') {
+        gather(s.t);
+        if (s.f) gather(s.f);
+      } else if (s.k === 'expr' && s.e.k === 'assign' && s.e.target.k === 'id' && this.locals.has(s.e.target.name)) {
+        names.push(s.e.target.name);
+        values.push(s.e.op === '=' ? s.e.value : { k: 'binary', op: s.e.op.slice(0, -1), l: s.e.target, r: s.e.value });
+      }
+    };
+    this.bodies.forEach((b) => b.forEach(gather));
     for (let pass = 0; pass < 4; pass++) {
       let changed = false;
-      const visit = (s: Stmt): void => {
-        if (s.k === 'block') s.body.forEach(visit);
-        else if (s.k === 'if') {
-          visit(s.t);
-          if (s.f) visit(s.f);
-        } else if (s.k === 'expr' && s.e.k === 'assign' && s.e.target.k === 'id' && this.locals.has(s.e.target.name)) {
-          const name = s.e.target.name;
-          const value = s.e.op === '=' ? s.e.value : { k: 'binary' as const, op: s.e.op.slice(0, -1), l: s.e.target, r: s.e.value };
-          const before = this.types.get(name);
-          const t = this.typeOf(value);
-          const joined = before === undefined || before === t ? t : 'x';
-          if (joined !== before) {
-            this.types.set(name, joined);
-            changed = true;
-          }
+      for (let i = 0; i < names.length; i++) {
+        const before = this.types.get(names[i]);
+        const t = this.typeOf(values[i]);
+        const joined = before === undefined || before === t ? t : 'x';
+        if (joined !== before) {
+          this.types.set(names[i], joined);
+          changed = true;
         }
-      };
-      this.bodies.forEach((b) => b.forEach(visit));
+      }
       if (!changed) return;
     }
   }
