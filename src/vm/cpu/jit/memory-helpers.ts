@@ -25,6 +25,15 @@ export interface MemoryHelpers {
   pw(seg: number, off: number, n: number): void;
   /** Whether the page at linear `lin` (page-aligned) is in the TLB for this privilege and its first bytes, under `mask`, are `expected`. */
   codeIs(lin: number, expected: number, mask: number): boolean;
+  /**
+   * REP MOVS and STOS in one step (the region compiler's repString): `n` bytes from linear
+   * `src` to `dst`, or `n` copies of `byte` to `dst`, each range within one page. Returns 1
+   * when done: the TLB admits both pages for plain RAM (the destination without compiled
+   * code) and a copy's destination does not start inside its source ahead of it (the element
+   * loop replicates a pattern there). Else 0, having done nothing: the interpreter takes it.
+   */
+  ramCopy(dst: number, src: number, n: number): number;
+  ramFill(dst: number, byte: number, n: number): number;
 }
 
 /** The helpers for code running at CPL 3 (`user`) or CPL 0-2, for flat segments: `off` is the linear address. */
@@ -99,6 +108,21 @@ export function memoryHelpers(cpu: Cpu, user: boolean): MemoryHelpers {
     codeIs(lin, expected, mask) {
       const e = tr[lin >>> 12];
       return (e & (NB | TLB_SLOW)) === NB && (ram32[(e & -4096) >> 2] & mask) === expected;
+    },
+    ramCopy(dst, src, n) {
+      const de = tw[dst >>> 12], se = tr[src >>> 12];
+      if ((de & CM) !== NB || (se & CM) !== NB) return 0;
+      const dp = (de & -4096) | (dst & 4095), sp = (se & -4096) | (src & 4095);
+      if (dp > sp && dp < sp + n) return 0;
+      ram.copyWithin(dp, sp, sp + n);
+      return 1;
+    },
+    ramFill(dst, byte, n) {
+      const de = tw[dst >>> 12];
+      if ((de & CM) !== NB) return 0;
+      const dp = (de & -4096) | (dst & 4095);
+      ram.fill(byte, dp, dp + n);
+      return 1;
     },
     pw(s, o, n) {
       const l = o | 0, e = tw[l >>> 12];

@@ -27,7 +27,7 @@ import {
   shift, doubleShift, imulOverflows, imulSrc, resultKnown, widthMask, widthOf, arithSrc, arithKnown, incDecSrc, incDecKnown, negSrc, negKnown,
   shiftSrc, shiftKnown, bswapSrc, mulWideSrc, mulHigh, mulHighS, divWideSrc, divQuot,
 } from '../alu.js';
-import { PARITY, CF, conditionSrc, cfSrc, setBitsSrc, type FlagVars, type KnownFlags } from '../flags.js';
+import { PARITY, CF, DF, conditionSrc, cfSrc, setBitsSrc, type FlagVars, type KnownFlags } from '../flags.js';
 import { decode, type Decoded } from './decoder.js';
 import type { MemoryHelpers } from './memory-helpers.js';
 import { KEY_CODE32, KEY_STACK32, KEY_CPL3, KEY_FLAT, modeKey } from './mode-key.js';
@@ -400,7 +400,7 @@ const mulHigh = env.mulHigh, mulHighS = env.mulHighS, divQuot = env.divQuot;
 const modeKey = env.modeKey, PARITY = env.PARITY;
 const CM = ${checkMask}, NB = ${needBits};
 const mem = env.mem, ld8 = mem.ld8, ld16 = mem.ld16, ld32 = mem.ld32, st8 = mem.st8, st16 = mem.st16, st32 = mem.st32;
-const pw = mem.pw, codeIs = mem.codeIs;
+const pw = mem.pw, codeIs = mem.codeIs, ramCopy = mem.ramCopy, ramFill = mem.ramFill;
 // After an interpreted instruction: anything that the compiled code's assumptions or the run loop care about.
 function leaveAfterInterpreted(codeLin) {
   const e = tr[codeLin];
@@ -487,11 +487,38 @@ ${this.afterStore(next, i)}`;
    * fault) with EIP still on it, and then leaves the block as `fallback` does.
    */
   private interpretedRep(d: Decoded, next: number, i: number): string {
-    return `${this.interpretAndReload(d, i)}
+    const interpreted = `${this.interpretAndReload(d, i)}
 if ((cpu.eip | 0) !== ${next | 0}) {
 ${this.endAfterInterpreted(i)}
 }
 ${this.afterStore(next, i)}`;
+    const inOneStep = this.repInOneStep(d);
+    return inOneStep ? `if (${inOneStep.test}) {
+${inOneStep.update}
+} else {
+${interpreted}
+}` : interpreted;
+  }
+
+  /**
+   * REP MOVS or STOS going forwards through flat segments with 32-bit addresses (memcpy,
+   * memset, copy_page, clear_page) when all ECX elements lie within one page on each side:
+   * one ramCopy or ramFill (memory-helpers.ts; memory.copy or memory.fill in wasm) instead of
+   * the interpreter, which takes every other case and anything ramCopy/ramFill decline. Such
+   * a move cannot fault: both pages are in the TLB. A STOS whose element's bytes differ is
+   * interpreted. Null when the instruction has no such form.
+   */
+  private repInOneStep(d: Decoded): { test: string; update: string } | null {
+    const movs = d.op === 0xa4 || d.op === 0xa5, stos = d.op === 0xaa || d.op === 0xab;
+    if (!this.flat || !d.a32 || !(movs || stos) || (movs && d.seg !== -1 && d.seg !== DS && d.seg !== ES && d.seg !== SS)) return null;
+    const shift = (d.op & 1) === 0 ? 0 : d.o32 ? 2 : 1;
+    const fits = (reg: string) => `((r1 - 1) >>> 0) < ((4096 - (${reg} & 4095)) >>> ${shift})`;
+    const sameBytes = shift === 0 ? '' : shift === 1 ? ' && (r0 & 65535) === Math.imul(r0 & 255, 257)' : ' && r0 === Math.imul(r0 & 255, 16843009)';
+    const move = movs ? `${fits('r6')} && ${fits('r7')} && ramCopy(r7, r6, r1 << ${shift})` : `${fits('r7')}${sameBytes} && ramFill(r7, r0 & 255, r1 << ${shift})`;
+    return {
+      test: `(ff & ${DF}) === 0 && ${move}`,
+      update: `n = r1 << ${shift};${movs ? ' r6 = (r6 + n) | 0;' : ''} r7 = (r7 + n) | 0; r1 = 0;`,
+    };
   }
 
   // ---- flags: templates over the region's locals ----------------------------------------

@@ -735,6 +735,10 @@ class Translator {
       this.divide64(e.args);
       return true;
     }
+    if (e.callee === 'ramCopy' || e.callee === 'ramFill') {
+      this.bulk(e.callee === 'ramCopy', e.args);
+      return true;
+    }
     let name = CPU_CALLS[e.callee] ?? e.callee;
     let args = e.args;
     if (CONTEXT_ARG.has(name)) args = args.slice(1);
@@ -920,6 +924,47 @@ class Translator {
     this.open(Op.If, '', I32);
     o.local(Op.LocalGet, e).i32Const(-4096).op(Op.I32And).mem(Op.I32Load, ARENA_RAM);
     o.i32Const(mask.v | 0).op(Op.I32And).i32Const(expected.v | 0).op(Op.I32Eq);
+    o.op(Op.Else).i32Const(0);
+    this.close();
+  }
+
+  /**
+   * ramCopy(dst, src, n) and ramFill(dst, byte, n) (memory-helpers.ts), on linear ranges of n
+   * bytes that the region compiler made sure lie within one page each: pushes 1 after moving
+   * the bytes (memory.copy, memory.fill) when the TLB admits the destination for a store to a
+   * page without compiled code and the source for a load, both plain RAM, and a copy's
+   * destination does not start inside its source ahead of it (the element loop replicates a
+   * pattern there, memory.copy would not); else 0, having done nothing.
+   */
+  private bulk(copy: boolean, args: Expr[]): void {
+    if (args.length !== 3) throw new Unsupported('bulk move arguments');
+    const o = this.out, at = this.depth;
+    const dst = this.inLocal(args[0], this.temp(at, 0)), de = this.temp(at, 1);
+    const src = this.inLocal(args[1], this.temp(at, 2)), n = this.inLocal(args[2], this.temp(at, 3));
+    const se = this.temp(at + 1, 0), dp = this.temp(at + 1, 1), sp = this.temp(at + 1, 2);
+    this.tlbMiss(ARENA_TLB_WRITE, dst, de, 1, TLB_CODE);
+    if (copy) {
+      this.tlbMiss(ARENA_TLB_READ, src, se, 1);
+      o.op(Op.I32Or);
+    }
+    o.op(Op.I32Eqz);
+    this.hintedIf(true, I32);
+    this.physical(dst, de);
+    o.local(Op.LocalSet, dp);
+    if (copy) {
+      this.physical(src, se);
+      o.local(Op.LocalSet, sp);
+      // dp - sp in [1, n - 1]: the destination starts inside the source, ahead of it.
+      o.local(Op.LocalGet, dp).local(Op.LocalGet, sp).op(Op.I32Sub).i32Const(1).op(Op.I32Sub);
+      o.local(Op.LocalGet, n).i32Const(1).op(Op.I32Sub).op(Op.I32LtU);
+      this.hintedIf(false, I32);
+      o.i32Const(0).op(Op.Else);
+      o.local(Op.LocalGet, dp).i32Const(ARENA_RAM).op(Op.I32Add).local(Op.LocalGet, sp).i32Const(ARENA_RAM).op(Op.I32Add);
+      o.local(Op.LocalGet, n).memoryCopy().i32Const(1);
+      this.close();
+    } else {
+      o.local(Op.LocalGet, dp).i32Const(ARENA_RAM).op(Op.I32Add).local(Op.LocalGet, src).local(Op.LocalGet, n).memoryFill().i32Const(1);
+    }
     o.op(Op.Else).i32Const(0);
     this.close();
   }

@@ -15,7 +15,12 @@ export const enum Op {
   I32Add = 0x6a, I32Sub = 0x6b, I32Mul = 0x6c, I32RemS = 0x6f, I32RemU = 0x70,
   I32And = 0x71, I32Or = 0x72, I32Xor = 0x73, I32Shl = 0x74, I32ShrS = 0x75, I32ShrU = 0x76,
   I64Const = 0x42, I64Ne = 0x52, I64Mul = 0x7e, I64DivU = 0x80, I64Or = 0x84, I64Shl = 0x86, I64ShrU = 0x88, I32WrapI64 = 0xa7, I64ExtendI32S = 0xac, I64ExtendI32U = 0xad,
+  /** The prefix of the bulk memory operations (memory.copy, memory.fill). */
+  Misc = 0xfc,
 }
+
+/** Bulk memory operations after Op.Misc. */
+const MEMORY_COPY = 0x0a, MEMORY_FILL = 0x0b;
 
 /** Block types. */
 export const VOID = 0x40;
@@ -90,6 +95,16 @@ export class Bytes {
   mem(o: Op, offset: number): this {
     const align = o === Op.I32Load8U || o === Op.I32Store8 ? 0 : o === Op.I32Load16U || o === Op.I32Store16 ? 1 : 2;
     return this.op(o).u32(align).u32(offset);
+  }
+
+  /** memory.copy within the one memory: destination, source and length on the stack. */
+  memoryCopy(): this {
+    return this.op(Op.Misc).u32(MEMORY_COPY).byte(0).byte(0);
+  }
+
+  /** memory.fill: destination, byte value and length on the stack. */
+  memoryFill(): this {
+    return this.op(Op.Misc).u32(MEMORY_FILL).byte(0);
   }
 
   bytes(): Uint8Array {
