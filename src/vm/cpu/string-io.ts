@@ -68,17 +68,20 @@ export function stringOp(c: Cpu, kind: number, top: number): void {
   const checkZf = kind === CMPS || kind === SCAS;
   if (kind === INS || kind === OUTS) checkIoPermission(c, r16[EDX * 2], size);
   let slice = REP_SLICE;
-  const bulk = rep !== 0 && delta > 0 && a32 && (kind === MOVS || kind === STOS);
+  const forwards = rep !== 0 && delta > 0 && a32;
+  const bulk = forwards && (kind === MOVS || kind === STOS);
+  const bulkMatch = forwards && size === 1 && checkZf;
   for (;;) {
-    if (bulk) {
-      const n = bulkForward(c, kind, top, srcSeg, Math.min(count, slice));
+    if (bulk || bulkMatch) {
+      const n = bulk ? bulkForward(c, kind, top, srcSeg, Math.min(count, slice)) : bulkBytesMatch(c, kind === CMPS, rep === 1, srcSeg, Math.min(count, slice));
       if (n > 0) {
         const bytes = n * size;
-        if (kind === MOVS) r[ESI] = r[ESI] + bytes;
+        if (kind !== STOS && kind !== SCAS) r[ESI] = r[ESI] + bytes;
         r[EDI] = r[EDI] + bytes;
         count -= n;
         r[ECX] = count;
         if (count === 0) return;
+        if (bulkMatch && c.lf.zf() !== (rep === 1 ? 1 : 0)) return;
         slice -= n;
         if (slice <= 0) {
           c.eip = c.startEip;
@@ -182,6 +185,50 @@ function bulkForward(c: Cpu, kind: number, top: number, srcSeg: number, max: num
     }
   }
   return n;
+}
+
+/**
+ * REPE/REPNE CMPSB and SCASB going forwards with 32-bit addressing over plain RAM (strlen,
+ * strcmp and memcmp in the kernel): the run of bytes that stays inside one page on each side
+ * in one step, up to the first byte that stops the repeat. The flags are those of the last
+ * compare. Returns the bytes done, or 0 when the element loop must take the next one (a
+ * page-crossing source, MMIO/ROM, limits).
+ */
+function bulkBytesMatch(c: Cpu, cmps: boolean, whileEqual: boolean, srcSeg: number, max: number): number {
+  const user = c.cpl === 3;
+  const mem = c.host.memory;
+  const di = c.reg32[EDI] >>> 0;
+  const dLin = (c.segBase[ES] + di) | 0;
+  let n = Math.min(max, 0x1000 - (dLin & 0xfff));
+  let sPhys = 0;
+  if (cmps) {
+    const si = c.reg32[ESI] >>> 0;
+    const sLin = (c.segBase[srcSeg] + si) | 0;
+    n = Math.min(n, 0x1000 - (sLin & 0xfff));
+    if (si < c.segLo[srcSeg] || si + n - 1 > c.segRHi[srcSeg]) return 0;
+    sPhys = c.mmu.translate(sLin, false, user);
+    if (mem.pageKind[sPhys >>> 12] !== PAGE_RAM) return 0;
+  }
+  if (di < c.segLo[ES] || di + n - 1 > c.segRHi[ES]) return 0;
+  const dPhys = c.mmu.translate(dLin, false, user);
+  if (mem.pageKind[dPhys >>> 12] !== PAGE_RAM) return 0;
+  const ram = mem.ram;
+  const al = c.reg8[0];
+  let k = 0, a = 0, b = 0;
+  if (cmps) {
+    // CMPS compares the source with the destination.
+    do {
+      a = ram[sPhys + k];
+      b = ram[dPhys + k];
+      k++;
+    } while (k < n && (a === b) === whileEqual);
+  } else {
+    a = al;
+    do b = ram[dPhys + k++];
+    while (k < n && (b === al) === whileEqual);
+  }
+  arith(c.lf, 7, a, b, 7);
+  return k;
 }
 
 function portOutUnchecked(c: Cpu, port: number, size: number, v: number): void {

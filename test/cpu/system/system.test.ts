@@ -120,10 +120,14 @@ test('x87 traps owned by the CPU: #NM for TS/EM, WAIT with MP, #MF for a pending
   assert.equal(lines[4], '0084', 'ES and ZE are set');
 });
 
-test('REP MOVS/STOS: page crossings, pattern-replicating overlap, #PF part-way with restartable registers (QEMU, SDM)', { skip: skipNoQemu }, () => {
+test('REP string instructions: page crossings, pattern-replicating overlap, where REPE/REPNE stop, #PF part-way with restartable registers (QEMU, SDM)', { skip: skipNoQemu }, () => {
   const lines = runBoth('strings').split('\n');
   assert.equal(lines[2], '00000000 0000d388 0000d38b', 'the overlapping copy ran to the end');
+  // REPNE SCASB stops just past the zero, the first byte of the next page, with ZF set.
+  assert.deepEqual(lines.slice(7, 9), ['00000f00 0000d388 00001001', '00000044']);
+  // REPE SCASB stops just past the first byte that differs, on the page after it started.
+  assert.deepEqual(lines.slice(9, 11), ['000003f7 0000d388 00016389', '00000084']);
   // The fault leaves ECX/ESI/EDI at the first element not copied (SDM: REP is interruptible per element).
-  assert.match(lines[7], /^#0e err=0002 .* cr2=00220000$/);
-  assert.equal(lines[8], '000003d4 00000ff0 00020000');
+  assert.match(lines[17], /^#0e err=0002 .* cr2=00220000$/);
+  assert.equal(lines[18], '000003d4 00000ff0 00020000');
 });

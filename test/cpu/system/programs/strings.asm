@@ -1,6 +1,7 @@
 ; REP MOVS/STOS over plain RAM (the interpreter moves whole in-page runs at once): page
 ; crossings, overlapping forward copies that replicate a pattern, and a #PF in the middle
-; of a REP with the registers it leaves for the restart.
+; of a REP with the registers it leaves for the restart. REPE/REPNE SCASB and CMPSB (also
+; whole in-page runs): across page ends, to the byte that stops them, with their flags.
 %include "lib.inc"
 
 BUF equ 0x200000
@@ -48,6 +49,35 @@ main:
     rep stosb
     call report
     call checksum
+    ; REPNE SCASB (strlen) from the pattern: the first zero is the first byte of the next page.
+    mov edi, BUF + 0xf01
+    mov ecx, 0x1000
+    xor eax, eax
+    repne scasb
+    call report_flags
+    ; REPE SCASB over the STOSB run, across a page end, to the first other byte.
+    mov edi, BUF + 0x15010
+    mov al, 0xd4
+    mov ecx, 6000
+    repe scasb
+    call report_flags
+    ; REPE CMPSB of the pattern against its REP MOVSB copy, past the copy's end.
+    mov esi, BUF + 0x173
+    mov edi, BUF + 0x8057
+    mov ecx, 9500
+    repe cmpsb
+    call report_flags
+    ; REPNE CMPSB: up to the first equal pair; and a count that runs out.
+    mov esi, BUF + 0x10
+    mov edi, BUF + 0x15000
+    mov ecx, 3000
+    repne cmpsb
+    call report_flags
+    mov esi, BUF + 0x10
+    mov edi, BUF + 0x15000
+    mov ecx, 100
+    repne cmpsb
+    call report_flags
     ; Paging with a hole: REP MOVSD runs into a not-present page and faults part-way.
     xor ecx, ecx
 .fill:
@@ -89,6 +119,16 @@ report:
     call print_hex
     call newline
     pop eax
+    ret
+
+; report_flags: as report, then the arithmetic flags.
+report_flags:
+    pushfd
+    call report
+    pop eax
+    and eax, 0x8d5
+    call print_hex
+    call newline
     ret
 
 ; checksum: a position-weighted sum of the 0x18000 bytes at BUF.
