@@ -299,11 +299,24 @@ export function opcodeTable(rest: OpcodeHandler, ranges: OpcodeRange[]): OpcodeH
 
 /**
  * The handler of each opcode. The common ones have their own small function, which V8
- * optimises with its operand and memory helpers inlined (it inlines none of them into a
- * function the size of `execute`): the compute loop of `npm run bench -- cpu` interprets
- * 1.3–1.6 times as fast. The rest share `execute`'s switch.
+ * optimises with its operand and memory helpers inlined (it inlines none of them into one
+ * big switch): the compute loop of `npm run bench -- cpu` interprets 1.3–1.6 times as fast.
+ * The rest share a switch per row of the opcode map: V8 deoptimises a function the first
+ * time one of its cases runs, and one switch for all of them was re-optimised ~12 times a
+ * boot (~270 ms of the second core's TurboFan time).
  */
-const HANDLERS = opcodeTable(execute, [
+const HANDLERS = opcodeTable((c) => c.ud(), [
+  [0x06, 0x07, segmentAndBcd], [0x0e, 0x0e, segmentAndBcd], [0x16, 0x17, segmentAndBcd], [0x1e, 0x1f, segmentAndBcd],
+  [0x27, 0x27, segmentAndBcd], [0x2f, 0x2f, segmentAndBcd], [0x37, 0x37, segmentAndBcd], [0x3f, 0x3f, segmentAndBcd],
+  [0x60, 0x6f, row6x],
+  [0x86, 0x9f, row8x9x],
+  [0x91, 0x97, xchgAccumulator],
+  [0xa0, 0xaf, rowAx],
+  [0xc4, 0xcf, rowCx],
+  [0xd4, 0xef, rowDxEx],
+  [0xd8, 0xdf, escape],
+  [0xf1, 0xfe, rowFx],
+  // The opcodes with a function of their own, over the rows above.
   // The eight ALU operations (ADD … CMP) at 8n: r/m,reg at 8n+0/1, reg,r/m at 8n+2/3, acc,imm at 8n+4/5.
   ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((n): OpcodeRange[] => [
     [n * 8, n * 8 + 1, aluRmReg], [n * 8 + 2, n * 8 + 3, aluRegRm], [n * 8 + 4, n * 8 + 5, aluAccImm],
@@ -331,10 +344,17 @@ const HANDLERS = opcodeTable(execute, [
   [0xff, 0xff, group5],
 ]);
 
-/** The opcodes without a handler of their own. */
-function execute(c: Cpu, op: number): void {
+/** XCHG of a register with the accumulator (90 is NOP). */
+function xchgAccumulator(c: Cpu, op: number): void {
+  const top = topV(c), reg = op & 7;
+  const t = getReg(c, reg, top);
+  setReg(c, reg, top, getReg(c, EAX, top));
+  setReg(c, EAX, top, t);
+}
+
+/** Opcodes 06-3F without a handler of their own: PUSH/POP of ES, CS, SS, DS, and the BCD adjustments. */
+function segmentAndBcd(c: Cpu, op: number): void {
   const lf = c.lf;
-  const r = c.reg32;
   switch (op) {
     case 0x06: pushSeg(c, ES); return;
     case 0x07: popSeg(c, ES); return;
@@ -347,18 +367,15 @@ function execute(c: Cpu, op: number): void {
     case 0x2f: c.reg8[0] = das(lf, c.reg8[0]); return;
     case 0x37: c.reg16[0] = aaa(lf, c.reg16[0]); return;
     case 0x3f: c.reg16[0] = aas(lf, c.reg16[0]); return;
+    default:
+      c.ud();
   }
-  if (op >= 0x91 && op <= 0x97) {
-    const top = topV(c), reg = op & 7;
-    const t = getReg(c, reg, top);
-    setReg(c, reg, top, getReg(c, EAX, top));
-    setReg(c, EAX, top, t);
-    return;
-  }
-  if (op >= 0xd8 && op <= 0xdf) {
-    escape(c, op);
-    return;
-  }
+}
+
+/** Opcodes 60-6F without a handler of their own: PUSHA, POPA, BOUND, ARPL, PUSH imm, IMUL imm, INS, OUTS. */
+function row6x(c: Cpu, op: number): void {
+  const lf = c.lf;
+  const r = c.reg32;
   switch (op) {
     case 0x60: { // PUSHA
       const top = topV(c);
@@ -411,6 +428,16 @@ function execute(c: Cpu, op: number): void {
     case 0x6d: stringOp(c, INS, topV(c)); return;
     case 0x6e: stringOp(c, OUTS, 7); return;
     case 0x6f: stringOp(c, OUTS, topV(c)); return;
+    default:
+      c.ud();
+  }
+}
+
+/** Opcodes 86-9F without a handler of their own: XCHG r/m, MOV to and from segment registers, POP r/m, NOP, CBW/CWD, far CALL, WAIT, PUSHF/POPF, SAHF/LAHF. */
+function row8x9x(c: Cpu, op: number): void {
+  const lf = c.lf;
+  const r = c.reg32;
+  switch (op) {
     case 0x86:
     case 0x87: {
       const top = op & 1 ? topV(c) : 7;
@@ -483,6 +510,15 @@ function execute(c: Cpu, op: number): void {
     }
     case 0x9e: setFlagsFromAh(c); return;
     case 0x9f: c.reg8[1] = (lf.get() & 0xd7) | 2; return;
+    default:
+      c.ud();
+  }
+}
+
+/** Opcodes A0-AF: MOV with a memory offset, the string instructions, TEST acc, imm. */
+function rowAx(c: Cpu, op: number): void {
+  const lf = c.lf;
+  switch (op) {
     case 0xa0:
     case 0xa1:
     case 0xa2:
@@ -511,6 +547,16 @@ function execute(c: Cpu, op: number): void {
     case 0xad: stringOp(c, LODS, topV(c)); return;
     case 0xae: stringOp(c, SCAS, 7); return;
     case 0xaf: stringOp(c, SCAS, topV(c)); return;
+    default:
+      c.ud();
+  }
+}
+
+/** Opcodes C4-CF without a handler of their own: LES/LDS, ENTER, LEAVE, far RET, INT3, INT, INTO, IRET. */
+function rowCx(c: Cpu, op: number): void {
+  const lf = c.lf;
+  const r = c.reg32;
+  switch (op) {
     case 0xc4:
     case 0xc5: {
       decodeModrm(c);
@@ -534,6 +580,16 @@ function execute(c: Cpu, op: number): void {
     case 0xcd: c.deliverEvent(c.fetch8(), true, false, 0, false); return;
     case 0xce: if (lf.of()) c.deliverEvent(OFV, true, false, 0, false); return;
     case 0xcf: iret(c); return;
+    default:
+      c.ud();
+  }
+}
+
+/** Opcodes D4-EF without a handler of their own: AAM, AAD, SALC, XLAT, LOOP*, JCXZ, IN/OUT, far JMP. */
+function rowDxEx(c: Cpu, op: number): void {
+  const lf = c.lf;
+  const r = c.reg32;
+  switch (op) {
     case 0xd4: {
       const imm = c.fetch8();
       if (imm === 0) c.raise(DE);
@@ -583,6 +639,15 @@ function execute(c: Cpu, op: number): void {
     case 0xed: setReg(c, EAX, topV(c), portIn(c, c.reg16[EDX * 2], c.o32 ? 4 : 2)); return;
     case 0xee: portOut(c, c.reg16[EDX * 2], 1, c.reg8[0]); return;
     case 0xef: portOut(c, c.reg16[EDX * 2], c.o32 ? 4 : 2, getReg(c, EAX, topV(c))); return;
+    default:
+      c.ud();
+  }
+}
+
+/** Opcodes F1-FE without a handler of their own: INT1, HLT, CMC, CLC/STC, CLI/STI, CLD/STD, INC/DEC r/m8. */
+function rowFx(c: Cpu, op: number): void {
+  const lf = c.lf;
+  switch (op) {
     case 0xf1: c.deliverEvent(1, false, false, 0, false); return; // INT1 / ICEBP
     case 0xf4:
       if (c.protectedMode && c.cpl !== 0) c.gp(0);
@@ -614,6 +679,7 @@ function execute(c: Cpu, op: number): void {
       c.ud();
   }
 }
+
 
 /** LDS/LES/LSS/LFS/LGS: offset then selector from memory. */
 export function loadFarPointer(c: Cpu, seg: number): void {
