@@ -77,8 +77,19 @@ function movExtend(c: Cpu, op: number): void {
   setReg(c, regField(c), topV(c), v);
 }
 
-/** As interpreter.ts's HANDLERS, for the second byte: the common opcodes in small functions. */
-const HANDLERS_0F = opcodeTable(execute0fRest, [
+/**
+ * As interpreter.ts's HANDLERS, for the second byte: the common opcodes in small functions,
+ * the rest in a switch per row of the map (V8 deoptimises a function the first time one of
+ * its cases runs), MMX in `mmx`.
+ */
+const HANDLERS_0F = opcodeTable((c) => c.ud(), [
+  [0x00, 0x1f, system0x1x],
+  [0x20, 0x3f, system2x3x],
+  [0xa0, 0xbf, rowAxBx],
+  [0xc0, 0xc7, rowCx],
+  [0xc8, 0xcf, bswapReg],
+  ...[...MMX_OPS.keys()].filter((op) => MMX_OPS[op] !== 0).map((op): [number, number, typeof mmx] => [op, op, mmx]),
+  // The opcodes with a function of their own, over the rows above.
   [0x40, 0x4f, cmovcc],
   [0x80, 0x8f, jccNear],
   [0x90, 0x9f, setcc],
@@ -92,18 +103,15 @@ export function execute0f(c: Cpu): void {
   HANDLERS_0F[op](c, op);
 }
 
-/** The 0F opcodes without a handler of their own. */
-function execute0fRest(c: Cpu, op: number): void {
-  const lf = c.lf;
+/** BSWAP r32. */
+function bswapReg(c: Cpu, op: number): void {
   const r = c.reg32;
-  if (op >= 0xc8 && op <= 0xcf) {
-    r[op & 7] = bswap(r[op & 7]);
-    return;
-  }
-  if (op >= 0x60 && MMX_OPS[op]) {
-    mmx(c, op);
-    return;
-  }
+  r[op & 7] = bswap(r[op & 7]);
+}
+
+/** 0F 00-1F: groups 6 and 7 (descriptor tables, INVLPG), LAR/LSL, CLTS, INVD/WBINVD, UD2, the hint NOPs. */
+function system0x1x(c: Cpu, op: number): void {
+  const lf = c.lf;
   switch (op) {
     case 0x00: group6(c); return;
     case 0x01: group7(c); return;
@@ -129,6 +137,22 @@ function execute0fRest(c: Cpu, op: number): void {
     case 0x09:
       privileged(c);
       return;
+    case 0x0b:
+      c.ud();
+      return;
+    case 0x18: case 0x19: case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f:
+      // Hint NOPs (NOP Ev): decode the operand, touch nothing.
+      decodeModrm(c);
+      return;
+    default:
+      c.ud();
+  }
+}
+
+/** 0F 20-3F: MOV to and from control and debug registers, WRMSR, RDTSC, RDMSR, RDPMC, SYSENTER, SYSEXIT. */
+function system2x3x(c: Cpu, op: number): void {
+  const r = c.reg32;
+  switch (op) {
     case 0x20:
     case 0x22: {
       privileged(c);
@@ -161,13 +185,6 @@ function execute0fRest(c: Cpu, op: number): void {
       else c.dr[dr] = dr === 6 ? (r[reg] & 0xe00f) | 0xffff0ff0 : dr === 7 ? (r[reg] & 0xffff2bff) | 0x400 : r[reg];
       return;
     }
-    case 0x0b:
-      c.ud();
-      return;
-    case 0x18: case 0x19: case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f:
-      // Hint NOPs (NOP Ev): decode the operand, touch nothing.
-      decodeModrm(c);
-      return;
     case 0x30: { // WRMSR
       privileged(c);
       const value = (BigInt(r[EDX] >>> 0) << 32n) | BigInt(r[EAX] >>> 0);
@@ -196,6 +213,16 @@ function execute0fRest(c: Cpu, op: number): void {
       return;
     case 0x34: sysenter(c); return;
     case 0x35: sysexit(c); return;
+    default:
+      c.ud();
+  }
+}
+
+/** 0F A0-BF without a handler of their own: PUSH/POP FS and GS, CPUID, BT/BTS/BTR/BTC, SHLD/SHRD, the FXSAVE group, CMPXCHG, LSS/LFS/LGS, BSF/BSR. */
+function rowAxBx(c: Cpu, op: number): void {
+  const lf = c.lf;
+  const r = c.reg32;
+  switch (op) {
     case 0xa0: pushSeg(c, FS); return;
     case 0xa1: popSeg(c, FS); return;
     case 0xa8: pushSeg(c, GS); return;
@@ -254,6 +281,16 @@ function execute0fRest(c: Cpu, op: number): void {
       }
       return;
     }
+    default:
+      c.ud();
+  }
+}
+
+/** 0F C0-C7: XADD, CMPXCHG8B. */
+function rowCx(c: Cpu, op: number): void {
+  const lf = c.lf;
+  const r = c.reg32;
+  switch (op) {
     case 0xc0:
     case 0xc1: {
       const top = op & 1 ? topV(c) : 7;
@@ -287,6 +324,7 @@ function execute0fRest(c: Cpu, op: number): void {
       c.ud();
   }
 }
+
 
 function pushSeg(c: Cpu, seg: number): void {
   if (c.o32) {
