@@ -47,6 +47,12 @@ export interface Region {
   /** Physical address of the entry instruction and the mode key compiled for. */
   readonly phys: number;
   readonly key: number;
+  /**
+   * The entry's EIP as an int32: unsigned, the kernel's EIPs (at or above 2^31) were doubles
+   * where the firmware's had been small integers, which changed the field's representation and
+   * so every region's hidden class: code that handles regions was deoptimised on each old one
+   * it met (invalidatePage 13-62 times a boot, now 1-3).
+   */
   readonly entryEip: number;
   /**
    * The physical address of every block start: the region may be entered at any of them
@@ -208,7 +214,7 @@ export function planFrom(cpu: Cpu, input: RegionInput, layout: RegionLayout): Re
   const { phys, key } = input;
   const region: Region = {
     run: null,
-    phys, key, entryEip: input.eip, blockPhys: layout.blockPhys,
+    phys, key, entryEip: input.eip | 0, blockPhys: layout.blockPhys,
     blocks: layout.blockPhys.length, instructions: layout.instructions,
     sourceLength: 0, valid: true, slot: -1,
   };
@@ -228,7 +234,7 @@ export function finishRegion(plan: RegionPlan, env: RegionEnvironment, wasm: Com
   const source = new RegionSource(plan.input).wrap(plan.layout.cases.map((c) => `case ${c.start}: {\n${c.code}\n}`).join('\n'));
   region.sourceLength = source.length;
   // Named after its entry, so CPU profiles (node --cpu-prof) show time per region.
-  const name = `region-${region.phys.toString(16)}-${region.entryEip.toString(16)}.js`;
+  const name = `region-${region.phys.toString(16)}-${(region.entryEip >>> 0).toString(16)}.js`;
   const factory = new Function('env', `${source}\n//# sourceURL=${name}`) as (e: object) => RegionFunction;
   const user = (region.key & KEY_CPL3) !== 0;
   region.run = factory({
