@@ -325,7 +325,6 @@ function rowCx(c: Cpu, op: number): void {
   }
 }
 
-
 function pushSeg(c: Cpu, seg: number): void {
   if (c.o32) {
     const sp = (c.reg32[4] - 4) & c.stackMask;
