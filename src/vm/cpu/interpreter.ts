@@ -680,7 +680,6 @@ function rowFx(c: Cpu, op: number): void {
   }
 }
 
-
 /** LDS/LES/LSS/LFS/LGS: offset then selector from memory. */
 export function loadFarPointer(c: Cpu, seg: number): void {
   const top = c.o32 ? 31 : 15;
