@@ -344,7 +344,7 @@ const HANDLERS = opcodeTable((c) => c.ud(), [
   [0xff, 0xff, group5],
 ]);
 
-/** XCHG of a register with the accumulator (90 is NOP). */
+/** XCHG of a register with the accumulator, 91-97 (90, XCHG with itself, is row8x9x's NOP). */
 function xchgAccumulator(c: Cpu, op: number): void {
   const top = topV(c), reg = op & 7;
   const t = getReg(c, reg, top);
