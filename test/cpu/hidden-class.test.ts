@@ -11,7 +11,7 @@ import { TestHost } from './test-host.js';
 setFlagsFromString('--allow-natives-syntax');
 const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
 
-test('EIPs, addresses, counters and flag operands beyond 2^30 leave the hidden classes of Cpu, LazyFlags, Mmu and X87 as they were', () => {
+test('EIPs, addresses, counters, flag operands and stretch lengths beyond 2^30 leave the hidden classes of Cpu, LazyFlags, Mmu and X87 as they were', () => {
   const untouched = new Cpu(new TestHost(1 << 20));
   const cpu = new Cpu(new TestHost(1 << 20));
   assert.ok(haveSameMap(cpu, untouched) && haveSameMap(cpu.mmu, untouched.mmu));
@@ -28,6 +28,10 @@ test('EIPs, addresses, counters and flag operands beyond 2^30 leave the hidden c
   cpu.lf.setArith(0, 0x7fffffff, 1, 0x80000000 | 0, 31);
   cpu.fpu.fip = 0xc1000000;
   cpu.fpu.fdp = 0xc8000000;
+  // A stretch's length from the difference of two kernel EIPs: a double, though an integer
+  // (the run loop interprets up to a pending block's end so).
+  const blockEnd = 0xc1000025, eip = 0xc1000000;
+  cpu.interpretWithin(0, eip | 0, blockEnd - eip);
 
   assert.ok(haveSameMap(cpu, untouched), 'Cpu');
   assert.ok(haveSameMap(cpu.lf, untouched.lf), 'LazyFlags');

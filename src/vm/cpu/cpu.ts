@@ -249,7 +249,10 @@ export class Cpu {
    */
   interpretWithin(budget: number, start: number, length: number): number {
     this.stayStart = start;
-    this.stayLength = length;
+    // An int32: a length computed from the translator's block ends can arrive as a double
+    // (an integer one), which would turn this field's representation to double and change
+    // the CPU's hidden class midway through a boot, deoptimising everything optimised for it.
+    this.stayLength = length | 0;
     try {
       return this.interpret(budget);
     } finally {
