@@ -138,33 +138,48 @@ export function stringOp(c: Cpu, kind: number, top: number): void {
   }
 }
 
+/** The run pageRun found: its length in elements and the physical addresses of its two ends' starts. */
+const run = { n: 0, src: 0, dst: 0 };
+
 /**
- * REP MOVS/STOS going forwards with 32-bit addressing over plain RAM (memcpy, memset and
- * page clearing in the kernel): moves the run of elements that stays inside one page on
- * each side in one step. Translation happens in the order the element loop would fault
- * (source, then destination). Returns the elements done, or 0 when the general loop must
- * take the next element (page-crossing element, MMIO/ROM, limits, overlapping forward copy).
+ * The run of up to `max` elements of `size` bytes going forwards from ES:EDI, and from
+ * srcSeg:ESI when `withSource`, that stays inside one page on each side and within the
+ * segments' limits, over plain RAM: false when there is none (an element crossing a page,
+ * MMIO/ROM, limits), else true with the run in `run`. Translation happens in the order the
+ * element loop would fault (source, then destination, which `store` translates for a write).
  */
-function bulkForward(c: Cpu, kind: number, top: number, srcSeg: number, max: number): number {
-  const size = (top + 1) >> 3;
+function pageRun(c: Cpu, withSource: boolean, srcSeg: number, size: number, max: number, store: boolean): boolean {
   const user = c.cpl === 3;
-  const mem = c.host.memory;
+  const pageKind = c.host.memory.pageKind;
   const di = c.reg32[EDI] >>> 0;
   const dLin = (c.segBase[ES] + di) | 0;
   let n = Math.min(max, ((0x1000 - (dLin & 0xfff)) / size) | 0);
-  let sPhys = 0;
-  if (kind === MOVS) {
+  run.src = 0;
+  if (withSource) {
     const si = c.reg32[ESI] >>> 0;
     const sLin = (c.segBase[srcSeg] + si) | 0;
     n = Math.min(n, ((0x1000 - (sLin & 0xfff)) / size) | 0);
-    if (n === 0 || si < c.segLo[srcSeg] || si + n * size - 1 > c.segRHi[srcSeg]) return 0;
-    sPhys = c.mmu.translate(sLin, false, user);
-    if (mem.pageKind[sPhys >>> 12] !== PAGE_RAM) return 0;
+    if (n === 0 || si < c.segLo[srcSeg] || si + n * size - 1 > c.segRHi[srcSeg]) return false;
+    run.src = c.mmu.translate(sLin, false, user);
+    if (pageKind[run.src >>> 12] !== PAGE_RAM) return false;
   }
-  if (n === 0 || di < c.segLo[ES] || di + n * size - 1 > c.segWHi[ES]) return 0;
-  const dPhys = c.mmu.translateWrite(dLin, user);
-  if (mem.pageKind[dPhys >>> 12] !== PAGE_RAM) return 0;
-  const ram = mem.ram;
+  if (n === 0 || di < c.segLo[ES] || di + n * size - 1 > (store ? c.segWHi[ES] : c.segRHi[ES])) return false;
+  run.dst = store ? c.mmu.translateWrite(dLin, user) : c.mmu.translate(dLin, false, user);
+  run.n = n;
+  return pageKind[run.dst >>> 12] === PAGE_RAM;
+}
+
+/**
+ * REP MOVS/STOS going forwards with 32-bit addressing over plain RAM (memcpy, memset and
+ * page clearing in the kernel): moves the run of elements that stays inside one page on
+ * each side in one step (pageRun). Returns the elements done, or 0 when the general loop
+ * must take the next element (no such run, or an overlapping forward copy).
+ */
+function bulkForward(c: Cpu, kind: number, top: number, srcSeg: number, max: number): number {
+  const size = (top + 1) >> 3;
+  if (!pageRun(c, kind === MOVS, srcSeg, size, max, true)) return 0;
+  const { n, src: sPhys, dst: dPhys } = run;
+  const ram = c.host.memory.ram;
   const bytes = n * size;
   if (kind === MOVS) {
     // A forward copy onto itself a few bytes ahead replicates a pattern; copyWithin would not.
@@ -190,29 +205,13 @@ function bulkForward(c: Cpu, kind: number, top: number, srcSeg: number, max: num
 /**
  * REPE/REPNE CMPSB and SCASB going forwards with 32-bit addressing over plain RAM (strlen,
  * strcmp and memcmp in the kernel): the run of bytes that stays inside one page on each side
- * in one step, up to the first byte that stops the repeat. The flags are those of the last
- * compare. Returns the bytes done, or 0 when the element loop must take the next one (a
- * page-crossing source, MMIO/ROM, limits).
+ * (pageRun) in one step, up to the first byte that stops the repeat. The flags are those of
+ * the last compare. Returns the bytes done, or 0 when the element loop must take the next one.
  */
 function bulkBytesMatch(c: Cpu, cmps: boolean, whileEqual: boolean, srcSeg: number, max: number): number {
-  const user = c.cpl === 3;
-  const mem = c.host.memory;
-  const di = c.reg32[EDI] >>> 0;
-  const dLin = (c.segBase[ES] + di) | 0;
-  let n = Math.min(max, 0x1000 - (dLin & 0xfff));
-  let sPhys = 0;
-  if (cmps) {
-    const si = c.reg32[ESI] >>> 0;
-    const sLin = (c.segBase[srcSeg] + si) | 0;
-    n = Math.min(n, 0x1000 - (sLin & 0xfff));
-    if (si < c.segLo[srcSeg] || si + n - 1 > c.segRHi[srcSeg]) return 0;
-    sPhys = c.mmu.translate(sLin, false, user);
-    if (mem.pageKind[sPhys >>> 12] !== PAGE_RAM) return 0;
-  }
-  if (di < c.segLo[ES] || di + n - 1 > c.segRHi[ES]) return 0;
-  const dPhys = c.mmu.translate(dLin, false, user);
-  if (mem.pageKind[dPhys >>> 12] !== PAGE_RAM) return 0;
-  const ram = mem.ram;
+  if (!pageRun(c, cmps, srcSeg, 1, max, false)) return 0;
+  const { n, src: sPhys, dst: dPhys } = run;
+  const ram = c.host.memory.ram;
   const al = c.reg8[0];
   let k = 0, a = 0, b = 0;
   if (cmps) {
