@@ -13,7 +13,7 @@ import { decodeModrm, getReg, setReg, readEa, getRm, getRmForWrite, setRm, regFi
 import { loadLdt, loadTr, accessRights, segmentLimit, verify } from './segments.js';
 import { sysenter, sysexit } from './transfers.js';
 import { cpuid } from './cpuid.js';
-import { jumpNear, popSeg, loadFarPointer, fpuChecks, opcodeTable } from './interpreter.js';
+import { jumpNear, pushSeg, popSeg, loadFarPointer, fpuChecks, opcodeTable } from './interpreter.js';
 
 const cpuidOut = new Int32Array(4);
 
@@ -323,14 +323,6 @@ function rowCx(c: Cpu, op: number): void {
     default:
       c.ud();
   }
-}
-
-function pushSeg(c: Cpu, seg: number): void {
-  if (c.o32) {
-    const sp = (c.reg32[4] - 4) & c.stackMask;
-    c.write16(SS, sp >>> 0, c.segSel[seg]);
-    c.setSp(sp);
-  } else c.push16(c.segSel[seg]);
 }
 
 function farPointer(c: Cpu, seg: number): void {

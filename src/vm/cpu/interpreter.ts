@@ -104,7 +104,7 @@ function setFlagsFromAh(c: Cpu): void {
   c.lf.setBits(SF | ZF | AF | PF | CF, ah);
 }
 
-function pushSeg(c: Cpu, seg: number): void {
+export function pushSeg(c: Cpu, seg: number): void {
   if (c.o32) {
     // A 32-bit push of a segment register writes only the low word on P6.
     const sp = (c.reg32[ESP] - 4) & c.stackMask;
