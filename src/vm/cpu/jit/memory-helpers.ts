@@ -26,7 +26,7 @@ export interface MemoryHelpers {
   /** Whether the page at linear `lin` (page-aligned) is in the TLB for this privilege and its first bytes, under `mask`, are `expected`. */
   codeIs(lin: number, expected: number, mask: number): boolean;
   /**
-   * REP MOVS and STOS in one step (the region compiler's repString): `n` bytes from linear
+   * REP MOVS and STOS in one step (the region compiler's repInOneStep): `n` bytes from linear
    * `src` to `dst`, or `n` copies of `byte` to `dst`, each range within one page. Returns 1
    * when done: the TLB admits both pages for plain RAM (the destination without compiled
    * code) and a copy's destination does not start inside its source ahead of it (the element
