@@ -3,8 +3,9 @@
 // poweroff) in qemu-system-i386 (TCG), in v86 (npm, with Debian's SeaBIOS) and in termu,
 // timing each from process start to the guest's result line, and prints the termu/QEMU and
 // termu/v86 ratios and termu's peak memory. Each emulator runs in its own process so start-up
-// and memory are measured the same way for all three. It ends with guest MIPS on bench/cpu.ts's
-// compute loop, interpreted and with the JIT.
+// and memory are measured the same way for all three. With --runs N each emulator's best of
+// N runs counts, the runs taken in rounds of one per emulator. It ends with guest MIPS on
+// bench/cpu.ts's compute loop, interpreted and with the JIT.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -55,7 +56,7 @@ export async function run(args: string[]): Promise<void> {
   const guest = await ensureLinuxGuest();
   const append = `${guest.append} ${BENCH_FLAG}`;
   console.log(`boot benchmark: Debian ${guest.kernelRelease} + busybox initramfs, -m 256, -append "${append}"`);
-  console.log(`times from process start to the guest's "${GUEST_READY_MARKER}" and "${BENCH_DONE_MARKER}" lines; best of ${runs} run(s)\n`);
+  console.log(`times from process start to the guest's "${GUEST_READY_MARKER}" and "${BENCH_DONE_MARKER}" lines; best of ${runs} run(s)${runs > 1 ? ', in rounds of one run each' : ''}\n`);
 
   const contenders: { name: string; command: string[] }[] = [
     { name: 'qemu-system-i386 (TCG)', command: ['qemu-system-i386', ...qemuStyleArgs(guest, append)] },
@@ -63,29 +64,29 @@ export async function run(args: string[]): Promise<void> {
     { name: 'termu', command: [join(REPO_ROOT, 'bin/termu'), ...qemuStyleArgs(guest, append)] },
   ];
 
-  const results: Measurement[] = [];
-  for (const c of contenders) {
-    if (c.name === 'termu' && !existsSync(join(REPO_ROOT, 'bin/termu'))) {
-      results.push({ name: c.name, failure: 'bin/termu does not exist yet' });
-      continue;
-    }
-    // termu gets three times v86's time (at least five minutes) unless told otherwise, so a
-    // termu that is badly slowed down still gives a figure, and a hung one does not hold the
-    // benchmark forever.
-    const v86Seconds = results[1]?.seconds;
-    const timeoutMs = explicitTimeout ??
-      (c.name === 'termu' && v86Seconds !== undefined ? Math.max(300_000, v86Seconds * 3_000) : 300_000);
-    let best: Measurement | undefined;
-    for (let i = 0; i < runs; i++) {
-      const m = await measure(c.name, c.command, timeoutMs);
-      if (m.seconds === undefined) {
-        best = m;
-        break;
+  // Best of `runs`, in rounds that run each emulator once: a slow spell of the host then falls
+  // on every emulator's runs alike, not on all of one emulator's.
+  const best: (Measurement | undefined)[] = contenders.map(() => undefined);
+  for (let round = 0; round < runs; round++) {
+    for (const [i, c] of contenders.entries()) {
+      // An emulator that did not finish once is not run again: its failure is the result.
+      if (best[i] !== undefined && best[i]!.seconds === undefined) continue;
+      if (c.name === 'termu' && !existsSync(join(REPO_ROOT, 'bin/termu'))) {
+        best[i] = { name: c.name, failure: 'bin/termu does not exist yet' };
+        continue;
       }
-      if (!best || best.seconds === undefined || m.seconds < best.seconds) best = m;
+      // termu gets three times v86's time (at least five minutes) unless told otherwise, so a
+      // termu that is badly slowed down still gives a figure, and a hung one does not hold the
+      // benchmark forever.
+      const v86Seconds = best[1]?.seconds;
+      const timeoutMs = explicitTimeout ??
+        (c.name === 'termu' && v86Seconds !== undefined ? Math.max(300_000, v86Seconds * 3_000) : 300_000);
+      const m = await measure(c.name, c.command, timeoutMs);
+      const b = best[i];
+      if (b === undefined || m.seconds === undefined || m.seconds < b.seconds!) best[i] = m;
     }
-    results.push(best!);
   }
+  const results = best.map((m) => m!);
   report(results);
   const dir = mkdtempSync(join(tmpdir(), 'termu-bench-boot-'));
   try {
