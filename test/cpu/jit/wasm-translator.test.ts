@@ -81,13 +81,26 @@ test('Math.imul and imulOverflows give what JavaScript gives, and a plain * is r
 test('DIV r/m32 (divWideSrc) gives what JavaScript gives: a 64-bit unsigned dividend, a 32-bit quotient', () => {
   const cases = [[0, 100, 7], [0, -1, 1], [6, 5, 7], [0x1fffff, -1, 0x200000], [0x200000, 0, 0x200001], [-2, -1, -1], [0x12345678, 0x9abcdef0 | 0, 0x87654321 | 0]];
   for (const [hi, lo, d] of cases) {
-    const { arena } = run([{ start: 0, code: `${divWideSrc('r0', 'r1', 'r2', 'r3', 'r4', 'cpu.raise(0);')} ${EXIT}` }], [hi, lo, d, 0, 0, 0, 0, 0], 0);
+    // `cur = …; k = …;` as the region compiler puts before every instruction that may fault.
+    const { arena } = run([{ start: 0, code: `cur = 0; k = 0; ${divWideSrc('r0', 'r1', 'r2', 'r3', 'r4', 'cpu.raise(0);')} ${EXIT}` }], [hi, lo, d, 0, 0, 0, 0, 0], 0);
     const n = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), bd = BigInt(d >>> 0);
     assert.equal(arena.regs[3], Number(BigInt.asIntN(32, n / bd)), `${hi}:${lo} / ${d}`);
     assert.equal(arena.regs[4], Number(BigInt.asIntN(32, n % bd)), `${hi}:${lo} % ${d}`);
     assert.equal(divU(hi, lo, d, 31), true);
     assert.deepEqual([divResult.q, divResult.r], [arena.regs[3], arena.regs[4]]);
   }
+});
+
+test('a call that may fault is refused unless the block has said which instruction it is in (cur and k, constants)', () => {
+  const translate = (code: string) => translateRegion({ cases: [{ start: 0, code: `${code} ${EXIT}` }], key: 8, physPage: 1 });
+  assert.throws(() => translate('cpu.raise(0);'), Unsupported);
+  assert.throws(() => translate('cur = 5; cpu.raise(0);'), Unsupported);
+  assert.throws(() => translate('cur = r0; k = 0; cpu.raise(0);'), Unsupported);
+  // An interpreted instruction restarts from the state it synced: it needs `k` alone.
+  assert.ok(translate('k = 0; executeOne(cpu);') instanceof Uint8Array);
+  assert.ok(translate('cur = 5; k = 0; cpu.raise(0);') instanceof Uint8Array);
+  // Each case starts knowing neither: the fault could come from any block that jumps there.
+  assert.throws(() => translateRegion({ cases: [{ start: 0, code: 'cur = 5; k = 0;' }, { start: 4, code: `cpu.raise(0); ${EXIT}` }], key: 8, physPage: 1 }), Unsupported);
 });
 
 test('a block with SHR by CL and an unsigned byte compare compiles to wasm (its result type is known)', { skip: hasNasm ? false : 'nasm is not installed' }, () => {

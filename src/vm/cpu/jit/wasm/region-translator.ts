@@ -19,9 +19,13 @@
 // Faults: an import that may fault catches the CPU's FAULT, sets CELL_FAULTED and returns;
 // the call is followed by a check of that cell, which branches to the fault path: it writes the
 // locals back unless an interpreted instruction already had the state (CELL_SYNCED), stores
-// `cur`, `k` and `done`, and returns EXIT_FAULT; the caller finishes the JavaScript catch's
-// work and throws FAULT on. Not a wasm try/catch_all: an exception edge from every call made
-// every value the catch reads live at each slow path, and TurboFan's code ~9% bigger.
+// `done`, and returns EXIT_FAULT; the caller finishes the JavaScript catch's work and throws
+// FAULT on. The faulting instruction's `cur` and `k` are constants the translator follows
+// (not locals): each call that may fault stores them to their cells first, on its slow path.
+// As locals they were live across the whole region, and Liftoff stored them to their stack
+// slots at every branch of a memory access that merges (nine alternated boots of ten faster).
+// Not a wasm try/catch_all: an exception edge from every call made every value the catch
+// reads live at each slow path, and TurboFan's code ~9% bigger.
 
 import {
   ARENA_CELLS, ARENA_CODE_PAGES, ARENA_FLAGS, ARENA_PARITY, ARENA_RAM, ARENA_REGS, ARENA_SEG_BASE, ARENA_SEG_OPEN, ARENA_TLB_READ, ARENA_TLB_WRITE,
@@ -67,7 +71,7 @@ const FLAG_LOCALS = ['ff', 'fm', 'fk', 'fa', 'fb', 'fr', 'ft'];
 const CPU_CELLS: Record<string, number> = { eip: CELL_EIP, startEip: CELL_START_EIP, startEsp: CELL_START_ESP, code32: CELL_CODE32 };
 const NAMED_LOCALS = [
   'budget', 'entry', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', ...FLAG_LOCALS,
-  'pc', 'left', 'k', 'cur', 'reason', 'o', 'a', 'b', 'v', 't', 'n', 'codeLin', 'bi',
+  'pc', 'left', 'reason', 'o', 'a', 'b', 'v', 't', 'n', 'codeLin', 'bi',
 ];
 /** Temporaries of the inline memory paths: offset, TLB entry, value, linear address; one set per nesting depth. */
 const TEMP_DEPTHS = 4;
@@ -129,6 +133,9 @@ class Translator {
   /** The case being translated, and the constant `pc` holds at this point of it (null: not known). */
   private caseIndex = 0;
   private pcConst: number | null = null;
+  /** The faulting instruction's EIP (`cur`) and index in its block (`k`) at this point of the case (null: not set yet). */
+  private curConst: number | null = null;
+  private kConst: number | null = null;
   /** Case index by block start. */
   private readonly caseAt = new Map<number, number>();
   /** Emitted on the next store's slow path, after the import (stmts: the page-lost check). */
@@ -174,6 +181,8 @@ class Translator {
       this.close();
       this.caseIndex = i;
       this.pcConst = null;
+      this.curConst = null;
+      this.kConst = null;
       this.stmts(this.bodies[i]);
     }
     this.close();
@@ -183,10 +192,8 @@ class Translator {
     this.cell(CELL_SYNCED, true).op(Op.I32Eqz);
     this.open(Op.If, '');
     this.writeBack();
-    this.setCell(CELL_CUR, () => this.get('cur'));
     this.close();
     this.setCell(CELL_DONE, () => this.done());
-    this.setCell(CELL_K, () => this.get('k'));
     o.i32Const(EXIT_FAULT).op(Op.Return);
     this.close(); // exit
     this.writeBack();
@@ -225,8 +232,7 @@ class Translator {
       this.set(name);
     }
     this.cell(CELL_EIP, true);
-    this.out.local(Op.LocalTee, this.index('pc'));
-    this.set('cur');
+    this.set('pc');
     // Flat code: CS base 0, so the code page's linear number is EIP's.
     this.get('pc').out.i32Const(12).op(Op.I32ShrU);
     this.set('codeLin');
@@ -564,6 +570,12 @@ class Translator {
       this.set('left');
       return;
     }
+    if (target.k === 'id' && (target.name === 'cur' || target.name === 'k')) {
+      if (op !== '=' || value.k !== 'num') throw new Unsupported(`${target.name} not a constant`);
+      if (target.name === 'cur') this.curConst = value.v | 0;
+      else this.kConst = value.v | 0;
+      return;
+    }
     if (target.k === 'id') {
       if (target.name === 'pc') this.pcConst = op === '=' && value.k === 'num' ? value.v | 0 : null;
       if (target.name === 'synced') return this.setCell(CELL_SYNCED, () => this.expr(combined));
@@ -847,8 +859,16 @@ class Translator {
    * one that may fault, leaves for the fault path when it did.
    */
   private callImport(index: number): void {
+    const name = IMPORTS[index].name, faulting = FAULTING_IMPORTS.has(name);
+    if (faulting) {
+      // An interpreted instruction (executeOne) restarts from the state it synced, which needs no `cur`.
+      if (this.kConst === null || (this.curConst === null && name !== 'executeOne')) throw new Unsupported(`${name} before cur and k`);
+      const cur = this.curConst, k = this.kConst;
+      if (cur !== null) this.setCell(CELL_CUR, () => this.out.i32Const(cur));
+      this.setCell(CELL_K, () => this.out.i32Const(k));
+    }
     this.out.local(Op.LocalGet, TAG_LOCAL).op(Op.Call).u32(index);
-    if (!FAULTING_IMPORTS.has(IMPORTS[index].name)) return;
+    if (!faulting) return;
     this.cell(CELL_FAULTED, true);
     this.hintedIf(false);
     this.br('fault');
