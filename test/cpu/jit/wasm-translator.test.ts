@@ -99,6 +99,10 @@ test('a call that may fault is refused unless the block has said which instructi
   // An interpreted instruction restarts from the state it synced: it needs `k` alone.
   assert.ok(translate('k = 0; executeOne(cpu);') instanceof Uint8Array);
   assert.ok(translate('cur = 5; k = 0; cpu.raise(0);') instanceof Uint8Array);
+  // After an `if`, only what both ways leave alike is known.
+  assert.throws(() => translate('if (r0) { cur = 5; k = 0; } cpu.raise(0);'), Unsupported);
+  assert.throws(() => translate('cur = 5; k = 0; if (r0) { cur = 6; } cpu.raise(0);'), Unsupported);
+  assert.ok(translate('cur = 5; k = 0; if (r0) { r1 = 1; } else { cur = 5; } cpu.raise(0);') instanceof Uint8Array);
   // Each case starts knowing neither: the fault could come from any block that jumps there.
   assert.throws(() => translateRegion({ cases: [{ start: 0, code: 'cur = 5; k = 0;' }, { start: 4, code: `cpu.raise(0); ${EXIT}` }], key: 8, physPage: 1 }), Unsupported);
 });

@@ -511,15 +511,18 @@ class Translator {
         this.expr(s.c);
         if (Translator.rareExit(s.c)) this.hintedIf(false);
         else this.open(Op.If, '');
-        const before = this.pcConst;
+        // The constants the translator follows hold after the `if` where both ways leave them alike.
+        const before = [this.pcConst, this.curConst, this.kConst];
         this.stmt(s.t);
-        const afterThen = this.pcConst;
-        this.pcConst = before;
+        const afterThen = [this.pcConst, this.curConst, this.kConst];
+        [this.pcConst, this.curConst, this.kConst] = before;
         if (s.f) {
           this.out.op(Op.Else);
           this.stmt(s.f);
         }
-        if (this.pcConst !== afterThen) this.pcConst = null;
+        if (this.pcConst !== afterThen[0]) this.pcConst = null;
+        if (this.curConst !== afterThen[1]) this.curConst = null;
+        if (this.kConst !== afterThen[2]) this.kConst = null;
         this.close();
         return;
       }
