@@ -858,8 +858,9 @@ class Translator {
   }
 
   /**
-   * Calls import `index`, its i32 arguments on the stack, with the tag (wasm-module.ts); after
-   * one that may fault, leaves for the fault path when it did.
+   * Calls import `index`, its i32 arguments on the stack, with the tag (wasm-module.ts). Before
+   * one that may fault, stores the faulting instruction's `cur` and `k` to their cells; after
+   * it, leaves for the fault path when it did.
    */
   private callImport(index: number): void {
     const name = IMPORTS[index].name, faulting = FAULTING_IMPORTS.has(name);
