@@ -9,8 +9,9 @@
 //   goes through PhysicalMemory. A zero entry is empty. The fast path accepts an entry only
 //   when `(entry & checkMask) === needBits`, one compare that also rejects SLOW pages.
 //   TLB_CODE (write entries only): the physical page holds compiled code, so stores take the
-//   slow path, which tells the code cache (onCodeWrite) before writing. Every virtual alias
-//   of the page carries the bit, because the bit follows the physical frame.
+//   slow path, which tells the code cache (onCodeWrite: the page, the physical address and
+//   the store's length) before writing. Every virtual alias of the page carries the bit,
+//   because the bit follows the physical frame.
 // A write entry is filled only once the page's dirty bit is set, so the first write walks.
 
 import { PAGE_RAM, type PhysicalMemory } from '../machine/physical-memory.js';
@@ -82,7 +83,7 @@ export class Mmu {
   /** 1 for each physical page holding compiled code (the code cache's table), or null without a JIT. */
   codePages: Uint8Array | null = null;
   /** Called before a store reaches a physical page marked in codePages. */
-  onCodeWrite: (page: number) => void = () => {};
+  onCodeWrite: (page: number, phys: number, length: number) => void = () => {};
 
   constructor(readonly memory: PhysicalMemory) {
     const ram = memory.ram;
@@ -110,16 +111,17 @@ export class Mmu {
   }
 
   /**
-   * Physical address for a store the caller is about to make: as translate(), and if the
-   * page holds compiled code, the code cache drops it first. An entry whose page no longer
-   * holds code loses its TLB_CODE bit, so later stores take the fast path again.
+   * Physical address for a store of `length` bytes the caller is about to make at `linear`:
+   * as translate(), and if the page holds compiled code, the code cache is told first (it
+   * drops the page's code if the store reaches it). An entry whose page no longer holds code
+   * loses its TLB_CODE bit, so later stores take the fast path again.
    */
-  translateWrite(linear: number, user: boolean): number {
+  translateWrite(linear: number, user: boolean, length: number): number {
     const phys = this.translate(linear, true, user);
     const codePages = this.codePages;
     if (codePages !== null) {
       const frame = phys >>> 12;
-      if (codePages[frame] !== 0) this.onCodeWrite(frame);
+      if (codePages[frame] !== 0) this.onCodeWrite(frame, phys, length);
       else this.tlbWrite[linear >>> 12] &= ~TLB_CODE;
     }
     return phys;
@@ -138,10 +140,10 @@ export class Mmu {
     }
   }
 
-  /** Page-table A/D updates are stores too: a table sharing a page with compiled code drops it. */
+  /** Page-table A/D updates are stores too: the code cache is told of one on a page with compiled code. */
   private writeTableEntry(addr: number, value: number): void {
     this.memory.write32(addr, value);
-    if (this.codePages !== null && this.codePages[addr >>> 12] !== 0) this.onCodeWrite(addr >>> 12);
+    if (this.codePages !== null && this.codePages[addr >>> 12] !== 0) this.onCodeWrite(addr >>> 12, addr, 4);
   }
 
   private walk(linear: number, write: boolean, user: boolean): number {
@@ -294,7 +296,7 @@ export class Mmu {
       this.ram[(e & ~0xfff) | (linear & 0xfff)] = v;
       return;
     }
-    this.memory.write8(this.translateWrite(linear, this.user), v);
+    this.memory.write8(this.translateWrite(linear, this.user, 1), v);
   }
 
   write16(linear: number, v: number): void {
@@ -341,7 +343,7 @@ export class Mmu {
     return this.readSlow(linear, 4, false);
   }
   sysWrite8(linear: number, v: number): void {
-    this.memory.write8(this.translateWrite(linear, false), v);
+    this.memory.write8(this.translateWrite(linear, false, 1), v);
   }
   sysWrite16(linear: number, v: number): void {
     this.writeSlow(linear, 2, v, false);
@@ -378,7 +380,7 @@ export class Mmu {
   private writeSlow(linear: number, size: number, v: number, user: boolean): void {
     const mem = this.memory;
     if (((linear & 0xfff) + size) <= 0x1000) {
-      const p = this.translateWrite(linear, user);
+      const p = this.translateWrite(linear, user, size);
       if (size === 2) mem.write16(p, v & 0xffff);
       else mem.write32(p, v);
       return;
@@ -386,8 +388,9 @@ export class Mmu {
     // Both pages translate (and fault) before either is invalidated or written.
     this.translate(linear, true, user);
     this.translate((linear + size - 1) | 0, true, user);
-    const p0 = this.translateWrite(linear, user);
-    const p1 = this.translateWrite((linear + size - 1) | 0, user) & ~0xfff;
+    // Each page is told of the whole store: the code cache may drop more than it must, never less.
+    const p0 = this.translateWrite(linear, user, size);
+    const p1 = this.translateWrite(((linear + size - 1) & ~0xfff) | 0, user, size);
     for (let i = 0; i < size; i++) {
       const a = (linear + i) & 0xfff;
       const byte = (v >>> (8 * i)) & 0xff;

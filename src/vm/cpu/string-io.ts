@@ -164,7 +164,7 @@ function pageRun(c: Cpu, withSource: boolean, srcSeg: number, size: number, max:
     if (pageKind[run.src >>> 12] !== PAGE_RAM) return false;
   }
   if (n === 0 || di < c.segLo[ES] || di + n * size - 1 > (store ? c.segWHi[ES] : c.segRHi[ES])) return false;
-  run.dst = store ? c.mmu.translateWrite(dLin, user) : c.mmu.translate(dLin, false, user);
+  run.dst = store ? c.mmu.translateWrite(dLin, user, n * size) : c.mmu.translate(dLin, false, user);
   run.n = n;
   return pageKind[run.dst >>> 12] === PAGE_RAM;
 }

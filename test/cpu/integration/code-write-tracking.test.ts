@@ -1,9 +1,10 @@
 // Stores that the compiled code does not make itself still drop compiled code: the CPU's
 // JIT (Cpu.setJit) marks every TLB write entry of a page holding code (TLB_CODE), so
 // interpreted stores (string moves, FPU stores) through any virtual alias take the MMU's slow
-// path and invalidate the page; DMA reaches the cache through PhysicalMemory.onExternalWrite,
-// which the Cpu wires itself. Each program runs on the interpreter and with every block
-// compiled at first sight; the final states must match and show the new code's behaviour.
+// path, which invalidates the page when they reach its compiled code; DMA reaches the cache
+// through PhysicalMemory.onExternalWrite, which the Cpu wires itself. Each program runs on the
+// interpreter and with every block compiled at first sight; the final states must match and
+// show the new code's behaviour.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -115,8 +116,12 @@ test('TLB write entries of a code page carry TLB_CODE through every alias, and l
   assert.equal(mmu.tlbWrite[codePage] & TLB_CODE, TLB_CODE);
   assert.equal(mmu.tlbWrite[aliasPage] & TLB_CODE, TLB_CODE);
   assert.equal(mmu.tlbRead[codePage] & TLB_CODE, 0, 'reads stay on the fast path');
-  // A store through the alias drops the page's code, then heals that entry.
+  // A store through the alias beside the compiled code leaves it, and the entry keeps its mark.
   mmu.write8(ALIAS + 0xf00, 0x90);
+  assert.ok(m.cpu.jit!.codePages[codePage], 'a store that misses the compiled blocks');
+  assert.equal(mmu.tlbWrite[aliasPage] & TLB_CODE, TLB_CODE);
+  // One onto the routine's compiled code drops the page's code, then the next store heals that entry.
+  mmu.write8(ALIAS + ROUTINE, m.host.memory.ram[CODE_BASE + ROUTINE]);
   assert.equal(m.cpu.jit!.codePages[codePage], 0);
   mmu.write8(ALIAS + 0xf00, 0x90);
   assert.equal(mmu.tlbWrite[aliasPage] & TLB_CODE, 0);

@@ -76,7 +76,9 @@ test('REP string instructions run through the interpreter inside a compiled bloc
 });
 
 test('code whose page keeps being written stops compiling by entries after its code was dropped twice', { skip }, () => {
-  // The routine stores next to itself: each time it is compiled, its first run drops it.
+  // The routine stores next to itself, missing its compiled block: each time it is compiled,
+  // its page's code is dropped at the 65th such store (CodeCache's STRAY_WRITES_MAX), 300 calls
+  // in all.
   const code = assemble(`bits 32\norg 0x${CODE_BASE.toString(16)}\nmov ecx, 300\ntop: call routine\ndec ecx\njnz top\nhlt\n` +
     'times 0x1000 - ($ - $$) db 0x90\nroutine: add eax, ecx\nmov [counter], eax\nret\ncounter: dd 0\n');
   const run = machine(code, { threshold: 1_000_000, entryThreshold: 16 });

@@ -127,8 +127,12 @@ sum:
   assert.ok(again.cache.stats.invalidations >= 2);
 });
 
-test('CALL and indirect CALL whose return address lands on the code page go on at the target', { skip }, () => {
-  const code = assemble(`bits 32
+/**
+ * Calls a routine directly and through EBX five times, with the stack on the code page: the
+ * routine's never-taken branch goes to `never`, which `belowStack` lays out under the stack's top.
+ */
+function callsWithStackOnCodePage(belowStack: string): Uint8Array {
+  return assemble(`bits 32
 org 0x${CODE_BASE.toString(16)}
     mov esp, stack_top      ; the stack shares the page with the code
     xor edx, edx
@@ -144,11 +148,24 @@ again:
     hlt
 routine:
     mov eax, 7
+    test ecx, ecx
+    jz never                ; never taken, but compiled with every region holding the routine
     ret
-    times 64 db 0
+${belowStack}
 stack_top:
 `);
-  const { jit, cache } = both(code);
+}
+
+test('CALL and indirect CALL whose return address lands on the code page beside compiled code leave that code in place', { skip }, () => {
+  const { jit, cache } = both(callsWithStackOnCodePage('never:\n    jmp again\n    times 64 db 0'));
+  assert.equal(jit.regs[2], 70);
+  assert.equal(cache.stats.invalidations, 0, 'the return addresses miss every compiled block');
+  assert.ok(cache.stats.compiledInstructions > 40, `${cache.stats.compiledInstructions} compiled instructions`);
+});
+
+test('CALL and indirect CALL whose return address overwrites compiled code go on at the target', { skip }, () => {
+  // The never-taken block ends at stack_top, so every push lands in it.
+  const { jit, cache } = both(callsWithStackOnCodePage('never:\n    mov eax, 1\n    jmp again'));
   assert.equal(jit.regs[2], 70);
   assert.ok(cache.stats.invalidations >= 10, `invalidations: ${cache.stats.invalidations}`);
 });

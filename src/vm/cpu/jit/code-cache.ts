@@ -89,6 +89,12 @@ const ENTRY_COUNT_MAX = 0xffff;
  * programs) then compiles by the page's heat alone, not again after every few entries.
  */
 const ENTRY_DROPS_MAX = 2;
+/**
+ * Stores a page with code may take that reach none of its compiled blocks (data sharing the
+ * page, kernel text patched outside compiled code) before the page's code is dropped anyway:
+ * until then every store to the page takes the slow path that checks.
+ */
+const STRAY_WRITES_MAX = 64;
 
 /** Appends `item` to the list kept under `key`. */
 function addTo<T>(lists: Map<number, T[]>, key: number, item: T): void {
@@ -115,6 +121,8 @@ export class CodeCache implements RegionEnvironment {
   private readonly entryCount = new Uint16Array(ENTRY_SLOTS);
   /** Times each page's code was dropped by a store or DMA (saturating). */
   private readonly drops = new Uint8Array(PAGES);
+  /** Stores that missed each page's compiled code since the page last got code. */
+  private readonly strayWrites = new Uint8Array(PAGES);
   /**
    * Regions by the physical address of each of their blocks (a small integer below 1 GiB,
    * so no boxing): a region is entered at any block start, not just where it was compiled
@@ -170,7 +178,7 @@ export class CodeCache implements RegionEnvironment {
     // before now carry no TLB_CODE bits; refills consult codePages.
     const mmu = cpu.mmu;
     mmu.codePages = this.codePages;
-    mmu.onCodeWrite = (page) => this.invalidatePage(page);
+    mmu.onCodeWrite = (page, phys, length) => this.codeWritten(page, phys, length);
     mmu.flush(false);
     this.memorySuper = memoryHelpers(cpu, false);
     this.memoryUser = memoryHelpers(cpu, true);
@@ -424,8 +432,9 @@ export class CodeCache implements RegionEnvironment {
     return region;
   }
 
-  /** Marks a physical page as holding code: stores to it through any alias invalidate it. */
+  /** Marks a physical page as holding code: stores to it through any alias are checked (codeWritten). */
   private holdsCode(page: number): void {
+    if (this.codePages[page] === 0) this.strayWrites[page] = 0;
     this.codePages[page] = 1;
     this.cpu.mmu.markCodePage(page);
   }
@@ -448,7 +457,32 @@ export class CodeCache implements RegionEnvironment {
     else this.variants.set(at, [previous]);
   }
 
-  /** Drops the compiled code of one physical page (a store or DMA wrote it). */
+  /**
+   * A store of `length` bytes at physical `phys` on `page`, which holds code, is about to
+   * land. It drops the page's code when it reaches any compiled block there (a region stays
+   * valid only while its whole page does: wasm regions check the page) or while regions for
+   * the page are on their way (where their blocks lie may not be known yet). A store that
+   * misses every block leaves the code in place, up to STRAY_WRITES_MAX times: a Linux boot
+   * patching its text dropped 342 regions on ~100 pages, only ~20 of them reached at first.
+   */
+  private codeWritten(page: number, phys: number, length: number): void {
+    const list = this.byPage.get(page);
+    if (list === undefined || this.pendingByPage.has(page) || ++this.strayWrites[page] > STRAY_WRITES_MAX) {
+      this.invalidatePage(page);
+      return;
+    }
+    const end = phys + length;
+    for (const r of list) {
+      for (let i = 0; i < r.blockPhys.length; i++) {
+        if (end > r.blockPhys[i] && phys < r.blockEnds[i]) {
+          this.invalidatePage(page);
+          return;
+        }
+      }
+    }
+  }
+
+  /** Drops the compiled code of one physical page (a store reached it, or DMA wrote it). */
   invalidatePage(page: number): void {
     const list = this.byPage.get(page);
     this.codePages[page] = 0;

@@ -59,6 +59,8 @@ export interface Region {
    * (a region lies on one page, so a block's EIP is entryEip plus its distance from phys).
    */
   readonly blockPhys: readonly number[];
+  /** Just past each block's last byte, in the order of blockPhys (past the page's end for an instruction across it). */
+  readonly blockEnds: readonly number[];
   readonly blocks: number;
   readonly instructions: number;
   sourceLength: number;
@@ -214,7 +216,7 @@ export function planFrom(cpu: Cpu, input: RegionInput, layout: RegionLayout): Re
   const { phys, key } = input;
   const region: Region = {
     run: null,
-    phys, key, entryEip: input.eip | 0, blockPhys: layout.blockPhys,
+    phys, key, entryEip: input.eip | 0, blockPhys: layout.blockPhys, blockEnds: layout.blockEnds,
     blocks: layout.blockPhys.length, instructions: layout.instructions,
     sourceLength: 0, valid: true, slot: -1,
   };
